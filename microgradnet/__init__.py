@@ -1,0 +1,34 @@
+"""microgradnet: exact reverse-mode autodiff on numpy, for `Tensor`s and scalar `Value`s.
+
+>>> import microgradnet as mg
+>>> w = mg.tensor([[0.5], [-0.25]], requires_grad=True)
+>>> loss = (((mg.tensor([[1.0, 2.0]]) @ w).sigmoid() - 1.0) ** 2).sum()
+>>> loss.backward()
+>>> w.grad.shape
+(2, 1)
+"""
+
+from . import autograd, ops
+from .autograd import Function
+from .autograd import grad_of as grad
+from .autograd import value_and_grad
+from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Tensor, tensor
+from .value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "Value",
+    "autograd",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "ops",
+    "set_grad_enabled",
+    "tensor",
+    "value_and_grad",
+]

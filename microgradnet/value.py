@@ -1,0 +1,172 @@
+"""`Value`: one Python float that records the operations made from it, micrograd's scalar.
+
+It runs on the same engine and the same derivative rules as `Tensor`; only the storage differs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ops
+from .engine import Node
+from .ops.base import Op
+
+
+class Value(Node):
+    """A scalar node for neuron-level graphs: ``.data`` and ``.grad`` are Python floats.
+
+    Every `Value` keeps its gradient after ``backward()`` (not only the leaves), so a drawing of
+    the graph shows them all. Python numbers mixed into expressions become constant `Value`s.
+
+    Parameters
+    ----------
+    data : float
+        The number.
+    label : str
+        A name shown in drawings.
+    requires_grad : bool
+        Whether ``backward`` computes a gradient for this value (True, as in micrograd).
+
+    Examples
+    --------
+    >>> from microgradnet import Value
+    >>> x, w, b = Value(2.0), Value(-3.0), Value(1.0)
+    >>> y = (x * w + b).sigmoid()
+    >>> y.backward()
+    >>> round(w.grad, 6)
+    0.013296
+    """
+
+    __slots__ = ("label", "__weakref__")
+
+    _scalar = True
+    label: str
+
+    def __init__(self, data: float, label: str = "", requires_grad: bool = True) -> None:
+        if isinstance(data, Node):
+            raise TypeError(f"Value: expected a number, got a {type(data).__name__}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.requires_grad = requires_grad
+        self._ctx = None
+        self._version = 0
+        self._retains_grad = True
+        self._scope = None
+        self.label = label
+
+    @classmethod
+    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Value:
+        v = object.__new__(cls)
+        v.data = data if type(data) is float else float(data)
+        v.grad = 0.0
+        v.requires_grad = ctx is not None
+        v._ctx = ctx
+        v._version = 0
+        v._retains_grad = True
+        v._scope = None if ctx is None else ctx._scope
+        v.label = ""
+        return v
+
+    def _raw_grad(self, g: Any) -> float:
+        return float(g)
+
+    def _accumulate(self, g: Any) -> None:
+        self.grad += float(g)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Always ``()``: a Value is a scalar."""
+        return ()
+
+    @property
+    def _op(self) -> str:
+        """The name of the operation that made this value ('' for a leaf), as in micrograd."""
+        return "" if self._ctx is None else self._ctx.name
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs of the operation that made this value, as in micrograd."""
+        return () if self._ctx is None else self._ctx.parents  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- arithmetic ---------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Value:
+        return ops.add(self, _operand(other, "add"))  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Value:
+        return ops.add(_operand(other, "add"), self)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Value:
+        return ops.sub(self, _operand(other, "sub"))  # type: ignore[no-any-return]
+
+    def __rsub__(self, other: Any) -> Value:  # other - self
+        return ops.sub(_operand(other, "sub"), self)  # type: ignore[no-any-return]
+
+    def __mul__(self, other: Any) -> Value:
+        return ops.mul(self, _operand(other, "mul"))  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Value:
+        return ops.mul(_operand(other, "mul"), self)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Value:
+        return ops.div(self, _operand(other, "div"))  # type: ignore[no-any-return]
+
+    def __rtruediv__(self, other: Any) -> Value:  # other / self
+        return ops.div(_operand(other, "div"), self)  # type: ignore[no-any-return]
+
+    def __pow__(self, other: Any) -> Value:
+        return ops.pow(self, _operand(other, "pow"))  # type: ignore[no-any-return]
+
+    def __rpow__(self, other: Any) -> Value:  # other ** self
+        return ops.pow(_operand(other, "pow"), self)  # type: ignore[no-any-return]
+
+    def __neg__(self) -> Value:
+        return ops.neg(self)  # type: ignore[no-any-return]
+
+    # -- comparisons of the data (plain bools) ------------------------------------------------
+    def __lt__(self, other: Any) -> bool:
+        return self.data < float(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= float(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > float(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= float(other)
+
+    # -- functions ----------------------------------------------------------------------------
+    def exp(self) -> Value:
+        """``e ** self``."""
+        return ops.exp(self)  # type: ignore[no-any-return]
+
+    def log(self) -> Value:
+        """The natural logarithm."""
+        return ops.log(self)  # type: ignore[no-any-return]
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent."""
+        return ops.tanh(self)  # type: ignore[no-any-return]
+
+    def sigmoid(self) -> Value:
+        """The logistic sigmoid ``1 / (1 + e ** -self)``."""
+        return ops.sigmoid(self)  # type: ignore[no-any-return]
+
+    def relu(self) -> Value:
+        """``max(self, 0)``."""
+        return ops.relu(self)  # type: ignore[no-any-return]
+
+
+def _operand(other: Any, op: str) -> Any:
+    if isinstance(other, Value) or type(other) is float:
+        return other
+    if isinstance(other, int | float):
+        return float(other)
+    raise TypeError(f"{op}: cannot combine a Value with a {type(other).__name__}")
