@@ -82,7 +82,7 @@ class _FunctionOp(Op):
         self.parents = tuple(args[i] for i in self.positions)
         self._versions = tuple(p._version for p in self.parents)
         self._released = False
-        self._scope = None if mode.scopes is None else mode.scopes[-1]
+        self._scope = mode.scopes[-1] if mode.scopes else None
         return Tensor._wrap(out_data, self)
 
     def backward(self, g: Any) -> tuple[Any, ...]:

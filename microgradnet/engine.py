@@ -27,8 +27,9 @@ class _Mode:
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
-        # Module scopes for drawings: None when nobody records, else a list (the current path).
-        self.scopes: list[Any] | None = None
+        # The modules whose forward is running, innermost last; each recorded op notes the
+        # innermost one, so a drawing can group nodes by module.
+        self.scopes: list[Any] = []
 
 
 mode = _Mode()
@@ -41,7 +42,7 @@ class Node:
     gradient accumulates into ``.grad`` (``_accumulate``).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_retains_grad", "_scope")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_retains_grad")
 
     data: Any
     grad: Any
@@ -49,7 +50,6 @@ class Node:
     _ctx: Op | None
     _version: int
     _retains_grad: bool
-    _scope: Any
 
     #: True for front ends whose data is a Python float.
     _scalar: bool = False

@@ -74,7 +74,6 @@ class Tensor(Node):
         self._ctx = None
         self._version = 0
         self._retains_grad = False
-        self._scope = None
         self.name = None
 
     # -- engine hooks -------------------------------------------------------------------------
@@ -92,7 +91,6 @@ class Tensor(Node):
         t._ctx = ctx
         t._version = 0
         t._retains_grad = False
-        t._scope = None if ctx is None else ctx._scope
         t.name = None
         return t
 

@@ -51,7 +51,6 @@ class Value(Node):
         self._ctx = None
         self._version = 0
         self._retains_grad = True
-        self._scope = None
         self.label = label
 
     @classmethod
@@ -63,7 +62,6 @@ class Value(Node):
         v._ctx = ctx
         v._version = 0
         v._retains_grad = True
-        v._scope = None if ctx is None else ctx._scope
         v.label = ""
         return v
 

@@ -129,7 +129,7 @@ class Op:
         self.parents = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
         self._versions = tuple(p._version for p in self.parents)
         self._released = False
-        self._scope = None if mode.scopes is None else mode.scopes[-1]
+        self._scope = mode.scopes[-1] if mode.scopes else None
         return cls._wrap(out, self, like)
 
     def _run_backward(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
