@@ -9,9 +9,8 @@
 """
 
 from . import autograd, ops
-from .autograd import Function
+from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
-from .autograd import value_and_grad
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, tensor
 from .value import Value

@@ -71,7 +71,7 @@ class _FunctionOp(Op):
         with no_grad():
             out = self.fn.forward(ctx, *args)
         if isinstance(out, tuple):
-            raise TypeError(f"{self.name}.forward: return one Tensor; several outputs are not supported")
+            raise TypeError(f"{self.name}.forward: return one Tensor; several are not supported")
         out_data = out.data if isinstance(out, Node) else np.asarray(out)
         if mode.anomaly:
             _check_finite(f"the forward of {self.name}", (out_data,))
@@ -96,7 +96,7 @@ class _FunctionOp(Op):
                 f"{self.name}.backward returned {len(grads)} gradients, but forward took "
                 f"{n_inputs} inputs; return one per input (None for inputs without one)"
             )
-        out = []
+        out: list[Any] = []
         for i in self.positions:
             gi = grads[i]
             parent = self.parents[len(out)]
@@ -257,7 +257,8 @@ def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> 
         if not isinstance(out, Node) or int(np.size(out.data)) != 1:
             raise TypeError(
                 f"grad: {getattr(fn, '__name__', 'the function')} must return a single-element "
-                f"Tensor or Value, got {type(out).__name__} of shape {np.shape(getattr(out, 'data', out))}"
+                f"Tensor or Value, got {type(out).__name__} of shape "
+                f"{np.shape(getattr(out, 'data', out))}"
             )
         grads = grad(out, leaves, create_graph=nested, allow_unused=True)
         grads = tuple(

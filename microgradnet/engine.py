@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+
 if TYPE_CHECKING:
     from .ops.base import Op
 
@@ -63,6 +65,10 @@ class Node:
         """Add a raw gradient into ``.grad``."""
         raise NotImplementedError
 
+    def _raw_grad(self, grad: Any) -> Any:
+        """A raw gradient as this front end stores it in ``.grad`` (dtype and shape of the data)."""
+        raise NotImplementedError
+
     @property
     def shape(self) -> tuple[int, ...]:
         raise NotImplementedError
@@ -72,7 +78,9 @@ class Node:
         """True for nodes no recorded operation made (inputs, parameters, constants)."""
         return self._ctx is None
 
-    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         Parameters
@@ -86,7 +94,8 @@ class Node:
         create_graph : bool
             Record the backward pass itself, so that the gradients can be differentiated again.
         """
-        backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        retain = retain_graph or create_graph
+        backward([self], [grad], retain_graph=retain, create_graph=create_graph)
 
 
 # ----------------------------------------------------------------------------------- grad mode
@@ -109,7 +118,7 @@ class _GradMode:
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)(self.enabled):
+            with _GradMode(self.enabled):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -177,8 +186,6 @@ def topological_order(roots: Sequence[Node]) -> list[Node]:
 
 def _seed(root: Node, grad: Any) -> Any:
     """The raw starting gradient of a backward pass from ``root``."""
-    import numpy as np
-
     if grad is None:
         if root._scalar:
             return 1.0
@@ -201,8 +208,6 @@ def _seed(root: Node, grad: Any) -> Any:
 
 
 def _check_finite(where: str, values: Any) -> None:
-    import numpy as np
-
     for v in values:
         if v is None:
             continue
@@ -258,9 +263,12 @@ def backward(
                 node._accumulate(g.data if create_graph else g)
             if ctx is None:
                 continue
-            in_grads = ctx._run_backward(node, g, create_graph)
             if mode.anomaly:
+                with np.errstate(all="ignore"):
+                    in_grads = ctx._run_backward(node, g, create_graph)
                 _check_finite(f"the backward of {ctx.name}", in_grads)
+            else:
+                in_grads = ctx._run_backward(node, g, create_graph)
             for parent, pg in zip(ctx.parents, in_grads):
                 if pg is None or not parent.requires_grad:
                     continue

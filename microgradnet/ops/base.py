@@ -35,6 +35,7 @@ class Op:
     name: ClassVar[str] = "op"
 
     parents: tuple[Node, ...]
+    _out: Node | None
 
     # -- to override --------------------------------------------------------------------------
     def forward(self, *args: Any) -> Any:
@@ -60,9 +61,9 @@ class Op:
         for i, (p, v) in enumerate(zip(self.parents, self._versions)):
             if p._version != v:
                 raise RuntimeError(
-                    f"{self.name} backward: input {i} (shape {p.shape}) was modified in place after "
-                    f"{self.name} used it (version {p._version}, expected {v}); backward needs "
-                    "its original value"
+                    f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "
+                    f"after {self.name} used it (version {p._version}, expected {v}); backward "
+                    "needs its original value"
                 )
         if self._graph:
             return self.parents
@@ -72,6 +73,7 @@ class Op:
     def output(self) -> Any:
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
         out = self._out
+        assert out is not None, "output is only available inside backward"
         if out._version != 0:
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
