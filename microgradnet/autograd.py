@@ -79,10 +79,7 @@ class _FunctionOp(Op):
             return Tensor._wrap(out_data)
         self.ctx = ctx
         self.positions = tuple(i for i, a in enumerate(args) if isinstance(a, Node))
-        self.parents = tuple(args[i] for i in self.positions)
-        self._versions = tuple(p._version for p in self.parents)
-        self._released = False
-        self._scope = mode.scopes[-1] if mode.scopes else None
+        self._record(tuple(args[i] for i in self.positions), False)
         return Tensor._wrap(out_data, self)
 
     def backward(self, g: Any) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ alone, with no cycle per node.
 from __future__ import annotations
 
 import functools
+from heapq import heappop, heappush
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -162,26 +163,20 @@ def is_grad_enabled() -> bool:
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """The nodes that require grad and that ``roots`` depend on, each after all of its inputs.
 
-    Iterative depth-first search: graphs of millions of nodes need no recursion.
+    Iterative: graphs of millions of nodes need no recursion. Recorded ops are numbered in
+    creation order, and an op is always created after the ops that made its inputs, so sorting
+    by that number is a topological order.
     """
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
+    seen = {id(r): r for r in roots if r.requires_grad}
+    stack = list(seen.values())
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
+        ctx = stack.pop()._ctx
         if ctx is not None:
             for parent in ctx.parents:
                 if parent.requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
-    return order
+                    seen[id(parent)] = parent
+                    stack.append(parent)
+    return sorted(seen.values(), key=lambda n: -1 if n._ctx is None else n._ctx._seq)
 
 
 def _seed(root: Node, grad: Any) -> Any:
@@ -237,32 +232,45 @@ def backward(
                 f"backward: the output (shape {root.shape}) does not require grad and has no "
                 "graph; make an input with requires_grad=True before computing it"
             )
-    pending: dict[int, Any] = {}
-    for root, g in zip(roots, grads):
-        seed = _seed(root, g)
-        if create_graph:
-            seed = type(root)._wrap(seed)
-        prev = pending.get(id(root))
-        pending[id(root)] = seed if prev is None else prev + seed
     wanted = None if inputs is None else {id(n): i for i, n in enumerate(inputs)}
     found: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-    order = topological_order(roots)
+    # Nodes made by an op wait in a heap keyed by the op's creation number, latest first: a node
+    # is popped only after every consumer (all made later) has sent its gradient. Leaves wait in a
+    # list until the end. `pending` holds the gradient summed so far for each waiting node.
+    heap: list[tuple[int, Node]] = []
+    leaves: list[Node] = []
+    pending: dict[int, Any] = {}
+
+    def send(node: Node, g: Any) -> None:
+        key = id(node)
+        prev = pending.get(key)
+        if prev is not None:
+            pending[key] = prev + g
+            return
+        pending[key] = g
+        ctx = node._ctx
+        if ctx is None:
+            leaves.append(node)
+        else:
+            heappush(heap, (-ctx._seq, node))
+
+    for root, g in zip(roots, grads):
+        seed = _seed(root, g)
+        send(root, type(root)._wrap(seed) if create_graph else seed)
     prev_mode = mode.grad_enabled
     mode.grad_enabled = create_graph
     try:
-        for node in reversed(order):
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            g = pending.pop(id(node))
             ctx = node._ctx
+            assert ctx is not None
             if wanted is not None:
                 slot = wanted.get(id(node))
                 if slot is not None:
                     found[slot] = g
-            elif ctx is None or node._retains_grad:
+            elif node._retains_grad:
                 node._accumulate(g.data if create_graph else g)
-            if ctx is None:
-                continue
             if mode.anomaly:
                 with np.errstate(all="ignore"):
                     in_grads = ctx._run_backward(node, g, create_graph)
@@ -270,15 +278,20 @@ def backward(
             else:
                 in_grads = ctx._run_backward(node, g, create_graph)
             for parent, pg in zip(ctx.parents, in_grads):
-                if pg is None or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                prev = pending.get(key)
-                pending[key] = pg if prev is None else prev + pg
+                if pg is not None and parent.requires_grad:
+                    send(parent, pg)
             if not retain_graph:
                 ctx._release()
     finally:
         mode.grad_enabled = prev_mode
+    for leaf in leaves:
+        g = pending.pop(id(leaf))
+        if wanted is None:
+            leaf._accumulate(g.data if create_graph else g)
+        else:
+            slot = wanted.get(id(leaf))
+            if slot is not None:
+                found[slot] = g
     if inputs is None:
         return None
     return [

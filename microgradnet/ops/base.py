@@ -15,11 +15,16 @@ Calling an op instance on raw data computes it; calling it on nodes records it::
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..engine import Node, _check_finite, mode
+
+# Creation order of recorded ops: an op always comes after the ops that made its inputs, so
+# running backward in decreasing order visits a node only once all its consumers are done.
+_sequence = itertools.count()
 
 
 class Op:
@@ -30,11 +35,13 @@ class Op:
     input ``i`` wants a gradient; return None for those that do not.
     """
 
-    __slots__ = ("parents", "_versions", "_released", "_graph", "_out", "_scope")
+    __slots__ = ("parents", "_versions", "_released", "_seq", "_graph", "_out", "_scope")
 
     name: ClassVar[str] = "op"
 
     parents: tuple[Node, ...]
+    _versions: tuple[int, ...] | None
+    _seq: int
     _out: Node | None
 
     # -- to override --------------------------------------------------------------------------
@@ -58,6 +65,20 @@ class Op:
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
+        if self._graph:
+            self._check_versions()
+            return self.parents
+        return self.raw_inputs
+
+    @property
+    def raw_inputs(self) -> tuple[Any, ...]:
+        """The inputs' raw data in any pass: for masks and other constants of a rule."""
+        self._check_versions()
+        return tuple(p.data for p in self.parents)
+
+    def _check_versions(self) -> None:
+        if self._versions is None:
+            return
         for i, (p, v) in enumerate(zip(self.parents, self._versions)):
             if p._version != v:
                 raise RuntimeError(
@@ -65,9 +86,6 @@ class Op:
                     f"after {self.name} used it (version {p._version}, expected {v}); backward "
                     "needs its original value"
                 )
-        if self._graph:
-            return self.parents
-        return tuple(p.data for p in self.parents)
 
     @property
     def output(self) -> Any:
@@ -101,38 +119,50 @@ class Op:
     def apply(self, *args: Any) -> Any:
         """Compute on the data of ``args`` and record the op when an input requires grad."""
         like: Node | None = None
-        requires = False
-        raw = []
+        requires = constants = False
         for a in args:
             if isinstance(a, Node):
                 if like is None:
                     like = a
-                elif like._scalar is not a._scalar:
+                elif a._scalar is not like._scalar:
                     raise TypeError(f"{self.name}: cannot mix Value and Tensor inputs")
-                requires = requires or a.requires_grad
-                raw.append(a.data)
+                if a.requires_grad:
+                    requires = True
             else:
-                raw.append(a)
-        assert like is not None, "apply needs at least one node"
-        cls = type(like)
-        fwd = self.scalar if like._scalar else self.forward
+                constants = True
+        if like is None:
+            raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
+        if constants:
+            raw = [a.data if isinstance(a, Node) else a for a in args]
+        else:
+            raw = [a.data for a in args]
         try:
             if mode.anomaly:
                 with np.errstate(all="ignore"):
-                    out = fwd(*raw)
+                    out = (self.scalar if like._scalar else self.forward)(*raw)
                 _check_finite(f"the forward of {self.name}", (out,))
             else:
-                out = fwd(*raw)
+                out = (self.scalar if like._scalar else self.forward)(*raw)
         except ValueError as err:
             shapes = ", ".join(str(np.shape(r)) for r in raw)
             raise ValueError(f"{self.name}: inputs of shapes {shapes} do not fit: {err}") from err
+        cls = type(like)
         if not (requires and mode.grad_enabled):
             return cls._wrap(out, None, like)
-        self.parents = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
-        self._versions = tuple(p._version for p in self.parents)
-        self._released = False
-        self._scope = mode.scopes[-1] if mode.scopes else None
+        if constants:
+            args = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
+        self._record(args, like._scalar)
         return cls._wrap(out, self, like)
+
+    def _record(self, parents: tuple[Node, ...], scalar: bool) -> None:
+        """Note the inputs, their versions, the creation order and the running module."""
+        self.parents = parents
+        # A Value has no in-place operations, so its version never moves.
+        self._versions = None if scalar else tuple([p._version for p in parents])
+        self._released = False
+        self._seq = next(_sequence)
+        scopes = mode.scopes
+        self._scope = scopes[-1] if scopes else None
 
     def _run_backward(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
         if self._released:
