@@ -95,7 +95,10 @@ class Tensor(Node):
         return t
 
     def _raw_grad(self, g: Any) -> np.ndarray:
-        return np.array(g, dtype=self.data.dtype, copy=True).reshape(self.data.shape)
+        data = self.data
+        if type(g) is np.ndarray and g.dtype == data.dtype and g.shape == data.shape:
+            return g.copy()  # a copy: the same array may also be another node's gradient
+        return np.array(g, dtype=data.dtype, copy=True).reshape(data.shape)
 
     def _accumulate(self, g: Any) -> None:
         if self.grad is None:

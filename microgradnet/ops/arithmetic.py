@@ -87,8 +87,17 @@ class Div(Op):
         )
 
 
+def _scalar_pow(a: float, b: float) -> float:
+    """``a ** b`` on floats with numpy's answers where Python raises or goes complex."""
+    try:
+        out = a**b
+    except (ZeroDivisionError, OverflowError):
+        return math.inf
+    return out if isinstance(out, float) else math.nan  # a negative base to a fractional power
+
+
 class Pow(Op):
-    """``a ** b``; the gradient for ``b`` is ``a ** b * log(a)``, defined for ``a > 0``."""
+    """``a ** b`` for two inputs; the gradient for ``b`` is ``a ** b * log(a)``, for ``a > 0``."""
 
     __slots__ = ()
     name = "pow"
@@ -97,13 +106,7 @@ class Pow(Op):
         return a**b
 
     def scalar(self, a: float, b: float) -> float:
-        try:
-            out = a**b
-        except ZeroDivisionError:
-            return math.inf
-        except OverflowError:
-            return math.inf
-        return out if isinstance(out, float) else math.nan  # a negative base to a fractional power
+        return _scalar_pow(a, b)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         from .unary import log
@@ -114,6 +117,32 @@ class Pow(Op):
             sum_to(g * b * a ** (b - 1), pa.shape) if pa.requires_grad else None,
             sum_to(g * self.output * log(a), pb.shape) if pb.requires_grad else None,
         )
+
+
+class PowConst(Op):
+    """``x ** p`` for a fixed number ``p``: squares, roots and reciprocals, numpy's fast paths."""
+
+    __slots__ = ("p",)
+    name = "pow"
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+
+    def forward(self, x: Any) -> Any:
+        return x**self.p
+
+    def scalar(self, x: float) -> float:
+        return _scalar_pow(x, self.p)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        p = self.p
+        if p == 0:
+            return (None,)
+        (x,) = self.inputs
+        return (g * p * x ** (p - 1),)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class Neg(Op):
@@ -150,7 +179,9 @@ def div(a: Any, b: Any) -> Any:
 
 
 def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the operation's name
-    """``a ** b``."""
+    """``a ** b``; a Python number as exponent is a constant of the op, not an input."""
+    if type(b) is float or type(b) is int:
+        return PowConst(b)(a)
     return Pow()(a, b)
 
 

@@ -74,12 +74,13 @@ class Op:
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
         self._check_versions()
-        return tuple(p.data for p in self.parents)
+        return tuple([p.data for p in self.parents])
 
     def _check_versions(self) -> None:
-        if self._versions is None:
+        versions = self._versions
+        if versions is None or versions == tuple([p._version for p in self.parents]):
             return
-        for i, (p, v) in enumerate(zip(self.parents, self._versions)):
+        for i, (p, v) in enumerate(zip(self.parents, versions)):
             if p._version != v:
                 raise RuntimeError(
                     f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
-from .shape import matrix_transpose, reshape, sum_to
+from .shape import reshape, sum_to
 
 
 class MatMul(Op):
@@ -22,15 +22,18 @@ class MatMul(Op):
         a, b = self.inputs
         sa, sb = pa.shape, pb.shape
         # Treat a vector as a one-row (a) or one-column (b) matrix, so one rule covers all cases.
-        a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
-        b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
-        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        g2 = reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
+        if len(sa) == 1:
+            a = reshape(a, (1, *sa))
+        if len(sb) == 1:
+            b = reshape(b, (*sb, 1))
+        if len(sa) == 1 or len(sb) == 1:
+            g = reshape(g, (*g.shape[: len(g.shape) - (len(sa) > 1) - (len(sb) > 1)],
+                            a.shape[-2], b.shape[-1]))
         ga = gb = None
         if pa.requires_grad:
-            ga = reshape(sum_to(g2 @ matrix_transpose(b2), a2.shape), sa)
+            ga = reshape(sum_to(g @ b.mT, a.shape), sa)
         if pb.requires_grad:
-            gb = reshape(sum_to(matrix_transpose(a2) @ g2, b2.shape), sb)
+            gb = reshape(sum_to(a.mT @ g, b.shape), sb)
         return ga, gb
 
 
