@@ -9,9 +9,9 @@ alone, with no cycle per node.
 from __future__ import annotations
 
 import functools
-from heapq import heappop, heappush
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
