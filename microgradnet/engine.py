@@ -211,6 +211,23 @@ def _check_finite(where: str, values: Any) -> None:
             raise FloatingPointError(f"detect_anomaly: {where} produced NaN or infinity")
 
 
+def _send(
+    node: Node, g: Any, pending: dict[int, Any], heap: list[tuple[int, Node]], leaves: list[Node]
+) -> None:
+    """Hand the first gradient for ``node`` to the pass: queue it (by creation) or note the leaf."""
+    key = id(node)
+    prev = pending.get(key)
+    if prev is not None:
+        pending[key] = prev + g
+        return
+    pending[key] = g
+    ctx = node._ctx
+    if ctx is None:
+        leaves.append(node)
+    else:
+        heappush(heap, (-ctx._seq, node))
+
+
 def backward(
     roots: Sequence[Node],
     grads: Sequence[Any],
@@ -240,23 +257,10 @@ def backward(
     heap: list[tuple[int, Node]] = []
     leaves: list[Node] = []
     pending: dict[int, Any] = {}
-
-    def send(node: Node, g: Any) -> None:
-        key = id(node)
-        prev = pending.get(key)
-        if prev is not None:
-            pending[key] = prev + g
-            return
-        pending[key] = g
-        ctx = node._ctx
-        if ctx is None:
-            leaves.append(node)
-        else:
-            heappush(heap, (-ctx._seq, node))
-
     for root, g in zip(roots, grads):
         seed = _seed(root, g)
-        send(root, type(root)._wrap(seed) if create_graph else seed)
+        _send(root, type(root)._wrap(seed) if create_graph else seed, pending, heap, leaves)
+    anomaly = mode.anomaly
     prev_mode = mode.grad_enabled
     mode.grad_enabled = create_graph
     try:
@@ -271,15 +275,21 @@ def backward(
                     found[slot] = g
             elif node._retains_grad:
                 node._accumulate(g.data if create_graph else g)
-            if mode.anomaly:
+            if anomaly:
                 with np.errstate(all="ignore"):
                     in_grads = ctx._run_backward(node, g, create_graph)
                 _check_finite(f"the backward of {ctx.name}", in_grads)
             else:
                 in_grads = ctx._run_backward(node, g, create_graph)
             for parent, pg in zip(ctx.parents, in_grads):
-                if pg is not None and parent.requires_grad:
-                    send(parent, pg)
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                prev = pending.get(key)
+                if prev is not None:
+                    pending[key] = prev + pg
+                else:
+                    _send(parent, pg, pending, heap, leaves)
             if not retain_graph:
                 ctx._release()
     finally:

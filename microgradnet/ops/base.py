@@ -65,22 +65,25 @@ class Op:
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
+        parents = self.parents
+        versions = self._versions
+        if versions is not None and versions != tuple([p._version for p in parents]):
+            self._version_error()
         if self._graph:
-            self._check_versions()
-            return self.parents
-        return self.raw_inputs
+            return parents
+        return tuple([p.data for p in parents])
 
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
-        self._check_versions()
-        return tuple([p.data for p in self.parents])
-
-    def _check_versions(self) -> None:
+        parents = self.parents
         versions = self._versions
-        if versions is None or versions == tuple([p._version for p in self.parents]):
-            return
-        for i, (p, v) in enumerate(zip(self.parents, versions)):
+        if versions is not None and versions != tuple([p._version for p in parents]):
+            self._version_error()
+        return tuple([p.data for p in parents])
+
+    def _version_error(self) -> None:
+        for i, (p, v) in enumerate(zip(self.parents, self._versions or ())):
             if p._version != v:
                 raise RuntimeError(
                     f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "
