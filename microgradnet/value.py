@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ops
+from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
+from .ops.unary import Exp, Log, Relu, Sigmoid, Tanh
 from .engine import Node
 from .ops.base import Op
 
@@ -95,37 +96,39 @@ class Value(Node):
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Any) -> Value:
-        return ops.add(self, _operand(other, "add"))  # type: ignore[no-any-return]
+        return Add().apply(self, _operand(other, "add"))  # type: ignore[no-any-return]
 
     def __radd__(self, other: Any) -> Value:
-        return ops.add(_operand(other, "add"), self)  # type: ignore[no-any-return]
+        return Add().apply(_operand(other, "add"), self)  # type: ignore[no-any-return]
 
     def __sub__(self, other: Any) -> Value:
-        return ops.sub(self, _operand(other, "sub"))  # type: ignore[no-any-return]
+        return Sub().apply(self, _operand(other, "sub"))  # type: ignore[no-any-return]
 
     def __rsub__(self, other: Any) -> Value:  # other - self
-        return ops.sub(_operand(other, "sub"), self)  # type: ignore[no-any-return]
+        return Sub().apply(_operand(other, "sub"), self)  # type: ignore[no-any-return]
 
     def __mul__(self, other: Any) -> Value:
-        return ops.mul(self, _operand(other, "mul"))  # type: ignore[no-any-return]
+        return Mul().apply(self, _operand(other, "mul"))  # type: ignore[no-any-return]
 
     def __rmul__(self, other: Any) -> Value:
-        return ops.mul(_operand(other, "mul"), self)  # type: ignore[no-any-return]
+        return Mul().apply(_operand(other, "mul"), self)  # type: ignore[no-any-return]
 
     def __truediv__(self, other: Any) -> Value:
-        return ops.div(self, _operand(other, "div"))  # type: ignore[no-any-return]
+        return Div().apply(self, _operand(other, "div"))  # type: ignore[no-any-return]
 
     def __rtruediv__(self, other: Any) -> Value:  # other / self
-        return ops.div(_operand(other, "div"), self)  # type: ignore[no-any-return]
+        return Div().apply(_operand(other, "div"), self)  # type: ignore[no-any-return]
 
     def __pow__(self, other: Any) -> Value:
-        return ops.pow(self, _operand(other, "pow"))  # type: ignore[no-any-return]
+        if isinstance(other, int | float):
+            return PowConst(other).apply(self)  # type: ignore[no-any-return]
+        return Pow().apply(self, _operand(other, "pow"))  # type: ignore[no-any-return]
 
     def __rpow__(self, other: Any) -> Value:  # other ** self
-        return ops.pow(_operand(other, "pow"), self)  # type: ignore[no-any-return]
+        return Pow().apply(_operand(other, "pow"), self)  # type: ignore[no-any-return]
 
     def __neg__(self) -> Value:
-        return ops.neg(self)  # type: ignore[no-any-return]
+        return Neg().apply(self)  # type: ignore[no-any-return]
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
     def __lt__(self, other: Any) -> bool:
@@ -143,28 +146,29 @@ class Value(Node):
     # -- functions ----------------------------------------------------------------------------
     def exp(self) -> Value:
         """``e ** self``."""
-        return ops.exp(self)  # type: ignore[no-any-return]
+        return Exp().apply(self)  # type: ignore[no-any-return]
 
     def log(self) -> Value:
         """The natural logarithm."""
-        return ops.log(self)  # type: ignore[no-any-return]
+        return Log().apply(self)  # type: ignore[no-any-return]
 
     def tanh(self) -> Value:
         """The hyperbolic tangent."""
-        return ops.tanh(self)  # type: ignore[no-any-return]
+        return Tanh().apply(self)  # type: ignore[no-any-return]
 
     def sigmoid(self) -> Value:
         """The logistic sigmoid ``1 / (1 + e ** -self)``."""
-        return ops.sigmoid(self)  # type: ignore[no-any-return]
+        return Sigmoid().apply(self)  # type: ignore[no-any-return]
 
     def relu(self) -> Value:
         """``max(self, 0)``."""
-        return ops.relu(self)  # type: ignore[no-any-return]
+        return Relu().apply(self)  # type: ignore[no-any-return]
 
 
-def _operand(other: Any, op: str) -> Any:
-    if isinstance(other, Value) or type(other) is float:
+def _operand(other: Any, op: str) -> Value:
+    """The other operand of ``op`` as a Value: numbers become constants (no gradient)."""
+    if isinstance(other, Value):
         return other
-    if isinstance(other, int | float):
-        return float(other)
+    if isinstance(other, int | float) and not isinstance(other, bool):
+        return Value._wrap(float(other))
     raise TypeError(f"{op}: cannot combine a Value with a {type(other).__name__}")
