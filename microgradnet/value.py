@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
-from .ops.unary import Exp, Log, Relu, Sigmoid, Tanh
 from .engine import Node
+from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
+from .ops.unary import Exp, Log, Relu, Sigmoid, Tanh
 
 
 class Value(Node):
