@@ -8,7 +8,7 @@
 (2, 1)
 """
 
-from . import autograd, ops
+from . import autograd, ops, optim
 from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -27,6 +27,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "ops",
+    "optim",
     "set_grad_enabled",
     "tensor",
     "value_and_grad",

@@ -1,0 +1,86 @@
+"""The ``microgradnet`` command.
+
+Each subcommand is one function that registers its parser (``add_<name>(subparsers)``) and points
+it at the function that runs it (``set_defaults(run=...)``); `SUBCOMMANDS` lists them. Adding a
+subcommand is adding one such function and naming it there.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Subparsers = Any  # argparse's private _SubParsersAction
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .demo import format_table, train_seed_network
+
+    run = train_seed_network(
+        iterations=args.iterations,
+        lr=args.lr,
+        seed=args.seed,
+        progress=lambda steps: tqdm(steps, desc="training", unit="it"),
+    )
+    print(f"loss after {args.iterations} iterations: {run.losses[-1]:.6f}")
+    print(format_table(run.predictions))
+    return 0
+
+
+def add_demo(subparsers: Subparsers) -> None:
+    """Register ``microgradnet demo``: train the seed network and print its predictions."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="train the seed article's 3-4-1 sigmoid network and print its predictions",
+        description=(
+            "Train the seed article's network (3 inputs, 4 hidden sigmoid neurons, 1 sigmoid "
+            "output, no biases) on its four examples with plain gradient descent on the sum of "
+            "squared errors, then print each prediction beside its target."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--iterations", type=_positive_int, default=1500, help="number of gradient-descent steps"
+    )
+    parser.add_argument("--lr", type=float, default=1.0, help="learning rate of SGD")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the initial weights (uniform on [0, 1), drawn with microgradnet.manual_seed)",
+    )
+    parser.set_defaults(run=_run_demo)
+
+
+def _positive_int(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return n
+
+
+#: The subcommands, each a function that registers its parser.
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``microgradnet`` command with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="microgradnet", description="Exact reverse-mode autodiff on numpy: demos and tools."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in SUBCOMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``microgradnet`` command with ``argv`` (default: the process's arguments).
+
+    Returns the exit status.
+    """
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))

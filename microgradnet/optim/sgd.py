@@ -1,0 +1,83 @@
+"""`SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .optimizer import Optimizer, ParamsT
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, PyTorch's update rule.
+
+    With gradient ``g`` of parameter ``p``: ``g += weight_decay * p``; with momentum, the buffer
+    ``b`` starts as ``g`` and becomes ``momentum * b + (1 - dampening) * g``, and ``g`` becomes
+    ``g + momentum * b`` (Nesterov) or ``b``; then ``p -= lr * g``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or Value, or of parameter-group dicts
+        What to update.
+    lr : float
+        The learning rate.
+    momentum : float
+        The momentum factor (0: none).
+    dampening : float
+        Dampening of the momentum.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    nesterov : bool
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.8, -1.6], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyperparameters(group)
+        for key in ("momentum", "weight_decay"):
+            if group[key] < 0:
+                raise ValueError(f"SGD: invalid {key} {group[key]}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum "
+                f"{group['momentum']} and dampening {group['dampening']}"
+            )
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            # Updates build new arrays and never write into a buffer or a gradient, so the
+            # first buffer may be the gradient itself.
+            buf = grad if buf is None else momentum * buf + (1 - group["dampening"]) * grad
+            state["momentum_buffer"] = buf
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        return param - group["lr"] * grad
