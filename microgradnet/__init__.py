@@ -8,10 +8,11 @@
 (2, 1)
 """
 
-from . import autograd, ops, optim
+from . import autograd, data, ops, optim
 from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .serialization import load, save
 from .tensor import Tensor, tensor
 from .value import Value
 
@@ -22,12 +23,15 @@ __all__ = [
     "Tensor",
     "Value",
     "autograd",
+    "data",
     "enable_grad",
     "grad",
     "is_grad_enabled",
+    "load",
     "no_grad",
     "ops",
     "optim",
+    "save",
     "set_grad_enabled",
     "tensor",
     "value_and_grad",

@@ -126,7 +126,6 @@ class Optimizer:
                     new = self._update(p.data, p.grad, self.state.setdefault(p, {}), group)
                     if p._scalar:
                         p.data = float(new)
-                        p._version += 1
                     else:
                         p.copy_(new)
         return loss

@@ -1,0 +1,180 @@
+"""Checkpoints: exact round trips, no pickles, atomic writes."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import microgradnet as mg
+
+
+def assert_same(a: Any, b: Any) -> None:
+    """Equal values of the same types, arrays with the same dtype and shape, all the way down."""
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            assert type(k) is type(next(x for x in b if x == k))
+            assert_same(a[k], b[k])
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    elif isinstance(a, np.ndarray | np.generic):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b)
+    else:
+        assert a == b
+
+
+NESTED = {
+    "float64": np.linspace(-1, 1, 6).reshape(2, 3),
+    "float32": np.arange(4, dtype=np.float32),
+    "int8": np.array([-3, 7], dtype=np.int8),
+    "bool": np.array([[True], [False]]),
+    "empty": np.zeros((0, 3)),
+    "zero-d": np.array(2.5),
+    "numpy scalar": np.float32(1.25),
+    "strings": np.array(["a", "bé"]),
+    "python": {"int": 10**30, "float": 0.1, "nan": float("nan"), "inf": -float("inf")},
+    "flags": [True, False, None, "text"],
+    "tuple": (1, (2.0, np.ones(2)), []),
+    "int keys": {0: {"step": 3}, 7: "seven"},
+    "awkward/key%2F": {"": np.zeros(1), "/": np.ones(1)},
+    "empty dict": {},
+}
+
+
+def test_round_trip_is_exact(tmp_path: Path) -> None:
+    path = tmp_path / "c.npz"
+    mg.save(NESTED, path)
+    assert_same(mg.load(path), NESTED)
+
+
+@pytest.mark.parametrize("obj", [np.arange(3), [np.eye(2), 1], 4.5, "x", None])
+def test_other_roots(tmp_path: Path, obj: Any) -> None:
+    mg.save(obj, tmp_path / "c.npz")
+    assert_same(mg.load(tmp_path / "c.npz"), obj)
+
+
+def test_arrays_are_members_named_by_key_path(tmp_path: Path) -> None:
+    mg.save(
+        {"model": {"0.weight": np.eye(2)}, "optimizer": {"state": {0: np.ones(1)}}}, tmp_path / "c"
+    )
+    with np.load(tmp_path / "c", allow_pickle=False) as archive:
+        assert sorted(archive.files) == ["%manifest", "model/0.weight", "optimizer/state/0"]
+
+
+def test_model_and_optimizer_state_round_trip(tmp_path: Path) -> None:
+    w = mg.tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
+    v = mg.Value(0.5)
+    opt = mg.optim.Adam([{"params": [w]}, {"params": [v], "lr": 0.1}], weight_decay=0.01)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        (v * v * 3.0).backward()
+        opt.step()
+    checkpoint = {"weights": {"w": w.numpy().copy(), "v": v.data}, "optimizer": opt.state_dict()}
+    mg.save(checkpoint, tmp_path / "c.npz")
+    loaded = mg.load(tmp_path / "c.npz")
+    assert_same(loaded, checkpoint)
+    opt2 = mg.optim.Adam([{"params": [w]}, {"params": [v]}])
+    opt2.load_state_dict(loaded["optimizer"])
+    assert_same(opt2.state_dict(), opt.state_dict())
+
+
+def test_a_pickled_npz_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "evil.npz"
+    np.savez(path, weight=np.ones(2), payload=np.array([{"code": 1}], dtype=object))
+    with pytest.raises(ValueError, match=r"member 'payload'.*pickled.*may not contain pickled"):
+        mg.load(path)
+
+
+def test_a_pickle_file_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "evil.npz"
+    path.write_bytes(pickle.dumps({"weight": [1.0]}))
+    with pytest.raises(ValueError, match="is a pickle; microgradnet checkpoints may not contain"):
+        mg.load(path)
+
+
+def test_a_plain_npz_loads_as_a_dict_of_arrays(tmp_path: Path) -> None:
+    np.savez(tmp_path / "plain.npz", a=np.arange(3), b=np.eye(2, dtype=np.float32))
+    assert_same(
+        mg.load(tmp_path / "plain.npz"), {"a": np.arange(3), "b": np.eye(2, dtype=np.float32)}
+    )
+
+
+def test_a_npy_file_is_not_a_checkpoint(tmp_path: Path) -> None:
+    np.save(tmp_path / "a.npy", np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"one array of shape \(2, 2\) \(.npy\), not a checkpoint"):
+        mg.load(tmp_path / "a.npy")
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        ({"w": mg.tensor([1.0])}, "key path 'w' is a Tensor.*save tensor.numpy"),
+        ({"a": [np.array([None])]}, "array at key path 'a'/0 has dtype object.*pickled"),
+        ({(1, 2): 1}, "the key \\(1, 2\\) at the top level is a tuple"),
+        ({"s": {1, 2}}, "key path 's' is a set"),
+        ({0: np.ones(1), "0": np.ones(1)}, "both give the member name"),
+    ],
+)
+def test_what_cannot_be_saved_is_named(tmp_path: Path, obj: Any, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        mg.save(obj, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_container_holding_itself_is_refused(tmp_path: Path) -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="does a container contain itself"):
+        mg.save(loop, tmp_path / "c.npz")
+
+
+def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.npz"
+    mg.save({"epoch": 1, "w": np.zeros(3)}, path)
+    before = path.read_bytes()
+    write_array = np.lib.format.write_array
+    calls = []
+
+    def fail_on_the_second_array(fp: Any, array: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(array)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        write_array(fp, array, *args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", fail_on_the_second_array)
+    with pytest.raises(OSError, match="disk full"):
+        mg.save({"epoch": 2, "w": np.ones(3), "b": np.ones(2)}, path)
+    assert len(calls) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["c.npz"]
+    assert path.read_bytes() == before
+    assert_same(mg.load(path), {"epoch": 1, "w": np.zeros(3)})
+
+
+def test_save_flushes_to_disk_before_replacing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.npz"
+    order: list[str] = []
+    real_fsync, real_replace = mg.serialization.os.fsync, mg.serialization.os.replace
+    monkeypatch.setattr(
+        mg.serialization.os, "fsync", lambda fd: (order.append("fsync"), real_fsync(fd))
+    )
+    monkeypatch.setattr(
+        mg.serialization.os, "replace", lambda a, b: (order.append("replace"), real_replace(a, b))
+    )
+    mg.save({"x": 1}, path)
+    assert order[:2] == ["fsync", "replace"]
+    assert mg.load(path) == {"x": 1}
