@@ -8,10 +8,11 @@
 (2, 1)
 """
 
-from . import autograd, data, ops, optim
+from . import autograd, data, nn, ops, optim
 from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, tensor
 from .value import Value
@@ -28,6 +29,8 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "load",
+    "manual_seed",
+    "nn",
     "no_grad",
     "ops",
     "optim",

@@ -1,0 +1,35 @@
+"""`Dropout`: randomly zero elements while training."""
+
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import functional
+from .module import Module
+
+
+class Dropout(Module):
+    """Inverted dropout: while ``training``, zero each element with probability ``p`` and scale
+    the others by ``1 / (1 - p)``; in eval mode, pass the input through. Uses the project's
+    generator (`microgradnet.manual_seed`).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet import nn
+    >>> drop = nn.Dropout(0.5).eval()
+    >>> drop(mg.tensor([1.0, 2.0]))
+    tensor([1., 2.])
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: probability p must be in [0, 1], not {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` with dropout applied when training."""
+        return functional.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
