@@ -25,7 +25,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=lambda steps: tqdm(steps, desc="training", unit="it"),
     )
-    print(f"loss after {args.iterations} iterations: {run.losses[-1]:.6f}")
+    print(f"loss at iteration {args.iterations}: {run.losses[-1]:.6f}")
     print(format_table(run.predictions))
     return 0
 
@@ -43,23 +43,32 @@ def add_demo(subparsers: Subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--iterations", type=_positive_int, default=1500, help="number of gradient-descent steps"
+        "--iterations", type=_at_least(int, 1), default=1500, help="gradient-descent steps"
     )
-    parser.add_argument("--lr", type=float, default=1.0, help="learning rate of SGD")
+    parser.add_argument("--lr", type=_at_least(float, 0), default=1.0, help="learning rate of SGD")
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_at_least(int, 0),
         default=0,
         help="seed of the initial weights (uniform on [0, 1), drawn with microgradnet.manual_seed)",
     )
     parser.set_defaults(run=_run_demo)
 
 
-def _positive_int(text: str) -> int:
-    n = int(text)
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return n
+def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any]:
+    """An argparse ``type``: a number of type ``kind`` no smaller than ``minimum``."""
+
+    def parse(text: str) -> Any:
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind.__name__}, got {text!r}") from None
+        if not number >= minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {text}")
+        return number
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 #: The subcommands, each a function that registers its parser.
