@@ -52,7 +52,7 @@ def test_named_modules_children_and_modules() -> None:
     block = Block()
     assert [n for n, _ in block.named_modules()] == ["", "layers", "layers.0", "layers.1"]
     assert list(block.children()) == [block.layers]
-    assert list(block.modules())[0] is block
+    assert next(block.modules()) is block
 
 
 def test_shared_parameter_listed_once_but_stored_under_each_name() -> None:
@@ -75,7 +75,7 @@ def test_assignment_before_init_is_a_clear_error() -> None:
         def __init__(self) -> None:
             self.w = nn.Parameter([1.0])
 
-    with pytest.raises(AttributeError, match="before Module.__init__"):
+    with pytest.raises(AttributeError, match=r"before Module\.__init__"):
         Broken()
 
 
@@ -167,7 +167,8 @@ def test_non_strict_load_returns_the_key_lists_and_copies_the_rest() -> None:
     assert result.missing_keys == ["1.bias"] and result.unexpected_keys == ["extra"]
     np.testing.assert_array_equal(model[0].bias.data, np.full(4, 7.0))
     state["0.bias"] = np.zeros(3)
-    with pytest.raises(RuntimeError, match=r"shape mismatches: 0\.bias \(state \(3,\), model \(4,\)\)"):
+    mismatch = r"shape mismatches: 0\.bias \(state \(3,\), model \(4,\)\)"
+    with pytest.raises(RuntimeError, match=mismatch):
         model.load_state_dict(state, strict=False)
 
 
