@@ -48,8 +48,8 @@ def seed_network(seed: int = 0) -> Sequential:
       (3): Sigmoid()
     )
     """
-    manual_seed(seed)
     model = Sequential(Linear(3, 4, bias=False), Sigmoid(), Linear(4, 1, bias=False), Sigmoid())
+    manual_seed(seed)  # the seed alone decides the weights, whatever Linear's default drew
     for weight in model.parameters():
         init.uniform_(weight, 0.0, 1.0)
     return model
