@@ -168,12 +168,20 @@ def _elementwise(
     """``fn(prediction, target)`` per element (Tensor, Value or lists of Values), reduced."""
     _check_reduction(name, reduction)
     if isinstance(input, Sequence):
-        if not isinstance(target, Sequence) or len(input) != len(target):
-            n = len(target) if isinstance(target, Sequence) else "not a sequence"
-            raise ValueError(
-                f"{name}: {len(input)} predictions but target has length {n}; they must agree"
+        if isinstance(target, np.ndarray):
+            target = target.tolist()
+        if not isinstance(target, Sequence):
+            raise TypeError(
+                f"{name}: the predictions are a list, so the target must be a list or an "
+                f"array, not a {type(target).__name__}"
             )
-        return _reduce(name, [fn(p, t) for p, t in zip(input, target)], reduction)
+        if len(input) != len(target):
+            raise ValueError(
+                f"{name}: {len(input)} predictions but target has length {len(target)}; "
+                "they must agree"
+            )
+        targets = [t if isinstance(t, Node) else float(t) for t in target]
+        return _reduce(name, [fn(p, t) for p, t in zip(input, targets)], reduction)
     if isinstance(input, Value):
         if isinstance(target, Tensor) or np.ndim(target) != 0:
             raise ValueError(
