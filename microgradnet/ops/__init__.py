@@ -7,9 +7,23 @@ rule differentiable again.
 
 from .arithmetic import add, div, mul, neg, pow, sub
 from .base import Op
+from .indexing import getitem
+from .join import concatenate, stack
 from .linalg import matmul
-from .reduce import mean, sum
-from .shape import broadcast_to, matrix_transpose, reshape, shape_of, sum_to, transpose
+from .reduce import max, mean, min, sum
+from .select import clip, maximum, minimum, where
+from .shape import (
+    broadcast_to,
+    expand_dims,
+    flatten,
+    matrix_transpose,
+    reshape,
+    shape_of,
+    squeeze,
+    sum_to,
+    transpose,
+)
+from .softmax import log_softmax, softmax
 from .unary import abs, exp, log, relu, sigmoid, sign, sqrt, tanh
 
 __all__ = [
@@ -17,12 +31,22 @@ __all__ = [
     "abs",
     "add",
     "broadcast_to",
+    "clip",
+    "concatenate",
     "div",
     "exp",
+    "expand_dims",
+    "flatten",
+    "getitem",
     "log",
+    "log_softmax",
     "matmul",
     "matrix_transpose",
+    "max",
+    "maximum",
     "mean",
+    "min",
+    "minimum",
     "mul",
     "neg",
     "pow",
@@ -31,10 +55,14 @@ __all__ = [
     "shape_of",
     "sigmoid",
     "sign",
+    "softmax",
     "sqrt",
+    "squeeze",
+    "stack",
     "sub",
     "sum",
     "sum_to",
     "tanh",
     "transpose",
+    "where",
 ]

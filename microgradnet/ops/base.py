@@ -116,7 +116,7 @@ class Op:
             if isinstance(a, Node):
                 return self.apply(*args)
         for a in args:
-            if isinstance(a, np.ndarray):
+            if isinstance(a, np.ndarray | np.generic):
                 return self.forward(*args)
         return self.scalar(*args)
 

@@ -1,4 +1,8 @@
-"""Reductions over axes: sum (the primitive), mean, and the rest built on them."""
+"""Reductions over axes: sum (the primitive), mean, max and min.
+
+``max`` and ``min`` send the gradient to the elements that attain the extremum, split evenly
+among ties (PyTorch's rule for ``amax``/``amin``).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,34 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .select import where
 from .shape import broadcast_to, reshape, shape_of
 
 Axis = int | tuple[int, ...] | None
 
 
 def normalize_axis(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
-    """``axis`` as a sorted tuple of non-negative axes; every axis when it is None."""
+    """``axis`` as a sorted tuple of non-negative axes; every axis when it is None.
+
+    As in PyTorch, a 0-d input accepts axis 0 and -1, which name no axis to reduce.
+
+    Examples
+    --------
+    >>> normalize_axis(-1, 3, "sum"), normalize_axis(None, 2, "sum"), normalize_axis(0, 0, "sum")
+    ((2,), (0, 1), ())
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    dims = ndim or 1
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -dims <= a < dims:
             raise ValueError(f"{op}: axis {a} is out of range for an input of {ndim} dimensions")
-        out.append(int(a) % ndim if ndim else 0)
+        out.append(int(a) % dims)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()
 
 
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -65,3 +79,62 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     axes = normalize_axis(axis, len(shape), "mean")
     count = int(np.prod([shape[a] for a in axes])) if axes else 1
     return Sum(axes, keepdims)(x) / count
+
+
+class Max(Op):
+    """The largest element over ``axes``; `Min` is the same with the smallest."""
+
+    __slots__ = ("axes", "keepdims")
+    name = "max"
+    reduce: Any = staticmethod(np.max)
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return type(self).reduce(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[no-any-return]
+
+    def scalar(self, x: float) -> float:
+        return x
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (x,) = self.raw_inputs
+        # A NaN is the extremum of its slice (numpy propagates it), so it takes the gradient.
+        hit = (x == type(self).reduce(x, axis=self.axes, keepdims=True)) | np.isnan(x)
+        count = np.sum(hit, axis=self.axes, keepdims=True).astype(x.dtype)
+        kept = reshape(g, kept_shape(x.shape, self.axes))
+        return (where(hit, broadcast_to(kept / count, x.shape), 0.0),)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axes}" + (", keepdims=True" if self.keepdims else "")
+
+
+class Min(Max):
+    __slots__ = ()
+    name = "min"
+    reduce = staticmethod(np.min)
+
+
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """The largest element over ``axis`` (every axis when None); ties share the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=1)
+    array([4., 3.])
+    """
+    return Max(normalize_axis(axis, len(shape_of(x)), "max"), keepdims)(x)
+
+
+def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """The smallest element over ``axis`` (every axis when None); ties share the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=0)
+    array([1., 2.])
+    """
+    return Min(normalize_axis(axis, len(shape_of(x)), "min"), keepdims)(x)

@@ -1,4 +1,7 @@
-"""Shape operations: broadcasting and its adjoint, reshape, transpose.
+"""Shape operations: broadcasting and its adjoint, reshape, transpose, and reshapes by axis.
+
+``squeeze``, ``expand_dims`` and ``flatten`` are not operations of their own: they work out the
+new shape and call ``reshape``.
 
 ``sum_to`` is the adjoint of broadcasting: every elementwise rule sends its gradient through it,
 so that an input broadcast in the forward pass gets the sum of the gradients of its copies.
@@ -6,6 +9,7 @@ so that an input broadcast in the forward pass gets the sum of the gradients of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -140,3 +144,68 @@ def matrix_transpose(x: Any) -> Any:
     """Swap the last two axes (``x.mT``)."""
     nd = len(shape_of(x))
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _axes_tuple(axis: int | Sequence[int], ndim: int, op: str) -> tuple[int, ...]:
+    """``axis`` (an int or a sequence) as non-negative axes of an array of ``ndim`` dimensions."""
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(out)
+
+
+def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+    """Drop length-1 axes: all of them, or those among ``axis``.
+
+    As in PyTorch, a named axis whose length is not 1 is left in place rather than an error.
+
+    Examples
+    --------
+    >>> squeeze(np.zeros((1, 3, 1))).shape, squeeze(np.zeros((1, 3, 1)), axis=(1, 2)).shape
+    ((3,), (1, 3))
+    """
+    shape = shape_of(x)
+    axes = range(len(shape)) if axis is None else _axes_tuple(axis, len(shape), "squeeze")
+    drop = {a for a in axes if shape[a] == 1}
+    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in drop))
+
+
+def expand_dims(x: Any, axis: int | Sequence[int]) -> Any:
+    """Insert length-1 axes at ``axis``, counted in the result (numpy's ``expand_dims``).
+
+    Examples
+    --------
+    >>> expand_dims(np.zeros((2, 3)), 0).shape, expand_dims(np.zeros((2, 3)), (-1, 1)).shape
+    ((1, 2, 3), (2, 1, 3, 1))
+    """
+    shape = shape_of(x)
+    n_new = 1 if isinstance(axis, int | np.integer) else len(tuple(axis))
+    new = set(_axes_tuple(axis, len(shape) + n_new, "expand_dims"))
+    rest = iter(shape)
+    return reshape(x, tuple(1 if i in new else next(rest) for i in range(len(shape) + n_new)))
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    """Merge the axes ``start_dim`` to ``end_dim`` (both included) into one, as PyTorch does.
+
+    A 0-d input becomes a 1-d array of one element.
+
+    Examples
+    --------
+    >>> flatten(np.zeros((2, 3, 4))).shape, flatten(np.zeros((2, 3, 4)), start_dim=1).shape
+    ((24,), (2, 12))
+    """
+    shape = shape_of(x)
+    dims = max(len(shape), 1)  # a 0-d input takes axis 0 (or -1), as in PyTorch
+    start, end = (_axes_tuple(a, dims, "flatten")[0] for a in (start_dim, end_dim))
+    if start > end:
+        raise ValueError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}"
+        )
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(x, shape[:start] + (merged,) + shape[end + 1 :])

@@ -1,0 +1,110 @@
+"""Joining arrays: ``concatenate`` along an existing axis and ``stack`` along a new one.
+
+Both take any number of inputs. Each input's gradient is its own part of the output's gradient,
+cut out with `getitem`, so the rules differentiate again like any indexing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .base import Op
+from .indexing import getitem
+from .shape import shape_of
+
+
+def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
+    """The index that takes ``part`` of axis ``axis`` and everything of the axes before it."""
+    return (slice(None),) * axis + (part,)
+
+
+class Concatenate(Op):
+    __slots__ = ("axis",)
+    name = "concatenate"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        grads = []
+        start = 0
+        for p in self.parents:
+            stop = start + p.shape[self.axis]
+            part = _along(self.axis, slice(start, stop))
+            grads.append(getitem(g, part) if p.requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Stack(Op):
+    __slots__ = ("axis",)
+    name = "stack"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        return np.stack(xs, axis=self.axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return tuple(
+            getitem(g, _along(self.axis, i)) if p.requires_grad else None
+            for i, p in enumerate(self.parents)
+        )
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[list[Any], int]:
+    """The inputs as a list and ``axis`` as a non-negative int, or an error naming the shapes."""
+    xs = list(xs)
+    if not xs:
+        raise ValueError(f"{op}: expected a non-empty sequence of inputs")
+    shapes = [shape_of(x) for x in xs]
+    ndim = len(shapes[0]) + new_axis
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for shapes {shapes}")
+    axis %= ndim
+    if new_axis:
+        ok = all(s == shapes[0] for s in shapes)
+    else:
+        rest = {s[:axis] + (-1,) + s[axis + 1 :] for s in shapes}
+        ok = len(rest) == 1 and all(len(s) == ndim for s in shapes)
+    if not ok:
+        need = "the same shape" if new_axis else f"the same shape outside axis {axis}"
+        raise ValueError(f"{op}: inputs of shapes {shapes} do not have {need}")
+    return xs, axis
+
+
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
+    """Join ``xs`` end to end along the existing ``axis``.
+
+    Examples
+    --------
+    >>> concatenate([np.zeros((1, 2)), np.ones((2, 2))]).shape
+    (3, 2)
+    """
+    xs, axis = _checked(xs, axis, "concatenate", new_axis=False)
+    return Concatenate(axis)(*xs)
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Any:
+    """Join ``xs``, all of one shape, along a new ``axis``.
+
+    Examples
+    --------
+    >>> stack([np.zeros(3), np.ones(3)], axis=1).shape
+    (3, 2)
+    """
+    xs, axis = _checked(xs, axis, "stack", new_axis=True)
+    return Stack(axis)(*xs)

@@ -1,0 +1,166 @@
+"""Elementwise choices between inputs: where, maximum, minimum, clip.
+
+The choice is piecewise constant, so each rule routes the incoming gradient with `where` and a
+mask computed from the data: the mask is a constant of the rule, and `where` is linear in its
+inputs, so the rules differentiate again. At ties `maximum` and `minimum` split the gradient evenly
+between the two inputs (as PyTorch does); `clip` gives the whole gradient to ``x`` when it sits
+exactly on a bound (as PyTorch's ``clamp``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import Node
+from .base import Op
+from .shape import shape_of, sum_to
+
+
+class Where(Op):
+    """``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean array."""
+
+    __slots__ = ("cond",)
+    name = "where"
+
+    def __init__(self, cond: Any) -> None:
+        self.cond = cond
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return np.where(self.cond, a, b)
+
+    def scalar(self, a: float, b: float) -> float:
+        return a if self.cond else b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        pa, pb = self.parents
+        return (
+            sum_to(where(self.cond, g, 0.0), pa.shape) if pa.requires_grad else None,
+            sum_to(where(self.cond, 0.0, g), pb.shape) if pb.requires_grad else None,
+        )
+
+    def extra_repr(self) -> str:
+        return f"cond of shape {np.shape(self.cond)}"
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` is true, else ``b``, with broadcasting; ``cond`` gets no gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
+    array([1., 0.])
+    """
+    raw = cond.data if isinstance(cond, Node) else cond
+    if isinstance(raw, bool | np.bool_):
+        return Where(bool(raw))(a, b)
+    raw = np.asarray(raw)
+    if raw.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be boolean, not of dtype {raw.dtype}")
+    return Where(raw)(a, b)
+
+
+class _Extremum(Op):
+    """The elementwise larger (``Maximum``) or smaller (``Minimum``) of two inputs."""
+
+    __slots__ = ()
+    pick: Any = None  # np.maximum or np.minimum
+    wins: Any = None  # np.greater or np.less: where ``a`` alone is chosen
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return type(self).pick(a, b)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        pa, pb = self.parents
+        a, b = self.raw_inputs
+        tie = np.equal(a, b)
+        share = where(tie, g * 0.5, g) if np.any(tie) else g
+        a_wins = type(self).wins(a, b)
+        return (
+            sum_to(where(a_wins | tie, share, 0.0), pa.shape) if pa.requires_grad else None,
+            sum_to(where(a_wins, 0.0, share), pb.shape) if pb.requires_grad else None,
+        )
+
+
+class Maximum(_Extremum):
+    __slots__ = ()
+    name = "maximum"
+    pick = staticmethod(np.maximum)
+    wins = staticmethod(np.greater)
+
+
+class Minimum(_Extremum):
+    __slots__ = ()
+    name = "minimum"
+    pick = staticmethod(np.minimum)
+    wins = staticmethod(np.less)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """The elementwise larger of ``a`` and ``b``; at ties each gets half the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> maximum(np.array([1.0, 5.0]), 2.0)
+    array([2., 5.])
+    """
+    return Maximum()(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """The elementwise smaller of ``a`` and ``b``; at ties each gets half the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> minimum(np.array([1.0, 5.0]), 2.0)
+    array([1., 2.])
+    """
+    return Minimum()(a, b)
+
+
+class Clip(Op):
+    """``x`` limited to ``[lo, hi]``; ``lo`` and ``hi`` may be arrays that broadcast with ``x``.
+
+    Where ``lo > hi`` the result is ``hi``, as in numpy and PyTorch.
+    """
+
+    __slots__ = ()
+    name = "clip"
+
+    def forward(self, x: Any, lo: Any, hi: Any) -> Any:
+        return np.minimum(np.maximum(x, lo), hi)
+
+    def scalar(self, x: float, lo: float, hi: float) -> float:
+        return min(max(x, lo), hi)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        px, plo, phi = self.parents
+        x, lo, hi = self.raw_inputs
+        to_hi = np.maximum(x, lo) > hi
+        to_lo = np.less(x, lo) & ~to_hi
+        return (
+            sum_to(where(to_lo | to_hi, 0.0, g), px.shape) if px.requires_grad else None,
+            sum_to(where(to_lo, g, 0.0), plo.shape) if plo.requires_grad else None,
+            sum_to(where(to_hi, g, 0.0), phi.shape) if phi.requires_grad else None,
+        )
+
+
+def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
+    """``x`` limited to ``[lo, hi]`` (None: no bound on that side).
+
+    The gradient goes to ``x`` where ``lo <= x <= hi`` (bounds included) and to the bound that
+    was chosen elsewhere, so a bound given as a tensor that requires grad gets one too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+    array([-1. ,  0.5,  1. ])
+    """
+    if lo is None and hi is None:
+        raise ValueError(f"clip: give at least one of lo and hi (input of shape {shape_of(x)})")
+    return Clip()(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
