@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .select import where
 
 
 class Exp(Op):
@@ -144,8 +145,8 @@ class Relu(Op):
         return x if x > 0 else 0.0
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        (x,) = self.inputs
-        return (g * (x > 0),)
+        (x,) = self.raw_inputs
+        return (where(x > 0, g, 0.0),)
 
 
 def exp(x: Any) -> Any:
