@@ -337,10 +337,13 @@ def nll_loss(
     >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), [1, 0])
     tensor(2.5)
     """
-    name = "nll_loss"
+    return _nll("nll_loss", input, target, ignore_index, reduction)
+
+
+def _nll(name: str, log_p: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor:
     _check_reduction(name, reduction)
-    hot, count = _one_hot(name, input, target, ignore_index)
-    loss = -(input * hot).sum(axis=_class_axis(input))
+    hot, count = _one_hot(name, log_p, target, ignore_index)
+    loss = -(log_p * hot).sum(axis=_class_axis(log_p))
     if reduction == "mean":
         return loss.sum() / count if count else loss.sum() * float("nan")
     return _reduce(name, loss, reduction)  # type: ignore[no-any-return]
@@ -374,4 +377,4 @@ def cross_entropy(
         _check_same_shape(name, input, target)
         soft = -(_as_target(target, input) * log_p).sum(axis=axis)
         return _reduce(name, soft, reduction)  # type: ignore[no-any-return]
-    return nll_loss(log_p, target, ignore_index, reduction)
+    return _nll(name, log_p, target, ignore_index, reduction)
