@@ -20,6 +20,7 @@ from ..tensor import Tensor
 from ..value import Value
 
 M = TypeVar("M", bound="Module")
+L = TypeVar("L", bound="_Indexed")
 
 
 class Parameter(Tensor):
@@ -357,15 +358,15 @@ class _Indexed(Module):
     def _from(cls, items: list[Any]) -> Any:
         return cls(items)  # type: ignore[call-arg]
 
-    def append(self: M, item: Any) -> M:
+    def append(self: L, item: Any) -> L:
         """Add ``item`` at the end; returns ``self``."""
-        self._add(item)  # type: ignore[attr-defined]
+        self._add(item)
         return self
 
-    def extend(self: M, items: Iterable[Any]) -> M:
+    def extend(self: L, items: Iterable[Any]) -> L:
         """Add each of ``items`` at the end; returns ``self``."""
         for item in items:
-            self._add(item)  # type: ignore[attr-defined]
+            self._add(item)
         return self
 
     def _child_lines(self) -> list[str]:
