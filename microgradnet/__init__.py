@@ -14,7 +14,19 @@ from .autograd import grad_of as grad
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import manual_seed
 from .serialization import load, save
-from .tensor import Tensor, tensor
+from .tensor import (
+    Tensor,
+    cat,
+    clip,
+    concatenate,
+    log_softmax,
+    maximum,
+    minimum,
+    softmax,
+    stack,
+    tensor,
+    where,
+)
 from .value import Value
 
 __version__ = "0.1.0"
@@ -24,18 +36,27 @@ __all__ = [
     "Tensor",
     "Value",
     "autograd",
+    "cat",
+    "clip",
+    "concatenate",
     "data",
     "enable_grad",
     "grad",
     "is_grad_enabled",
     "load",
+    "log_softmax",
     "manual_seed",
+    "maximum",
+    "minimum",
     "nn",
     "no_grad",
     "ops",
     "optim",
     "save",
     "set_grad_enabled",
+    "softmax",
+    "stack",
     "tensor",
     "value_and_grad",
+    "where",
 ]

@@ -14,9 +14,12 @@ import numpy as np
 from . import ops
 from .engine import Node, mode
 from .ops.base import Op
+from .ops.indexing import normalize_index
 from .ops.reduce import Axis
 
 ArrayLike = Any
+
+_PYTHON_NUMBERS = (float, int, bool)
 
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -81,7 +84,7 @@ class Tensor(Node):
     def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Tensor:
         t = object.__new__(cls)
         if type(data) is not np.ndarray:
-            if isinstance(data, float | int | bool) and like is not None:
+            if type(data) in _PYTHON_NUMBERS and like is not None:
                 data = np.asarray(data, dtype=like.data.dtype if ctx is None else None)
             else:
                 data = np.asarray(data)
@@ -104,7 +107,7 @@ class Tensor(Node):
         if self.grad is None:
             self.grad = self._raw_grad(g)
         else:
-            self.grad = self.grad + g
+            self.grad = (self.grad + g).astype(self.data.dtype, copy=False)
 
     # -- attributes ---------------------------------------------------------------------------
     @property
@@ -153,6 +156,10 @@ class Tensor(Node):
 
     __hash__ = object.__hash__
 
+    # numpy operators and ufuncs step aside: ``array + tensor`` and ``np.float64(2) * tensor``
+    # call the Tensor's reflected operators and record, instead of returning a bare array.
+    __array_ufunc__ = None
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = ""
@@ -185,15 +192,20 @@ class Tensor(Node):
         self._retains_grad = True
 
     # -- in-place updates (for optimizers and initialisers) -----------------------------------
-    def _inplace(self, what: str, result: Any) -> Tensor:
+    def _inplace(self, what: str, result: Any, index: Any = ...) -> Tensor:
         if self.requires_grad and mode.grad_enabled:
             raise RuntimeError(
                 f"{what}: in-place change of a tensor that requires grad (shape {self.shape}); "
                 "do it under microgradnet.no_grad()"
             )
-        self.data[...] = result
+        self.data[index] = result
         self._version += 1
         return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``self[index] = value``, in place (under `no_grad` for a tensor that requires grad)."""
+        index, _ = normalize_index(index)
+        self._inplace("setitem", value.data if isinstance(value, Node) else value, index)
 
     def add_(self, other: ArrayLike, alpha: float = 1.0) -> Tensor:
         """``self += alpha * other``, in place."""
@@ -315,6 +327,21 @@ class Tensor(Node):
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    __ror__ = __or__
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype != np.bool_:
+            raise TypeError(f"invert: ~ needs a boolean tensor, not dtype {self.data.dtype}")
+        return Tensor._wrap(~self.data)
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
@@ -353,6 +380,30 @@ class Tensor(Node):
         """``max(self, 0)``."""
         return ops.relu(self)  # type: ignore[no-any-return]
 
+    def softmax(self, axis: Axis = -1) -> Tensor:
+        """``exp(self)`` normalised to sum to 1 over ``axis``; stable for any magnitude."""
+        return ops.softmax(self, axis)  # type: ignore[no-any-return]
+
+    def log_softmax(self, axis: Axis = -1) -> Tensor:
+        """The logarithm of `softmax`, computed without overflow or ``log(0)``."""
+        return ops.log_softmax(self, axis)  # type: ignore[no-any-return]
+
+    def maximum(self, other: Any) -> Tensor:
+        """The elementwise larger of ``self`` and ``other`` (see `maximum`)."""
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """The elementwise smaller of ``self`` and ``other`` (see `minimum`)."""
+        return minimum(self, other)
+
+    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        """``self`` limited to ``[lo, hi]`` (see `clip`)."""
+        return clip(self, lo, hi)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """PyTorch's name for `clip`."""
+        return clip(self, min, max)
+
     # -- reductions ---------------------------------------------------------------------------
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """The sum over ``axis`` (an int, a tuple, or None for all)."""
@@ -361,6 +412,22 @@ class Tensor(Node):
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """The mean over ``axis``."""
         return ops.mean(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The largest element over ``axis``; tied maxima share the gradient evenly."""
+        return ops.max(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The smallest element over ``axis``; tied minima share the gradient evenly."""
+        return ops.min(self, axis, keepdims)  # type: ignore[no-any-return]
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the largest element (of the flattened data when ``axis`` is None)."""
+        return Tensor._wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the smallest element (of the flattened data when ``axis`` is None)."""
+        return Tensor._wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
 
     # -- shape --------------------------------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -374,6 +441,37 @@ class Tensor(Node):
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = tuple(axes[0])  # type: ignore[arg-type]
         return ops.transpose(self, axes or None)  # type: ignore[no-any-return]
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        """Drop length-1 axes (all, or those among ``axis``; others named are left alone)."""
+        return ops.squeeze(self, axis)  # type: ignore[no-any-return]
+
+    def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
+        """Insert length-1 axes at ``axis``, counted in the result."""
+        return ops.expand_dims(self, axis)  # type: ignore[no-any-return]
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """PyTorch's name for `expand_dims`."""
+        return ops.expand_dims(self, axis)  # type: ignore[no-any-return]
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the axes ``start_dim`` to ``end_dim`` (both included) into one."""
+        return ops.flatten(self, start_dim, end_dim)  # type: ignore[no-any-return]
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """numpy indexing: ints, slices, None, ``...``, integer arrays and boolean masks.
+
+        Repeated integer indices add up their gradients.
+
+        Examples
+        --------
+        >>> import microgradnet as mg
+        >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> x[[0, 0, 2]].sum().backward()
+        >>> x.grad
+        array([2., 0., 1.])
+        """
+        return ops.getitem(self, index)  # type: ignore[no-any-return]
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's name
@@ -423,3 +521,139 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> T
     dtype('float64')
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _operands(op: str, *xs: Any) -> list[Any]:
+    """The inputs of a module-level function: Tensors as they are, the rest made constants.
+
+    Arrays and lists become constant Tensors; Python numbers stay numbers and take the dtype of
+    the tensors they meet. Without any Tensor among them, the first input is made one.
+    """
+    like = next((x for x in xs if isinstance(x, Tensor)), None)
+    if like is None:
+        like = Tensor(xs[0])
+        xs = (like, *xs[1:])
+    return [_operand(x, op, like) for x in xs]
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """The elementwise larger of ``a`` and ``b``, with broadcasting.
+
+    At a tie each input gets half of the gradient (PyTorch's rule).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> mg.maximum(a, 2.0).sum().backward()
+    >>> a.grad
+    array([0. , 0.5, 1. ])
+    """
+    return ops.maximum(*_operands("maximum", a, b))  # type: ignore[no-any-return]
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The elementwise smaller of ``a`` and ``b``, with broadcasting; ties split the gradient.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> mg.minimum(mg.tensor([1.0, 3.0]), mg.tensor([2.0, 2.0]))
+    tensor([1., 2.])
+    """
+    return ops.minimum(*_operands("minimum", a, b))  # type: ignore[no-any-return]
+
+
+def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
+    """``x`` limited to ``[lo, hi]``; None leaves that side open.
+
+    The gradient reaches ``x`` where ``lo <= x <= hi``, bounds included (PyTorch's ``clamp``);
+    elsewhere it reaches the bound chosen, when the bound is a tensor that requires grad.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> x = mg.tensor([-2.0, 0.5, 1.0, 3.0], requires_grad=True)
+    >>> mg.clip(x, -1.0, 1.0).sum().backward()
+    >>> x.grad
+    array([0., 1., 1., 0.])
+    """
+    (x,) = _operands("clip", x)
+    lo, hi = (None if b is None else _operand(b, "clip", x) for b in (lo, hi))
+    return ops.clip(x, lo, hi)  # type: ignore[no-any-return]
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where the boolean ``cond`` holds, else ``b``, with broadcasting.
+
+    ``cond`` (a boolean Tensor, array or list) gets no gradient; ``a`` and ``b`` get the gradient
+    of the places they fill.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> x = mg.tensor([-1.0, 2.0])
+    >>> mg.where(x > 0, x, 0.0)
+    tensor([0., 2.])
+    """
+    if isinstance(cond, list):
+        cond = np.asarray(cond)
+    return ops.where(cond, *_operands("where", a, b))  # type: ignore[no-any-return]
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors end to end along the existing ``axis``; each gets its part of the gradient.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> mg.concatenate([mg.tensor([[1.0, 2.0]]), mg.tensor([[3.0, 4.0]])], axis=1)
+    tensor([[1., 2., 3., 4.]])
+    """
+    if not len(tensors):
+        raise ValueError("concatenate: expected a non-empty sequence of tensors")
+    return ops.concatenate(_operands("concatenate", *tensors), axis)  # type: ignore[no-any-return]
+
+
+cat = concatenate  # PyTorch's name
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new ``axis``.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> mg.stack([mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0])], axis=1)
+    tensor([[1., 3.],
+            [2., 4.]])
+    """
+    if not len(tensors):
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    return ops.stack(_operands("stack", *tensors), axis)  # type: ignore[no-any-return]
+
+
+def softmax(x: Any, axis: Axis = -1) -> Tensor:
+    """``exp(x)`` normalised to sum to 1 over ``axis``, stable for inputs of any magnitude.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> mg.softmax(mg.tensor([0.0, 0.0]))
+    tensor([0.5, 0.5])
+    """
+    (x,) = _operands("softmax", x)
+    return ops.softmax(x, axis)  # type: ignore[no-any-return]
+
+
+def log_softmax(x: Any, axis: Axis = -1) -> Tensor:
+    """``x - log(sum(exp(x)))`` over ``axis``, without overflow for inputs of any magnitude.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> mg.log_softmax(mg.tensor([1e4, 0.0]))
+    tensor([     0., -10000.])
+    """
+    (x,) = _operands("log_softmax", x)
+    return ops.log_softmax(x, axis)  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from typing import Any
 from .engine import Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
-from .ops.unary import Exp, Log, Relu, Sigmoid, Tanh
+from .ops.unary import Abs, Exp, Log, Relu, Sigmoid, Tanh
 
 
 class Value(Node):
@@ -129,6 +129,9 @@ class Value(Node):
 
     def __neg__(self) -> Value:
         return Neg().apply(self)  # type: ignore[no-any-return]
+
+    def __abs__(self) -> Value:
+        return Abs().apply(self)  # type: ignore[no-any-return]
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
     def __lt__(self, other: Any) -> bool:

@@ -89,7 +89,7 @@ class Abs(Op):
         return np.abs(x)
 
     def scalar(self, x: float) -> float:
-        return abs(x)
+        return math.fabs(x)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.inputs
