@@ -178,3 +178,60 @@ def test_save_flushes_to_disk_before_replacing(
     mg.save({"x": 1}, path)
     assert order[:2] == ["fsync", "replace"]
     assert mg.load(path) == {"x": 1}
+
+
+def tensor_model(seed: int) -> mg.nn.Sequential:
+    mg.manual_seed(seed)
+    return mg.nn.Sequential(mg.nn.Linear(3, 5), mg.nn.ReLU(), mg.nn.Linear(5, 2))
+
+
+def train_steps(model: mg.nn.Module, opt: mg.optim.Optimizer, x: np.ndarray, steps: int) -> None:
+    for _ in range(steps):
+        opt.zero_grad()
+        (model(mg.tensor(x)) ** 2).sum().backward()
+        opt.step()
+
+
+def test_a_checkpoint_resumes_model_and_optimizer_exactly(tmp_path: Path) -> None:
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    model = tensor_model(0)
+    opt = mg.optim.Adam(model.parameters(), lr=0.01)
+    train_steps(model, opt, x, 3)
+    path = tmp_path / "checkpoint.npz"
+    mg.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, path)
+    train_steps(model, opt, x, 2)
+
+    checkpoint = mg.load(path)
+    assert checkpoint["epoch"] == 3
+    resumed = tensor_model(1)
+    resumed_opt = mg.optim.Adam(resumed.parameters(), lr=0.5)
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    train_steps(resumed, resumed_opt, x, 2)
+    for a, b in zip(model.parameters(), resumed.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_value_mlp_round_trips(tmp_path: Path) -> None:
+    mg.manual_seed(0)
+    model = mg.nn.MLP(2, [3, 1])
+    mg.save(model.state_dict(), tmp_path / "mlp.npz")
+    mg.manual_seed(1)
+    other = mg.nn.MLP(2, [3, 1])
+    other.load_state_dict(mg.load(tmp_path / "mlp.npz"))
+    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_loading_into_a_different_model_names_the_differences(tmp_path: Path) -> None:
+    mg.save(tensor_model(0).state_dict(), tmp_path / "c.npz")
+    state = mg.load(tmp_path / "c.npz")
+    wider = mg.nn.Sequential(mg.nn.Linear(3, 6), mg.nn.ReLU(), mg.nn.Linear(6, 2), mg.nn.Tanh())
+    with pytest.raises(RuntimeError, match=r"0.weight \(state \(5, 3\), model \(6, 3\)\)"):
+        wider.load_state_dict(state)
+    deeper = mg.nn.Sequential(
+        mg.nn.Linear(3, 5), mg.nn.ReLU(), mg.nn.Identity(), mg.nn.Linear(5, 2)
+    )
+    with pytest.raises(RuntimeError) as error:
+        deeper.load_state_dict(state)
+    assert "missing keys: 3.weight, 3.bias" in str(error.value)
+    assert "unexpected keys: 2.weight, 2.bias" in str(error.value)
