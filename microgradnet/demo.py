@@ -48,11 +48,11 @@ def seed_network(seed: int = 0) -> Sequential:
       (3): Sigmoid()
     )
     """
-    model = Sequential(Linear(3, 4, bias=False), Sigmoid(), Linear(4, 1, bias=False), Sigmoid())
+    hidden, output = Linear(3, 4, bias=False), Linear(4, 1, bias=False)
     manual_seed(seed)  # the seed alone decides the weights, whatever Linear's default drew
-    for weight in model.parameters():
-        init.uniform_(weight, 0.0, 1.0)
-    return model
+    for layer in (hidden, output):
+        init.uniform_(layer.weight, 0.0, 1.0)
+    return Sequential(hidden, Sigmoid(), output, Sigmoid())
 
 
 def seed_loss(model: Sequential) -> Tensor:
