@@ -8,7 +8,9 @@ subcommand is adding one such function and naming it there.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 Subparsers = Any  # argparse's private _SubParsersAction
@@ -55,6 +57,54 @@ def add_demo(subparsers: Subparsers) -> None:
     parser.set_defaults(run=_run_demo)
 
 
+def _run_graph(args: argparse.Namespace) -> int:
+    from .demo import seed_loss, seed_network
+    from .viz import GraphvizNotFound, draw_graph, render
+
+    model = seed_network(args.seed)
+    loss = seed_loss(model)
+    loss.backward()
+    drawing = draw_graph(loss, model=model, rankdir=args.rankdir)
+    output = Path(args.output or f"seed_network.{args.format}")
+    try:
+        written = render(drawing, output, format=args.format)
+    except GraphvizNotFound as err:
+        source = output.with_suffix(".dot")
+        source.write_text(drawing.source)
+        print(f"wrote the DOT source to {source}, but no picture: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {written}")
+    return 0
+
+
+def add_graph(subparsers: Subparsers) -> None:
+    """Register ``microgradnet graph``: draw the seed network's loss graph with its gradients."""
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw the seed network's loss graph, with gradients, as a picture",
+        description=(
+            "Build the seed article's network, compute its loss on the four examples, run one "
+            "backward pass and draw the graph: one cluster per layer, parameters by their names, "
+            "every value with its data and gradient. Uses Graphviz's dot program; without it, "
+            "SVG needs the optional packages of microgradnet[svg]."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--output", default=None, help="the picture's path (default: seed_network.<format>)"
+    )
+    parser.add_argument(
+        "--format", default="svg", help="svg, png, pdf or any format of Graphviz's dot"
+    )
+    parser.add_argument(
+        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="direction of flow"
+    )
+    parser.add_argument(
+        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights"
+    )
+    parser.set_defaults(run=_run_graph)
+
+
 def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any]:
     """An argparse ``type``: a number of type ``kind`` no smaller than ``minimum``."""
 
@@ -72,7 +122,7 @@ def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any
 
 
 #: The subcommands, each a function that registers its parser.
-SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo,)
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo, add_graph)
 
 
 def build_parser() -> argparse.ArgumentParser:
