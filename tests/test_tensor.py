@@ -99,7 +99,8 @@ def test_flatten_follows_pytorch(
 
 
 def test_flatten_rejects_start_after_end() -> None:
-    with pytest.raises(ValueError, match=r"flatten: start_dim 2 comes after end_dim 1 .*\(2, 3, 4\)"):
+    msg = r"flatten: start_dim 2 comes after end_dim 1 for shape \(2, 3, 4\)"
+    with pytest.raises(ValueError, match=msg):
         t().flatten(2, 1)
 
 
@@ -119,7 +120,8 @@ def test_where_accepts_bool_tensors_arrays_and_lists() -> None:
 
 
 def test_where_rejects_a_non_boolean_condition() -> None:
-    with pytest.raises(TypeError, match=r"where: the condition must be boolean, not of dtype float64"):
+    msg = r"where: the condition must be boolean, not of dtype float64"
+    with pytest.raises(TypeError, match=msg):
         mg.where(t([1.0, 0.0]), 1.0, 2.0)
 
 
@@ -187,7 +189,7 @@ def test_setitem_on_a_tensor_that_requires_grad_needs_no_grad() -> None:
 # ------------------------------------------------------------------------- mixing with numpy
 
 
-@pytest.mark.parametrize("other", [1.5, 2, np.float64(1.5), np.array([0.0, 1.0, 2.0]), [0.0, 1.0, 2.0]])
+@pytest.mark.parametrize("other", [1.5, 2, np.float64(1.5), np.array([0.0, 1.0, 2.0]), [0.0, 1, 2]])
 def test_comparisons_give_boolean_tensors_without_graph(other: object) -> None:
     x = t([0.5, 1.0, 3.0], requires_grad=True)
     expected = np.less(x.data, other)
