@@ -246,6 +246,9 @@ def test_load_state_dict_rejects_a_different_layout() -> None:
         Adam([w, mg.tensor([1.0], requires_grad=True)]).load_state_dict(state)
     with pytest.raises(ValueError, match=r"'exp_avg' has shape \(2,\), its parameter \(3,\)"):
         Adam([mg.tensor([1.0, 2.0, 3.0], requires_grad=True)]).load_state_dict(state)
+    state["state"][5] = state["state"].pop(0)
+    with pytest.raises(ValueError, match="the state names no parameter 5"):
+        Adam([w]).load_state_dict(state)
 
 
 @pytest.mark.parametrize(

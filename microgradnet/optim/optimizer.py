@@ -179,7 +179,9 @@ class Optimizer:
             params.update(zip(saved["params"], group["params"]))
         state: dict[Node, dict[str, Any]] = {}
         for key, saved_state in state_dict["state"].items():
-            p = params[int(key)]
+            p = params.get(int(key))
+            if p is None:
+                raise ValueError(f"{name}.load_state_dict: the state names no parameter {key}")
             where = f"{name}.load_state_dict"
             state[p] = {k: _restore(v, p, where, k) for k, v in saved_state.items()}
         for group, saved in zip(self.param_groups, saved_groups):
