@@ -1,0 +1,337 @@
+"""Finite-difference checks of analytic gradients: `numerical_grad`, `gradcheck`, `gradgradcheck`.
+
+The analytic side is always a vector-Jacobian product, ``v @ J``, for a random cotangent ``v``:
+exactly what backward computes. The numeric side differentiates ``<v, fn(...)>`` by central
+differences, element by element, with a step scaled to each element.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd import grad as autograd_grad
+from ..engine import Node, enable_grad, no_grad
+
+#: Inputs with at most this many elements get every element checked; larger ones a sample.
+FULL_CHECK_SIZE = 64
+#: How many elements of a large input are checked.
+SAMPLE_SIZE = 32
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagrees with finite differences, or is malformed."""
+
+
+class GradcheckWarning(UserWarning):
+    """A check ran under conditions that weaken it (e.g. inputs that are not float64)."""
+
+
+def _data(node: Node) -> np.ndarray:
+    return np.asarray(node.data, dtype=np.float64)
+
+
+def _set(node: Node, value: np.ndarray) -> None:
+    """Replace a node's data without touching its version (finite differences only)."""
+    node.data = float(value) if node._scalar else value.astype(node.data.dtype, copy=False)
+
+
+def _combine(out: Any, what: str) -> Node:
+    """The function's output as one node; a list of Values (a Layer's output) is summed."""
+    if isinstance(out, list | tuple) and out and all(isinstance(o, Node) for o in out):
+        total = out[0]
+        for o in out[1:]:
+            total = total + o
+        return total
+    if not isinstance(out, Node):
+        raise GradcheckError(f"{what}: the function must return a Tensor or Value, not {out!r}")
+    return out
+
+
+def _scalarize(fn: Callable[..., Any], v: np.ndarray, what: str) -> Callable[..., float]:
+    """``<v, fn(*inputs)>`` as a Python float, computed without recording."""
+
+    def inner(*inputs: Any) -> float:
+        with no_grad():
+            out = _combine(fn(*inputs), what)
+        return float(np.sum(v * np.asarray(out.data, dtype=np.float64)))
+
+    return inner
+
+
+def _step(x: float, eps: float | None) -> float:
+    return eps if eps is not None else float(np.cbrt(np.finfo(np.float64).eps)) * max(1.0, abs(x))
+
+
+def _elements(size: int, rng: np.random.Generator) -> np.ndarray:
+    if size <= FULL_CHECK_SIZE:
+        return np.arange(size)
+    return np.sort(rng.choice(size, SAMPLE_SIZE, replace=False))
+
+
+def _numeric(
+    f: Callable[..., float],
+    inputs: Sequence[Node],
+    i: int,
+    flat_index: np.ndarray,
+    eps: float | None,
+) -> np.ndarray:
+    """Central differences of scalar ``f`` with respect to chosen elements of input ``i``."""
+    node = inputs[i]
+    original = node.data
+    base = _data(node)
+    out = np.empty(len(flat_index))
+    try:
+        for k, j in enumerate(flat_index):
+            x = base.reshape(-1)[j]
+            h = _step(float(x), eps)
+            plus, minus = base.copy().reshape(-1), base.copy().reshape(-1)
+            plus[j] += h
+            minus[j] -= h
+            _set(node, plus.reshape(base.shape))
+            f_plus = f(*inputs)
+            _set(node, minus.reshape(base.shape))
+            f_minus = f(*inputs)
+            out[k] = (f_plus - f_minus) / (2 * h)
+    finally:
+        node.data = original
+    return out
+
+
+def numerical_grad(
+    fn: Callable[..., Any], *inputs: Node, grad_output: Any = None, eps: float | None = None
+) -> list[Any]:
+    """The gradient of ``sum(grad_output * fn(*inputs))`` for each input, by central differences.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of `Tensor`s or `Value`s.
+    *inputs : Tensor or Value
+        Where to differentiate.
+    grad_output : array-like, optional
+        The cotangent; ones by default (the gradient of the sum of the output).
+    eps : float, optional
+        A fixed step; by default ``cbrt(machine eps) * max(1, |x|)`` for each element.
+
+    Returns
+    -------
+    list
+        One array per `Tensor` input (float for a `Value`).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> [g] = numerical_grad(lambda x: x ** 3, mg.tensor([1.0, 2.0]))
+    >>> g.round(6)
+    array([ 3., 12.])
+    """
+    with no_grad():
+        out = _combine(fn(*inputs), "numerical_grad")
+    v = np.ones(np.shape(out.data)) if grad_output is None else np.asarray(grad_output, float)
+    f = _scalarize(fn, v, "numerical_grad")
+    grads: list[Any] = []
+    for i, node in enumerate(inputs):
+        size = int(np.size(node.data))
+        g = _numeric(f, inputs, i, np.arange(size), eps).reshape(np.shape(node.data))
+        grads.append(float(g) if node._scalar else g)
+    return grads
+
+
+def _fail(raise_exception: bool, message: str) -> bool:
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
+
+
+def _describe(node: Node, i: int) -> str:
+    dtype = "Value" if node._scalar else str(node.data.dtype)
+    return f"input {i} (shape {tuple(np.shape(node.data))}, {dtype})"
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Node | Sequence[Node],
+    *,
+    eps: float | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    check_backward_twice: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check the gradients of ``fn`` at ``inputs`` against central finite differences.
+
+    The analytic vector-Jacobian product for a random cotangent is compared element by element
+    with the numeric one: every element of small inputs, a random sample of large ones. Inputs
+    that require grad are checked; the others are held fixed.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of `Tensor`s or `Value`s returning a `Tensor` or `Value`.
+    inputs : Tensor, Value or sequence of them
+        The point of the check, passed to ``fn`` in order.
+    eps : float, optional
+        A fixed finite-difference step (default: scaled to each element).
+    atol, rtol : float
+        An element passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+    raise_exception : bool
+        Raise `GradcheckError` on failure (default) instead of returning False.
+    check_backward_twice : bool
+        Also require a second backward pass to give the same gradients.
+    seed : int
+        Seed of the random cotangent and of the sampled elements.
+
+    Returns
+    -------
+    bool
+        True when every check passes.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> x = mg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    >>> gradcheck(lambda t: (t.tanh() * t).sum(), [x])
+    True
+    """
+    nodes = [inputs] if isinstance(inputs, Node) else list(inputs)
+    checked = [i for i, n in enumerate(nodes) if n.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    for i in checked:
+        node = nodes[i]
+        if not node._scalar and node.data.dtype != np.float64:
+            warnings.warn(
+                f"gradcheck: {_describe(node, i)} is not float64; finite differences in lower "
+                "precision are too coarse for the default tolerances",
+                GradcheckWarning,
+                stacklevel=2,
+            )
+    rng = np.random.default_rng(seed)
+    before = [_data(n).copy() for n in nodes]
+    with enable_grad():
+        out = _combine(fn(*nodes), "gradcheck")
+    for i, (n, b) in enumerate(zip(nodes, before)):
+        if not np.array_equal(_data(n), b, equal_nan=True):
+            return _fail(raise_exception, f"gradcheck: the function modified {_describe(n, i)}")
+    v = rng.standard_normal(np.shape(out.data))
+    targets = [nodes[i] for i in checked]
+    if out.requires_grad:
+        analytic = list(
+            autograd_grad(out, targets, grad_outputs=v, retain_graph=True, allow_unused=True)
+        )
+    else:
+        analytic = [None] * len(targets)
+    for slot, (i, g) in enumerate(zip(checked, analytic)):
+        node = nodes[i]
+        if g is None:
+            analytic[slot] = np.zeros(np.shape(node.data))
+            continue
+        g_shape = tuple(np.shape(g.data))
+        if g_shape != tuple(np.shape(node.data)):
+            return _fail(
+                raise_exception,
+                f"gradcheck: the gradient of {_describe(node, i)} has shape {g_shape}",
+            )
+        if not node._scalar and g.data.dtype != node.data.dtype:
+            return _fail(
+                raise_exception,
+                f"gradcheck: the gradient of {_describe(node, i)} has dtype {g.data.dtype}",
+            )
+        analytic[slot] = np.asarray(g.data, dtype=np.float64)
+    if check_backward_twice and out.requires_grad:
+        again = autograd_grad(out, targets, grad_outputs=v, allow_unused=True)
+        for slot, (i, g) in enumerate(zip(checked, again)):
+            second = np.zeros_like(analytic[slot]) if g is None else _data(g)
+            if not np.array_equal(second, analytic[slot], equal_nan=True):
+                return _fail(
+                    raise_exception,
+                    f"gradcheck: two backward passes disagree on the gradient of "
+                    f"{_describe(nodes[i], i)}",
+                )
+    f = _scalarize(fn, v, "gradcheck")
+    for slot, i in enumerate(checked):
+        node = nodes[i]
+        a = analytic[slot].reshape(-1)
+        index = _elements(a.size, rng)
+        numeric = _numeric(f, nodes, i, index, eps)
+        err = np.abs(a[index] - numeric)
+        allowed = atol + rtol * np.abs(numeric)
+        bad = ~(err <= allowed)
+        if np.any(bad):
+            worst = int(np.argmax(np.where(bad, err - allowed, -np.inf)))
+            j = int(index[worst])
+            where = np.unravel_index(j, np.shape(node.data)) if np.ndim(node.data) else ()
+            if not np.any(a):
+                what = "is missing (zero or None) but finite differences are not zero"
+            else:
+                what = "disagrees with finite differences"
+            rel = err[worst] / max(abs(numeric[worst]), np.finfo(float).tiny)
+            return _fail(
+                raise_exception,
+                f"gradcheck: the gradient of {_describe(node, i)} {what} at element "
+                f"{tuple(int(w) for w in where)}: analytic {a[j]:.10g}, numeric "
+                f"{numeric[worst]:.10g}, abs error {err[worst]:.3g}, rel error {rel:.3g}; "
+                f"tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[worst]:.3g}"
+                f" ({int(bad.sum())} of {len(index)} checked elements fail)",
+            )
+    return True
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Node | Sequence[Node],
+    *,
+    eps: float | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives of ``fn``: the gradient of its recorded gradient.
+
+    The first-order gradients are computed with ``create_graph=True`` for a random cotangent
+    ``v`` and projected on random directions ``w``; the result, a function of the inputs, is
+    then checked by `gradcheck`. This exercises every backward rule's own backward.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> x = mg.tensor([0.5, -1.0], requires_grad=True)
+    >>> gradgradcheck(lambda t: (t.sigmoid() * t).sum(), [x])
+    True
+    """
+    nodes = [inputs] if isinstance(inputs, Node) else list(inputs)
+    checked = [n for n in nodes if n.requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    with no_grad():
+        shape = np.shape(_combine(fn(*nodes), "gradgradcheck").data)
+    v = rng.standard_normal(shape)
+    ws = [rng.standard_normal(np.shape(n.data)) for n in checked]
+
+    def projected_gradient(*args: Node) -> Node:
+        with enable_grad():
+            out = _combine(fn(*args), "gradgradcheck")
+            grads = autograd_grad(
+                out, [a for a in args if a.requires_grad], grad_outputs=v,
+                create_graph=True, allow_unused=True,
+            )
+            total: Any = None
+            for g, w in zip(grads, ws):
+                if g is None:
+                    continue
+                term = (g * (float(w) if g._scalar else w))
+                term = term if g._scalar else term.sum()
+                total = term if total is None else total + term
+        if total is None:
+            return type(out)._wrap(0.0 if out._scalar else np.float64(0.0))
+        return total  # type: ignore[no-any-return]
+
+    return gradcheck(
+        projected_gradient, nodes, eps=eps, atol=atol, rtol=rtol,
+        raise_exception=raise_exception, check_backward_twice=False, seed=seed,
+    )

@@ -1,0 +1,96 @@
+"""`check_gradients`: a hypothesis property that checks a function's gradients on drawn inputs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ..engine import Node
+from .gradcheck import gradcheck, gradgradcheck
+
+
+def _parameters(fn: Any) -> list[Node]:
+    """The parameters of a `Module` (anything with ``parameters()``), else none."""
+    params = getattr(fn, "parameters", None)
+    return list(params()) if callable(params) else []
+
+
+def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int, order: int,
+         tolerances: dict[str, Any]) -> None:
+    params = _parameters(fn)
+    n_drawn = len(strategies)
+
+    def with_parameters(*args: Any) -> Any:
+        return fn(*args[:n_drawn])
+
+    @settings(max_examples=max_examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(st.tuples(*strategies))
+    def property_(drawn: tuple[Any, ...]) -> None:
+        inputs = [*drawn, *params]
+        gradcheck(with_parameters, inputs, **tolerances)
+        if order >= 2:
+            gradgradcheck(with_parameters, inputs, **tolerances)
+
+    property_()
+
+
+def check_gradients(
+    fn: Any = None,
+    *strategies: SearchStrategy[Any],
+    max_examples: int = 25,
+    order: int = 1,
+    **tolerances: Any,
+) -> Any:
+    """Check ``fn``'s gradients against finite differences on inputs drawn by hypothesis.
+
+    Each strategy draws one argument of ``fn`` (see `microgradnet.testing.strategies`). For every
+    example `gradcheck` runs (and `gradgradcheck` when ``order=2``); a failing example is shrunk
+    by hypothesis to a small one, and the error names the input and the element. When ``fn`` is a
+    `Module`, its parameters are checked too.
+
+    Two ways to call it::
+
+        check_gradients(my_fn, tensors(shape=(3,)))        # inside a test: runs now
+
+        @check_gradients(tensors(shape=(3,)), order=2)      # as a decorator: the decorated
+        def test_my_fn(x):                                  # function is what gets checked,
+            return MyOp.apply(x)                            # and becomes the test
+
+    Parameters
+    ----------
+    fn : callable or Module
+        The function of `Tensor`s or `Value`s to check.
+    *strategies : hypothesis strategies
+        One per argument of ``fn``.
+    max_examples : int
+        How many examples hypothesis draws.
+    order : int
+        1 checks gradients; 2 also checks second derivatives.
+    **tolerances
+        Passed to `gradcheck` (``atol``, ``rtol``, ``eps``).
+    """
+    if isinstance(fn, SearchStrategy):
+        strategies = (fn, *strategies)
+
+        def decorate(test_fn: Callable[..., Any]) -> Callable[[], None]:
+            @functools.wraps(test_fn)
+            def test() -> None:
+                _run(test_fn, strategies, max_examples, order, tolerances)
+
+            # pytest must not take the checked function's arguments for fixtures.
+            del test.__wrapped__
+            return test
+
+        return decorate
+    if fn is None or not callable(fn):
+        raise TypeError("check_gradients: give the function to check, then its strategies")
+    if not strategies:
+        raise TypeError("check_gradients: give one strategy per argument of the function")
+    _run(fn, strategies, max_examples, order, tolerances)
+    return None
