@@ -9,6 +9,7 @@ alone, with no cycle per node.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from heapq import heappop, heappush
@@ -263,6 +264,10 @@ def backward(
     anomaly = mode.anomaly
     prev_mode = mode.grad_enabled
     mode.grad_enabled = create_graph
+    # The pass allocates many short-lived containers and makes no reference cycles, so the
+    # cycle collector, which allocation counts would wake again and again, is paused meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -294,6 +299,8 @@ def backward(
                 ctx._release()
     finally:
         mode.grad_enabled = prev_mode
+        if collecting:
+            gc.enable()
     for leaf in leaves:
         g = pending.pop(id(leaf))
         if wanted is None:

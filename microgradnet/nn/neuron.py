@@ -2,7 +2,9 @@
 
 A `Neuron` takes a weighted sum of its inputs plus a bias and applies an activation; a `Layer` is
 neurons side by side; an `MLP` is layers one after another. Every weight is a `Value`, so the whole
-computation is a graph of scalar operations that can be drawn node by node.
+computation is a graph of scalar operations that can be drawn node by node. The weighted sum is one
+node (`weighted_sum`, the neuron's adder) rather than a chain of ``*`` and ``+``: the same numbers,
+bit for bit, in a graph with one node per neuron instead of two per input.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import random as _random
+from ..ops.linalg import weighted_sum
 from ..value import Value
 from . import functional
 from .module import Module, ModuleList, ParameterList
@@ -75,9 +78,7 @@ class Neuron(Module):
         """``activation(sum(w_i * x_i) + b)`` for ``nin`` inputs (numbers or Values)."""
         if len(x) != self.nin:
             raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
-        total: Any = self.bias
-        for w, xi in zip(self.weight, x):
-            total = total + w * xi
+        total = weighted_sum(list(self.weight), x, self.bias)
         fn = _ACTIVATIONS[self.activation]
         return total if fn is None else fn(total)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -57,3 +58,64 @@ def matmul(a: Any, b: Any) -> Any:
     """The matrix product ``a @ b`` with numpy's rules for vectors and batches."""
     check_matmul_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
     return MatMul()(a, b)
+
+
+class WeightedSum(Op):
+    """``b + w_0 * x_0 + w_1 * x_1 + ...``: a neuron's adder as one node, for any number of inputs.
+
+    The sum runs in that order, so it equals the chain of ``+`` and ``*`` it replaces, bit for
+    bit; the graph has one node instead of two per input.
+    """
+
+    __slots__ = ("n",)
+    name = "weighted_sum"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def forward(self, *args: Any) -> Any:
+        n = self.n
+        total = args[2 * n]
+        for w, x in zip(args[:n], args[n : 2 * n]):
+            total = total + w * x
+        return total
+
+    scalar = forward
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        n = self.n
+        values = self.inputs
+        parents = self.parents
+        # The gradient for w_i is g * x_i, for x_i it is g * w_i: the other half of each pair.
+        partners = values[n : 2 * n] + values[:n]
+        grads = [
+            sum_to(g * other, p.shape) if p.requires_grad else None
+            for other, p in zip(partners, parents)
+        ]
+        bias = parents[2 * n]
+        grads.append(sum_to(g, bias.shape) if bias.requires_grad else None)
+        return tuple(grads)
+
+    def extra_repr(self) -> str:
+        return f"n={self.n}"
+
+
+def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:
+    """``bias + sum(w * x for w, x in zip(weights, inputs))`` as one operation.
+
+    Examples
+    --------
+    >>> from microgradnet import Value
+    >>> w, b = [Value(0.5), Value(-1.0)], Value(0.25)
+    >>> y = weighted_sum(w, [2.0, 3.0], b)
+    >>> y.data
+    -1.75
+    >>> y.backward()
+    >>> [wi.grad for wi in w]
+    [2.0, 3.0]
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"weighted_sum: {len(weights)} weights for {len(inputs)} inputs; they must pair up"
+        )
+    return WeightedSum(len(weights))(*weights, *inputs, bias)
