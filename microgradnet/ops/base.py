@@ -149,7 +149,9 @@ class Op:
                 out = (self.scalar if like._scalar else self.forward)(*raw)
         except ValueError as err:
             shapes = ", ".join(str(np.shape(r)) for r in raw)
-            raise ValueError(f"{self.name}: inputs of shapes {shapes} do not fit: {err}") from err
+            raise ValueError(
+                f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
+            ) from err
         cls = type(like)
         if not (requires and mode.grad_enabled):
             return cls._wrap(out, None, like)

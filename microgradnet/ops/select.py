@@ -59,6 +59,13 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     raw = np.asarray(raw)
     if raw.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, not of dtype {raw.dtype}")
+    try:
+        np.broadcast_shapes(raw.shape, shape_of(a), shape_of(b))
+    except ValueError:
+        raise ValueError(
+            f"where: a condition of shape {raw.shape} and inputs of shapes {shape_of(a)}, "
+            f"{shape_of(b)} do not broadcast together"
+        ) from None
     return Where(raw)(a, b)
 
 
