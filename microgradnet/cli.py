@@ -9,23 +9,35 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def progress_bar(steps: range, label: str = "training", width: int = 30) -> Iterator[int]:
+    """Yield from ``steps`` while drawing a one-line progress bar on standard error."""
+    total = max(len(steps), 1)
+    every = max(total // (100 if sys.stderr.isatty() else 10), 1)
+    start = time.perf_counter()
+    for done, step in enumerate(steps, 1):
+        yield step
+        if done % every == 0 or done == total:
+            filled = width * done // total
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            bar = "#" * filled + "-" * (width - filled)
+            sys.stderr.write(f"\r{label} |{bar}| {done}/{total} [{rate:,.0f} it/s]")
+    sys.stderr.write("\n")
+    sys.stderr.flush()
 
+
+def _run_demo(args: argparse.Namespace) -> int:
     from .demo import format_table, train_seed_network
 
     run = train_seed_network(
-        iterations=args.iterations,
-        lr=args.lr,
-        seed=args.seed,
-        progress=lambda steps: tqdm(steps, desc="training", unit="it"),
+        iterations=args.iterations, lr=args.lr, seed=args.seed, progress=progress_bar
     )
     print(f"loss at iteration {args.iterations}: {run.losses[-1]:.6f}")
     print(format_table(run.predictions))

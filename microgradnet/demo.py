@@ -96,7 +96,7 @@ def train_seed_network(
     seed : int
         The seed of the initial weights.
     progress : callable, optional
-        Wraps the range of steps, e.g. in a ``tqdm`` progress bar.
+        Wraps the range of steps, e.g. in `microgradnet.cli.progress_bar`.
     """
     model = seed_network(seed)
     optimizer = SGD(model.parameters(), lr=lr)
