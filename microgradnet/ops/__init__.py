@@ -10,7 +10,7 @@ from .base import Op
 from .indexing import getitem
 from .join import concatenate, stack
 from .linalg import matmul
-from .reduce import max, mean, min, sum
+from .reduce import log_softmax, max, mean, min, softmax, sum
 from .select import clip, maximum, minimum, where
 from .shape import (
     broadcast_to,
@@ -23,7 +23,6 @@ from .shape import (
     sum_to,
     transpose,
 )
-from .softmax import log_softmax, softmax
 from .unary import abs, exp, log, relu, sigmoid, sign, sqrt, tanh
 
 __all__ = [

@@ -1,7 +1,12 @@
-"""Reductions over axes: sum (the primitive), mean, max and min.
+"""Reductions over axes: sum (the primitive), mean, max and min; softmax and log-softmax.
 
 ``max`` and ``min`` send the gradient to the elements that attain the extremum, split evenly
 among ties (PyTorch's rule for ``amax``/``amin``).
+
+Softmax and log-softmax subtract the maximum over the axis first: that leaves the results
+unchanged and keeps every exponent at most 0, so inputs of any magnitude give finite results
+(exponents far below 0 underflow quietly to 0). Both rules use only the output, so they
+differentiate again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import numpy as np
 from .base import Op
 from .select import where
 from .shape import broadcast_to, reshape, shape_of
+from .unary import exp
 
 Axis = int | tuple[int, ...] | None
 
@@ -138,3 +144,69 @@ def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
     array([1., 2.])
     """
     return Min(normalize_axis(axis, len(shape_of(x)), "min"), keepdims)(x)
+
+
+def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``x`` minus its maximum over ``axes``: every entry at most 0, the largest exactly 0."""
+    return x - np.max(x, axis=axes, keepdims=True)  # type: ignore[no-any-return]
+
+
+class Softmax(Op):
+    __slots__ = ("axes",)
+    name = "softmax"
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        e = np.exp(_shifted(x, self.axes))
+        return e / np.sum(e, axis=self.axes, keepdims=True)  # type: ignore[no-any-return]
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        y = self.output
+        return (y * (g - sum(g * y, self.axes, keepdims=True)),)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axes}"
+
+
+class LogSoftmax(Op):
+    __slots__ = ("axes",)
+    name = "log_softmax"
+
+    def __init__(self, axes: tuple[int, ...]) -> None:
+        self.axes = axes
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        z = _shifted(x, self.axes)
+        return z - np.log(np.sum(np.exp(z), axis=self.axes, keepdims=True))  # type: ignore[no-any-return]
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g - exp(self.output) * sum(g, self.axes, keepdims=True),)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axes}"
+
+
+def softmax(x: Any, axis: Axis = -1) -> Any:
+    """``exp(x)`` normalised to sum to 1 over ``axis``, stable for inputs of any magnitude.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
+    """
+    return Softmax(normalize_axis(axis, len(shape_of(x)), "softmax"))(x)
+
+
+def log_softmax(x: Any, axis: Axis = -1) -> Any:
+    """``x - log(sum(exp(x)))`` over ``axis``, computed without overflow or ``log(0)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.exp(log_softmax(np.array([0.0, np.log(3.0)])))
+    array([0.25, 0.75])
+    """
+    return LogSoftmax(normalize_axis(axis, len(shape_of(x)), "log_softmax"))(x)
