@@ -134,9 +134,9 @@ def basic_index(draw: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
         else:
             parts.append(slice(None))
     if draw(st.booleans()):
-        parts.insert(draw(st.integers(0, len(parts))), None)
+        parts.append(Ellipsis)  # after the parts drawn for the leading axes: it fills the rest
     if draw(st.booleans()):
-        parts.insert(draw(st.integers(0, len(parts))), Ellipsis)
+        parts.insert(draw(st.integers(0, len(parts))), None)
     return tuple(parts)
 
 
