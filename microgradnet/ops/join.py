@@ -22,6 +22,8 @@ def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
 
 
 class Concatenate(Op):
+    """Inputs joined along an existing axis; each gets its slice of the gradient."""
+
     __slots__ = ("axis",)
     name = "concatenate"
 
@@ -46,6 +48,8 @@ class Concatenate(Op):
 
 
 class Stack(Op):
+    """Inputs joined along a new axis; each gets its entry of the gradient."""
+
     __slots__ = ("axis",)
     name = "stack"
 

@@ -53,6 +53,8 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 
 class Sum(Op):
+    """The sum over ``axes``; its gradient broadcasts back over them."""
+
     __slots__ = ("axes", "keepdims")
     name = "sum"
 
@@ -117,6 +119,8 @@ class Max(Op):
 
 
 class Min(Max):
+    """The smallest element over ``axes``; tied minima share the gradient evenly."""
+
     __slots__ = ()
     name = "min"
     reduce = staticmethod(np.min)
@@ -152,6 +156,8 @@ def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 class Softmax(Op):
+    """``exp(x)`` over its sum along ``axes``; the rule is ``y * (g - sum(g * y))``."""
+
     __slots__ = ("axes",)
     name = "softmax"
 
@@ -171,6 +177,8 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    """``x`` minus the log of the sum of ``exp(x)``; the rule is ``g - exp(y) * sum(g)``."""
+
     __slots__ = ("axes",)
     name = "log_softmax"
 

@@ -92,6 +92,8 @@ class _Extremum(Op):
 
 
 class Maximum(_Extremum):
+    """The elementwise larger input; ties split the gradient evenly."""
+
     __slots__ = ()
     name = "maximum"
     pick = staticmethod(np.maximum)
@@ -99,6 +101,8 @@ class Maximum(_Extremum):
 
 
 class Minimum(_Extremum):
+    """The elementwise smaller input; ties split the gradient evenly."""
+
     __slots__ = ()
     name = "minimum"
     pick = staticmethod(np.minimum)
