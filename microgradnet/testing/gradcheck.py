@@ -15,11 +15,14 @@ import numpy as np
 
 from ..autograd import grad as autograd_grad
 from ..engine import Node, enable_grad, no_grad
+from ..engine import backward as engine_backward
 
 #: Inputs with at most this many elements get every element checked; larger ones a sample.
 FULL_CHECK_SIZE = 64
 #: How many elements of a large input are checked.
 SAMPLE_SIZE = 32
+#: How many random directions through all elements of a large input are checked.
+PROJECTIONS = 2
 
 
 class GradcheckError(AssertionError):
@@ -72,6 +75,22 @@ def _elements(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(size, SAMPLE_SIZE, replace=False))
 
 
+def _central(
+    f: Callable[..., float],
+    inputs: Sequence[Node],
+    node: Node,
+    base: np.ndarray,
+    direction: np.ndarray,
+    h: float,
+) -> float:
+    """The central difference of scalar ``f`` along ``direction`` of ``node``, step ``h``."""
+    _set(node, base + h * direction)
+    f_plus = f(*inputs)
+    _set(node, base - h * direction)
+    f_minus = f(*inputs)
+    return (f_plus - f_minus) / (2 * h)
+
+
 def _numeric(
     f: Callable[..., float],
     inputs: Sequence[Node],
@@ -86,19 +105,29 @@ def _numeric(
     out = np.empty(len(flat_index))
     try:
         for k, j in enumerate(flat_index):
-            x = base.reshape(-1)[j]
-            h = _step(float(x), eps)
-            plus, minus = base.copy().reshape(-1), base.copy().reshape(-1)
-            plus[j] += h
-            minus[j] -= h
-            _set(node, plus.reshape(base.shape))
-            f_plus = f(*inputs)
-            _set(node, minus.reshape(base.shape))
-            f_minus = f(*inputs)
-            out[k] = (f_plus - f_minus) / (2 * h)
+            unit = np.zeros(base.size)
+            unit[j] = 1.0
+            h = _step(float(base.reshape(-1)[j]), eps)
+            out[k] = _central(f, inputs, node, base, unit.reshape(base.shape), h)
     finally:
         node.data = original
     return out
+
+
+def _directional(
+    f: Callable[..., float], inputs: Sequence[Node], i: int, directions: np.ndarray,
+    eps: float | None,
+) -> np.ndarray:
+    """Central differences of ``f`` along each row of ``directions`` (flat) of input ``i``."""
+    node = inputs[i]
+    original = node.data
+    base = _data(node)
+    h = _step(float(np.max(np.abs(base))), eps)
+    try:
+        return np.array([_central(f, inputs, node, base, d.reshape(base.shape), h)
+                         for d in directions])
+    finally:
+        node.data = original
 
 
 def numerical_grad(
@@ -141,15 +170,134 @@ def numerical_grad(
     return grads
 
 
-def _fail(raise_exception: bool, message: str) -> bool:
-    if raise_exception:
-        raise GradcheckError(message)
-    return False
-
-
 def _describe(node: Node, i: int) -> str:
     dtype = "Value" if node._scalar else str(node.data.dtype)
     return f"input {i} (shape {tuple(np.shape(node.data))}, {dtype})"
+
+
+def _at(node: Node, j: int) -> str:
+    where = np.unravel_index(j, np.shape(node.data)) if np.ndim(node.data) else ()
+    return f"at element {tuple(int(w) for w in where)}"
+
+
+def _judge(
+    node: Node,
+    i: int,
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    tolerance: tuple[float, float],
+    where: Callable[[int], str],
+    missing: bool,
+) -> None:
+    """Raise `GradcheckError` for the worst of the compared numbers that is out of tolerance."""
+    atol, rtol = tolerance
+    err = np.abs(analytic - numeric)
+    allowed = atol + rtol * np.abs(numeric)
+    bad = ~(err <= allowed)
+    if not np.any(bad):
+        return
+    k = int(np.argmax(np.where(bad, err - allowed, -np.inf)))
+    what = (
+        "is missing (zero or None) but finite differences are not zero"
+        if missing
+        else "disagrees with finite differences"
+    )
+    rel = err[k] / max(abs(numeric[k]), np.finfo(float).tiny)
+    raise GradcheckError(
+        f"gradcheck: the gradient of {_describe(node, i)} {what} {where(k)}: analytic "
+        f"{analytic[k]:.10g}, numeric {numeric[k]:.10g}, abs error {err[k]:.3g}, rel error "
+        f"{rel:.3g}; tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[k]:.3g} "
+        f"({int(bad.sum())} of {len(numeric)} checked fail)"
+    )
+
+
+def _warn_precision(nodes: Sequence[Node], checked: Sequence[int]) -> None:
+    for i in checked:
+        node = nodes[i]
+        if not node._scalar and node.data.dtype != np.float64:
+            warnings.warn(
+                f"gradcheck: {_describe(node, i)} is not float64; finite differences in lower "
+                "precision are too coarse for the default tolerances",
+                GradcheckWarning,
+                stacklevel=3,
+            )
+
+
+def _analytic(
+    out: Node, nodes: Sequence[Node], checked: Sequence[int], v: np.ndarray, twice: bool
+) -> list[np.ndarray]:
+    """The vector-Jacobian product ``v @ J`` for each checked input, checked for structure.
+
+    The first pass is recorded (``create_graph=True``): the engine then hands back each gradient
+    exactly as the backward rules made it, so a wrong shape or dtype shows before the leaf's
+    ``.grad`` would reshape or cast it. With ``twice``, a plain pass must give the same numbers.
+    """
+    if not out.requires_grad:
+        return [np.zeros(np.shape(nodes[i].data)) for i in checked]
+    targets = [nodes[i] for i in checked]
+    recorded = engine_backward([out], [v], retain_graph=True, create_graph=True, inputs=targets)
+    assert recorded is not None
+    analytic = []
+    for i, g in zip(checked, recorded):
+        node = nodes[i]
+        if g is None:
+            analytic.append(np.zeros(np.shape(node.data)))
+            continue
+        shape = tuple(np.shape(g.data))
+        if shape != tuple(np.shape(node.data)):
+            raise GradcheckError(
+                f"gradcheck: the gradient of {_describe(node, i)} has shape {shape}; a "
+                "gradient has its input's shape (was a broadcast not summed back?)"
+            )
+        if not node._scalar and g.data.dtype != node.data.dtype:
+            raise GradcheckError(
+                f"gradcheck: the gradient of {_describe(node, i)} has dtype {g.data.dtype}; a "
+                "gradient has its input's dtype"
+            )
+        analytic.append(np.array(g.data, dtype=np.float64))
+    if twice:
+        plain = engine_backward([out], [v], retain_graph=True, inputs=targets)
+        assert plain is not None
+        for i, g, first in zip(checked, plain, analytic):
+            second = np.zeros_like(first) if g is None else _data(g)
+            if not np.array_equal(second, first, equal_nan=True):
+                j = int(np.argmax(second.reshape(-1) != first.reshape(-1)))
+                raise GradcheckError(
+                    f"gradcheck: two backward passes disagree on the gradient of "
+                    f"{_describe(nodes[i], i)} {_at(nodes[i], j)}: {first.reshape(-1)[j]:.17g} "
+                    f"(recorded pass), then {second.reshape(-1)[j]:.17g} (plain pass); does "
+                    "backward change state, or depend on create_graph?"
+                )
+    return analytic
+
+
+def _compare(
+    f: Callable[..., float],
+    nodes: Sequence[Node],
+    i: int,
+    analytic: np.ndarray,
+    eps: float | None,
+    tolerance: tuple[float, float],
+    rng: np.random.Generator,
+) -> None:
+    """Compare one input's analytic gradient with central differences: element by element on
+    all elements or a sample, then, for large inputs, along random directions through all."""
+    node = nodes[i]
+    a = analytic.reshape(-1)
+    missing = not np.any(a)
+    index = _elements(a.size, rng)
+    numeric = _numeric(f, nodes, i, index, eps)
+    _judge(node, i, a[index], numeric, tolerance, lambda k: _at(node, int(index[k])), missing)
+    if a.size > FULL_CHECK_SIZE:
+        directions = rng.standard_normal((PROJECTIONS, a.size))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        numeric = _directional(f, nodes, i, directions, eps)
+        _judge(
+            node, i, directions @ a, numeric, tolerance,
+            lambda k: f"along random direction {k} (all {a.size} elements moved at once; the "
+            f"{SAMPLE_SIZE} sampled elements passed)",
+            missing,
+        )
 
 
 def gradcheck(
@@ -166,30 +314,42 @@ def gradcheck(
     """Check the gradients of ``fn`` at ``inputs`` against central finite differences.
 
     The analytic vector-Jacobian product for a random cotangent is compared element by element
-    with the numeric one: every element of small inputs, a random sample of large ones. Inputs
-    that require grad are checked; the others are held fixed.
+    with the numeric one: every element of inputs with at most `FULL_CHECK_SIZE` elements; for
+    larger ones a random sample of `SAMPLE_SIZE` elements, then `PROJECTIONS` random directions
+    that move all elements at once. Inputs that require grad are checked; the others are held
+    fixed. Structural faults fail with their own message: a gradient of the wrong shape or
+    dtype, inputs modified by ``fn``, backward passes that disagree. Inputs that are not float64
+    raise a `GradcheckWarning`.
 
     Parameters
     ----------
     fn : callable
-        A function of `Tensor`s or `Value`s returning a `Tensor` or `Value`.
+        A function of `Tensor`s or `Value`s returning a `Tensor` or `Value` (or a list of
+        `Value`s, which is summed).
     inputs : Tensor, Value or sequence of them
         The point of the check, passed to ``fn`` in order.
     eps : float, optional
         A fixed finite-difference step (default: scaled to each element).
     atol, rtol : float
-        An element passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+        A number passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
     raise_exception : bool
         Raise `GradcheckError` on failure (default) instead of returning False.
     check_backward_twice : bool
-        Also require a second backward pass to give the same gradients.
+        Also require a second, plain backward pass to give the same gradients as the first,
+        recorded one, bit for bit.
     seed : int
-        Seed of the random cotangent and of the sampled elements.
+        Seed of the random cotangent, the sampled elements and the directions.
 
     Returns
     -------
     bool
         True when every check passes.
+
+    Raises
+    ------
+    GradcheckError
+        With ``raise_exception``, naming the input, the element, both values, the errors and the
+        tolerance.
 
     Examples
     --------
@@ -202,83 +362,27 @@ def gradcheck(
     checked = [i for i, n in enumerate(nodes) if n.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-    for i in checked:
-        node = nodes[i]
-        if not node._scalar and node.data.dtype != np.float64:
-            warnings.warn(
-                f"gradcheck: {_describe(node, i)} is not float64; finite differences in lower "
-                "precision are too coarse for the default tolerances",
-                GradcheckWarning,
-                stacklevel=2,
-            )
+    _warn_precision(nodes, checked)
     rng = np.random.default_rng(seed)
-    before = [_data(n).copy() for n in nodes]
-    with enable_grad():
-        out = _combine(fn(*nodes), "gradcheck")
-    for i, (n, b) in enumerate(zip(nodes, before)):
-        if not np.array_equal(_data(n), b, equal_nan=True):
-            return _fail(raise_exception, f"gradcheck: the function modified {_describe(n, i)}")
-    v = rng.standard_normal(np.shape(out.data))
-    targets = [nodes[i] for i in checked]
-    if out.requires_grad:
-        analytic = list(
-            autograd_grad(out, targets, grad_outputs=v, retain_graph=True, allow_unused=True)
-        )
-    else:
-        analytic = [None] * len(targets)
-    for slot, (i, g) in enumerate(zip(checked, analytic)):
-        node = nodes[i]
-        if g is None:
-            analytic[slot] = np.zeros(np.shape(node.data))
-            continue
-        g_shape = tuple(np.shape(g.data))
-        if g_shape != tuple(np.shape(node.data)):
-            return _fail(
-                raise_exception,
-                f"gradcheck: the gradient of {_describe(node, i)} has shape {g_shape}",
-            )
-        if not node._scalar and g.data.dtype != node.data.dtype:
-            return _fail(
-                raise_exception,
-                f"gradcheck: the gradient of {_describe(node, i)} has dtype {g.data.dtype}",
-            )
-        analytic[slot] = np.asarray(g.data, dtype=np.float64)
-    if check_backward_twice and out.requires_grad:
-        again = autograd_grad(out, targets, grad_outputs=v, allow_unused=True)
-        for slot, (i, g) in enumerate(zip(checked, again)):
-            second = np.zeros_like(analytic[slot]) if g is None else _data(g)
-            if not np.array_equal(second, analytic[slot], equal_nan=True):
-                return _fail(
-                    raise_exception,
-                    f"gradcheck: two backward passes disagree on the gradient of "
-                    f"{_describe(nodes[i], i)}",
+    try:
+        before = [_data(n).copy() for n in nodes]
+        with enable_grad():
+            out = _combine(fn(*nodes), "gradcheck")
+        for i, (n, b) in enumerate(zip(nodes, before)):
+            if not np.array_equal(_data(n), b, equal_nan=True):
+                raise GradcheckError(
+                    f"gradcheck: the function modified {_describe(n, i)} in place; it must "
+                    "leave its inputs as they were"
                 )
-    f = _scalarize(fn, v, "gradcheck")
-    for slot, i in enumerate(checked):
-        node = nodes[i]
-        a = analytic[slot].reshape(-1)
-        index = _elements(a.size, rng)
-        numeric = _numeric(f, nodes, i, index, eps)
-        err = np.abs(a[index] - numeric)
-        allowed = atol + rtol * np.abs(numeric)
-        bad = ~(err <= allowed)
-        if np.any(bad):
-            worst = int(np.argmax(np.where(bad, err - allowed, -np.inf)))
-            j = int(index[worst])
-            where = np.unravel_index(j, np.shape(node.data)) if np.ndim(node.data) else ()
-            if not np.any(a):
-                what = "is missing (zero or None) but finite differences are not zero"
-            else:
-                what = "disagrees with finite differences"
-            rel = err[worst] / max(abs(numeric[worst]), np.finfo(float).tiny)
-            return _fail(
-                raise_exception,
-                f"gradcheck: the gradient of {_describe(node, i)} {what} at element "
-                f"{tuple(int(w) for w in where)}: analytic {a[j]:.10g}, numeric "
-                f"{numeric[worst]:.10g}, abs error {err[worst]:.3g}, rel error {rel:.3g}; "
-                f"tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[worst]:.3g}"
-                f" ({int(bad.sum())} of {len(index)} checked elements fail)",
-            )
+        v = rng.standard_normal(np.shape(out.data))
+        analytic = _analytic(out, nodes, checked, v, check_backward_twice)
+        f = _scalarize(fn, v, "gradcheck")
+        for i, a in zip(checked, analytic):
+            _compare(f, nodes, i, a, eps, (atol, rtol), rng)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -20,19 +20,54 @@ def _parameters(fn: Any) -> list[Node]:
     return list(params()) if callable(params) else []
 
 
-def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int, order: int,
-         tolerances: dict[str, Any]) -> None:
+def _unpack(drawn: tuple[Any, ...]) -> tuple[list[Node], Callable[[Sequence[Node]], list[Any]]]:
+    """The nodes among the drawn arguments, and how to rebuild the arguments from them.
+
+    A node is checked; a list or tuple of nodes (the input of a `Value` network) is checked
+    element by element and passed on as a list or tuple again; anything else is a constant.
+    """
+    nodes: list[Node] = []
+    layout: list[tuple[str, Any]] = []
+    for arg in drawn:
+        if isinstance(arg, Node):
+            nodes.append(arg)
+            layout.append(("node", None))
+        elif isinstance(arg, list | tuple) and arg and all(isinstance(a, Node) for a in arg):
+            nodes.extend(arg)
+            layout.append(("sequence", arg))
+        else:
+            layout.append(("constant", arg))
+
+    def rebuild(args: Sequence[Node]) -> list[Any]:
+        it = iter(args)
+        out: list[Any] = []
+        for kind, arg in layout:
+            if kind == "node":
+                out.append(next(it))
+            elif kind == "sequence":
+                out.append(type(arg)(next(it) for _ in arg))
+            else:
+                out.append(arg)
+        return out
+
+    return nodes, rebuild
+
+
+def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int | None,
+         order: int, tolerances: dict[str, Any]) -> None:
     params = _parameters(fn)
-    n_drawn = len(strategies)
+    examples = settings().max_examples if max_examples is None else max_examples
 
-    def with_parameters(*args: Any) -> Any:
-        return fn(*args[:n_drawn])
-
-    @settings(max_examples=max_examples, deadline=None, database=None,
+    @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.tuples(*strategies))
     def property_(drawn: tuple[Any, ...]) -> None:
-        inputs = [*drawn, *params]
+        nodes, rebuild = _unpack(drawn)
+
+        def with_parameters(*args: Node) -> Any:
+            return fn(*rebuild(args[: len(nodes)]))
+
+        inputs = [*nodes, *params]
         gradcheck(with_parameters, inputs, **tolerances)
         if order >= 2:
             gradgradcheck(with_parameters, inputs, **tolerances)
@@ -43,16 +78,18 @@ def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int,
 def check_gradients(
     fn: Any = None,
     *strategies: SearchStrategy[Any],
-    max_examples: int = 25,
+    max_examples: int | None = None,
     order: int = 1,
     **tolerances: Any,
 ) -> Any:
     """Check ``fn``'s gradients against finite differences on inputs drawn by hypothesis.
 
-    Each strategy draws one argument of ``fn`` (see `microgradnet.testing.strategies`). For every
-    example `gradcheck` runs (and `gradgradcheck` when ``order=2``); a failing example is shrunk
-    by hypothesis to a small one, and the error names the input and the element. When ``fn`` is a
-    `Module`, its parameters are checked too.
+    Each strategy draws one argument of ``fn`` (see `microgradnet.testing.strategies`): a
+    `Tensor` or `Value`, a list of them (the input of a `Value` network, checked element by
+    element), or a constant. For every example `gradcheck` runs (and `gradgradcheck` when
+    ``order=2``); a failing example is shrunk by hypothesis to a small one, and the error names
+    the input and the element. The checked inputs are numbered in order: the drawn nodes, then,
+    when ``fn`` is a `Module`, its parameters, which are checked too.
 
     Two ways to call it::
 
@@ -68,12 +105,19 @@ def check_gradients(
         The function of `Tensor`s or `Value`s to check.
     *strategies : hypothesis strategies
         One per argument of ``fn``.
-    max_examples : int
-        How many examples hypothesis draws.
+    max_examples : int, optional
+        How many examples hypothesis draws; by default the active hypothesis profile's number
+        (``settings().max_examples``).
     order : int
         1 checks gradients; 2 also checks second derivatives.
     **tolerances
         Passed to `gradcheck` (``atol``, ``rtol``, ``eps``).
+
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> from microgradnet.testing import strategies
+    >>> check_gradients(nn.Linear(3, 2), strategies.tensors(shape=(4, 3)), max_examples=5)
     """
     if isinstance(fn, SearchStrategy):
         strategies = (fn, *strategies)
