@@ -145,7 +145,7 @@ def graphs(draw: Any, max_inputs: int = 3, max_ops: int = 6, scalar: bool = Fals
     """Random expression graphs over broadcastable inputs, built from the library's own ops.
 
     With ``scalar=True`` every input is a 0-d array, so the same graph builds from `Value`s.
-    Every input is used at least once, and some results are used several times.
+    The output depends on every input and every step, and some results are used several times.
     """
     n = draw(st.integers(1, max_inputs))
     if scalar:
@@ -155,6 +155,7 @@ def graphs(draw: Any, max_inputs: int = 3, max_ops: int = 6, scalar: bool = Fals
     data = tuple(draw(arrays(s, domain=(-2.0, 2.0))) for s in input_shapes)
     program: list[tuple[str, tuple[int, ...]]] = []
     unused = list(range(n))
+    consumed: set[int] = set()
     for step in range(draw(st.integers(1, max_ops))):
         name, arity, _ = draw(st.sampled_from(GRAPH_OPS))
         available = n + step
@@ -164,7 +165,11 @@ def graphs(draw: Any, max_inputs: int = 3, max_ops: int = 6, scalar: bool = Fals
                 operands.append(unused.pop(0))
             else:
                 operands.append(draw(st.integers(0, available - 1)))
+        consumed.update(operands)
         program.append((name, tuple(operands)))
-    while unused:  # fold in inputs no step used yet
-        program.append(("add", (n + len(program) - 1, unused.pop(0))))
+    # Fold every result nothing used yet (inputs included) into the output, so that the output
+    # depends on each input and each step.
+    for k in range(n + len(program) - 1):
+        if k not in consumed:
+            program.append(("add", (n + len(program) - 1, k)))
     return Graph(data, tuple(program))
