@@ -39,7 +39,7 @@ bench: $(VENV)/.test
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python benchmarks/run.py
 
 mutants: $(VENV)/.test
-	$(BIN)/python benchmarks/../tests/mutants.py
+	$(BIN)/python tests/mutation/run.py
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis

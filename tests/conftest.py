@@ -22,3 +22,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# The mutation check (tests/mutation/run.py) is a script with its own pytest plugin, not tests.
+collect_ignore = ["mutation"]

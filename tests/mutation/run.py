@@ -1,0 +1,162 @@
+"""Mutation check of the gradient tests: does breaking a backward rule make a test fail?
+
+For every built-in operation (each `Op` subclass in ``microgradnet.ops`` with its own
+``backward``), two mutants replace its backward rule: one scales every gradient by 1.5, one
+flips its sign. Each mutant runs the gradient tests in a fresh pytest process, stopping at the
+first failure. A mutant is killed when a test fails; a survivor is a backward bug no test sees.
+
+Run from the repository root (``make mutants``)::
+
+    python tests/mutation/run.py                 # all mutants, two at a time
+    python tests/mutation/run.py --ops Mul Exp   # only these ops
+    python tests/mutation/run.py --list          # the mutants, without running them
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import os
+import pkgutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from mutant_plugin import ENV, KINDS  # noqa: E402
+
+import microgradnet.ops  # noqa: E402
+from microgradnet.ops.base import Op  # noqa: E402
+
+#: The tests that check backward rules, most targeted first (a killed mutant stops early).
+TEST_PATTERNS = (
+    "test_ops_gradients.py",
+    "test_ops_*.py",
+    "test_engine.py",
+    "test_seed_formulas.py",
+    "test_testing_*.py",
+)
+
+
+#: Ops whose mutants cannot change any result, so no test can kill them, and why.
+EQUIVALENT = {
+    "microgradnet.ops.unary.Sign": "its gradient is zero, and stays zero scaled or negated",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mutant: str
+    killed: bool
+    seconds: float
+    detail: str
+
+
+def op_classes() -> list[str]:
+    """``module.Class`` of every op in ``microgradnet.ops`` that defines its own backward."""
+    found = []
+    for info in pkgutil.iter_modules(microgradnet.ops.__path__):
+        module = importlib.import_module(f"microgradnet.ops.{info.name}")
+        for name, cls in vars(module).items():
+            if (
+                inspect.isclass(cls)
+                and issubclass(cls, Op)
+                and cls is not Op
+                and cls.__module__ == module.__name__
+                and "backward" in vars(cls)
+            ):
+                found.append(f"{module.__name__}.{name}")
+    return sorted(found)
+
+
+def test_files() -> list[str]:
+    files: list[str] = []
+    for pattern in TEST_PATTERNS:
+        for path in sorted((ROOT / "tests").glob(pattern)):
+            name = str(path.relative_to(ROOT))
+            if name not in files:
+                files.append(name)
+    return files
+
+
+def run_tests(mutant: str | None, files: list[str], timeout: float) -> Outcome:
+    """Run ``files`` with ``mutant`` applied (None: unmutated) in a fresh process."""
+    env = dict(os.environ, HYPOTHESIS_PROFILE="dev", PYTHONPATH=str(HERE))
+    env.pop(ENV, None)
+    if mutant is not None:
+        env[ENV] = mutant
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "mutant_plugin", "-p",
+               "no:cacheprovider", *files]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return Outcome(mutant or "none", True, time.perf_counter() - start, "timed out")
+    seconds = time.perf_counter() - start
+    lines = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+    detail = lines[0].removeprefix("FAILED ") if lines else done.stdout.strip()[-300:]
+    # pytest exits 1 when a test failed; anything else (2-5) is an error of the run itself.
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"pytest could not run ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return Outcome(mutant or "none", done.returncode == 1, seconds, detail)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", nargs="*", help="only these op classes (e.g. Mul Exp)")
+    parser.add_argument("--workers", type=int, default=2, help="mutants run at once (2)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    args = parser.parse_args(argv)
+
+    classes = op_classes()
+    if args.ops:
+        classes = [c for c in classes if c.rsplit(".", 1)[1] in args.ops]
+    for c in classes:
+        if c in EQUIVALENT:
+            print(f"skipped  {c}: equivalent mutants ({EQUIVALENT[c]})")
+    mutants = [f"{c}:{kind}" for c in classes if c not in EQUIVALENT for kind in KINDS]
+    if args.list:
+        print("\n".join(mutants))
+        return 0
+    files = test_files()
+    print(f"{len(mutants)} mutants of {len(classes)} ops; tests: {' '.join(files)}", flush=True)
+
+    baseline = run_tests(None, files, args.timeout)
+    if baseline.killed:
+        print(f"The tests fail without a mutant; fix them first: {baseline.detail}")
+        return 2
+    print(f"unmutated: pass in {baseline.seconds:.0f} s", flush=True)
+
+    start = time.perf_counter()
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(args.workers) as pool:
+        jobs = [pool.submit(run_tests, m, files, args.timeout) for m in mutants]
+        for job in jobs:
+            outcome = job.result()
+            outcomes.append(outcome)
+            verdict = "killed  " if outcome.killed else "SURVIVED"
+            print(f"{verdict} {outcome.mutant:45} {outcome.seconds:5.1f} s  {outcome.detail}",
+                  flush=True)
+
+    survivors = [o.mutant for o in outcomes if not o.killed]
+    killed = len(outcomes) - len(survivors)
+    print(f"\nMutation score: {killed}/{len(outcomes)} killed "
+          f"({100 * killed / max(len(outcomes), 1):.0f}%) in {time.perf_counter() - start:.0f} s")
+    if survivors:
+        print("Survivors (a backward bug no test sees):")
+        print("\n".join(f"  {s}" for s in survivors))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
