@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 #: How each kind of mutant changes every gradient a backward rule returns (None stays None).
 KINDS: dict[str, Callable[[Any], Any]] = {
@@ -37,11 +37,17 @@ def mutate(spec: str) -> None:
 
 
 def pytest_configure(config: Any) -> None:
-    """Apply the mutant, and run hypothesis as the dev profile does, but reproducibly."""
+    """Apply the mutant; run hypothesis as the dev profile does, but reproducibly and without
+    shrinking (a mutant needs one failure, not the smallest)."""
     spec = os.environ.get(ENV)
     if spec:
         mutate(spec)
     settings.register_profile(
-        "mutants", parent=settings.get_profile("dev"), derandomize=True, database=None
+        "mutants",
+        parent=settings.get_profile("dev"),
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        report_multiple_bugs=False,
     )
     settings.load_profile("mutants")
