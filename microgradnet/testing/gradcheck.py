@@ -402,6 +402,16 @@ def gradgradcheck(
     ``v`` and projected on random directions ``w``; the result, a function of the inputs, is
     then checked by `gradcheck`. This exercises every backward rule's own backward.
 
+    Parameters
+    ----------
+    fn, inputs, eps, atol, rtol, raise_exception, seed
+        As for `gradcheck`; the tolerances apply to the second derivatives.
+
+    Returns
+    -------
+    bool
+        True when the second derivatives pass.
+
     Examples
     --------
     >>> import microgradnet as mg
