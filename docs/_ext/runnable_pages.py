@@ -51,7 +51,7 @@ def python_blocks(text: str) -> list[Block]:
 
 
 def _normalized(output: str) -> str:
-    return "\n".join(line.rstrip() for line in output.strip("\n").splitlines())
+    return "\n".join(line.rstrip() for line in output.splitlines()).strip("\n")
 
 
 class PageOutputError(AssertionError):
