@@ -35,6 +35,9 @@ from .walk import (
 
 #: The most nodes a drawing may have unless ``max_nodes`` says otherwise.
 DEFAULT_MAX_NODES = 5000
+#: Above this many nodes, ``dot`` gets one round of network simplex per phase (``nslimit``):
+#: long chains such as a sum over a batch otherwise take it minutes instead of a second.
+LARGE_DRAWING = 300
 
 _FONT = "Helvetica"
 _STYLE: dict[str, dict[str, str]] = {
@@ -112,6 +115,11 @@ def draw_graph(
     Drawing
         A `graphviz.Digraph`: ``.source`` is the DOT text, ``.pipe(format='svg')`` and
         ``.render()`` make pictures, and notebooks show it inline.
+
+    Notes
+    -----
+    A drawing of more than `LARGE_DRAWING` (300) nodes asks ``dot`` for a quicker, rougher
+    layout (``nslimit=1``), so that a collapsed model over a batch lays out in seconds.
 
     Examples
     --------
@@ -311,6 +319,8 @@ class _Plan:
             },
             edge_attr={"color": "#666666", "arrowsize": "0.6"},
         )
+        if self.n_nodes > LARGE_DRAWING:
+            g.graph_attr.update(nslimit="1", nslimit1="1")
         if legend:
             g.subgraph(self._legend())
         clusters = self._clusters()
@@ -408,14 +418,23 @@ class _Plan:
     def _legend(self) -> graphviz.Digraph:
         legend = graphviz.Digraph(
             name="cluster_legend",
-            graph_attr={"label": "legend", "style": "rounded", "color": "#cccccc", "margin": "8"},
+            graph_attr={
+                "label": "legend",
+                "style": "rounded",
+                "color": "#cccccc",
+                "margin": "8",
+            },
         )
         items = list(_LEGEND)
         if any(b is not None for b in self.box):
             items.append(("module", "collapsed module"))
         for k, (key, text) in enumerate(items):
             style = dict(_STYLE[INTERMEDIATE]) | _STYLE[key]
+            style.update(fontsize="9", height="0.25")
             legend.node(f"legend{k}", labels.plain_text(text), **style)
+        # Invisible edges chain the entries, so they keep their order along the flow.
+        for k in range(len(items) - 1):
+            legend.edge(f"legend{k}", f"legend{k + 1}", style="invis")
         return legend
 
 

@@ -60,14 +60,15 @@ def number(x: float) -> str:
 
 
 def summary(data: Any) -> str:
-    """A Value's number, a small array's elements, or a large array's min, mean and max.
+    """A Value's number, a small array's elements (flattened: the shape is shown beside them),
+    or a large array's min, mean and max.
 
     Examples
     --------
     >>> summary(0.5)
     '0.5'
     >>> summary(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    '[[1, 2], [3, 4]]'
+    '[1, 2, 3, 4]'
     >>> summary(np.arange(10.0))
     'min 0  mean 4.5  max 9'
     """
@@ -76,8 +77,8 @@ def summary(data: Any) -> str:
     a = np.asarray(data)
     if a.size <= FEW_ELEMENTS:
         formatter: Any = {"float_kind": number}
-        text = np.array2string(a, separator=", ", max_line_width=10**6, formatter=formatter)
-        return text.replace("\n", "")
+        flat = a.reshape(-1) if a.ndim else a
+        return np.array2string(flat, separator=", ", max_line_width=10**6, formatter=formatter)
     with np.errstate(all="ignore"):
         return f"min {number(a.min())}  mean {number(a.mean())}  max {number(a.max())}"
 
