@@ -32,6 +32,8 @@ lint: $(VENV)/.test
 test: $(VENV)/.test lint
 	$(BIN)/python -m pytest -n 2
 
+# The build draws the graph pictures (docs/make_images.py) and runs every page's code, checking
+# its printed output and writing the tutorial's figures (docs/conf.py).
 docs: $(VENV)/.docs
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
@@ -42,4 +44,4 @@ mutants: $(VENV)/.test
 	$(BIN)/python tests/mutation/run.py
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) docs/_build docs/_generated .pytest_cache .mypy_cache .ruff_cache .hypothesis
