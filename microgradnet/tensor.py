@@ -101,11 +101,19 @@ class Tensor(Node):
         data = self.data
         if type(g) is np.ndarray and g.dtype == data.dtype and g.shape == data.shape:
             return g.copy()  # a copy: the same array may also be another node's gradient
-        return np.array(g, dtype=data.dtype, copy=True).reshape(data.shape)
+        out = np.array(g, dtype=data.dtype, copy=True)
+        if out.shape != data.shape:
+            raise RuntimeError(
+                f"backward: a gradient of shape {out.shape} reached a tensor of shape "
+                f"{data.shape}; a derivative rule returned the wrong shape"
+            )
+        return out
 
     def _accumulate(self, g: Any) -> None:
         if self.grad is None:
             self.grad = self._raw_grad(g)
+        elif np.shape(g) != self.data.shape:
+            self._raw_grad(g)  # raises, naming both shapes
         else:
             self.grad = (self.grad + g).astype(self.data.dtype, copy=False)
 
