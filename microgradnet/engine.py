@@ -293,8 +293,13 @@ def backward(
                 prev = pending.get(key)
                 if prev is not None:
                     pending[key] = prev + pg
+                    continue
+                pending[key] = pg
+                parent_ctx = parent._ctx
+                if parent_ctx is None:
+                    leaves.append(parent)
                 else:
-                    _send(parent, pg, pending, heap, leaves)
+                    heappush(heap, (-parent_ctx._seq, parent))
             if not retain_graph:
                 ctx._release()
     finally:

@@ -88,11 +88,15 @@ class WeightedSum(Op):
         parents = self.parents
         # The gradient for w_i is g * x_i, for x_i it is g * w_i: the other half of each pair.
         partners = values[n : 2 * n] + values[:n]
+        bias = parents[2 * n]
+        if bias._scalar:  # Values: nothing was broadcast
+            grads = [g * other if p.requires_grad else None for other, p in zip(partners, parents)]
+            grads.append(g if bias.requires_grad else None)
+            return tuple(grads)
         grads = [
             sum_to(g * other, p.shape) if p.requires_grad else None
             for other, p in zip(partners, parents)
         ]
-        bias = parents[2 * n]
         grads.append(sum_to(g, bias.shape) if bias.requires_grad else None)
         return tuple(grads)
 

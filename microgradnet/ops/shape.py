@@ -74,14 +74,16 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``x`` down to ``shape`` over the axes broadcasting added; a no-op when shapes agree."""
     if getattr(x, "shape", ()) == shape:
         return x
-    return SumTo(shape)(x)
+    op = SumTo(shape)
+    return op.forward(x) if type(x) is np.ndarray else op(x)
 
 
 def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     """Broadcast ``x`` to ``shape``; a no-op when shapes agree."""
     if shape_of(x) == shape:
         return x
-    return BroadcastTo(shape)(x)
+    op = BroadcastTo(shape)
+    return op.forward(x) if type(x) is np.ndarray else op(x)
 
 
 class Reshape(Op):
@@ -107,7 +109,8 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Any:
     """``x`` with a new shape (one entry may be -1)."""
     if shape_of(x) == shape:
         return x
-    return Reshape(tuple(shape))(x)
+    op = Reshape(tuple(shape))
+    return op.forward(x) if type(x) is np.ndarray else op(x)
 
 
 class Transpose(Op):

@@ -119,7 +119,8 @@ class Sigmoid(Op):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        d = 1 + e
+        return np.where(x >= 0, 1 / d, e / d)
 
     def scalar(self, x: float) -> float:
         if x >= 0:
