@@ -57,7 +57,9 @@ def seed_network(seed: int = 0) -> Sequential:
 
 def seed_loss(model: Sequential) -> Tensor:
     """The sum of squared errors of ``model`` on the four examples, recorded for backward."""
-    return mse_loss(model(Tensor(X)), Tensor(Y), reduction="sum")
+    inputs, targets = Tensor(X), Tensor(Y)
+    inputs.name, targets.name = "X", "y"  # shown in drawings
+    return mse_loss(model(inputs), targets, reduction="sum")
 
 
 @dataclass(frozen=True)

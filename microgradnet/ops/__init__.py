@@ -9,7 +9,7 @@ from .arithmetic import add, div, mul, neg, pow, sub
 from .base import Op
 from .indexing import getitem
 from .join import concatenate, stack
-from .linalg import matmul
+from .linalg import matmul, weighted_sum
 from .reduce import log_softmax, max, mean, min, softmax, sum
 from .select import clip, maximum, minimum, where
 from .shape import (
@@ -63,5 +63,6 @@ __all__ = [
     "sum_to",
     "tanh",
     "transpose",
+    "weighted_sum",
     "where",
 ]
