@@ -212,23 +212,6 @@ def _check_finite(where: str, values: Any) -> None:
             raise FloatingPointError(f"detect_anomaly: {where} produced NaN or infinity")
 
 
-def _send(
-    node: Node, g: Any, pending: dict[int, Any], heap: list[tuple[int, Node]], leaves: list[Node]
-) -> None:
-    """Hand the first gradient for ``node`` to the pass: queue it (by creation) or note the leaf."""
-    key = id(node)
-    prev = pending.get(key)
-    if prev is not None:
-        pending[key] = prev + g
-        return
-    pending[key] = g
-    ctx = node._ctx
-    if ctx is None:
-        leaves.append(node)
-    else:
-        heappush(heap, (-ctx._seq, node))
-
-
 def backward(
     roots: Sequence[Node],
     grads: Sequence[Any],
@@ -258,9 +241,11 @@ def backward(
     heap: list[tuple[int, Node]] = []
     leaves: list[Node] = []
     pending: dict[int, Any] = {}
-    for root, g in zip(roots, grads):
-        seed = _seed(root, g)
-        _send(root, type(root)._wrap(seed) if create_graph else seed, pending, heap, leaves)
+    # Gradients on their way to a node: first the seeds, then each rule's results.
+    arriving: Any = [
+        (root, type(root)._wrap(seed) if create_graph else seed)
+        for root, seed in ((r, _seed(r, g)) for r, g in zip(roots, grads))
+    ]
     anomaly = mode.anomaly
     prev_mode = mode.grad_enabled
     mode.grad_enabled = create_graph
@@ -269,7 +254,23 @@ def backward(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while heap:
+        while True:
+            for target, tg in arriving:
+                if tg is None or not target.requires_grad:
+                    continue
+                key = id(target)
+                prev = pending.get(key)
+                if prev is not None:
+                    pending[key] = prev + tg
+                    continue
+                pending[key] = tg
+                target_ctx = target._ctx
+                if target_ctx is None:
+                    leaves.append(target)
+                else:
+                    heappush(heap, (-target_ctx._seq, target))
+            if not heap:
+                break
             node = heappop(heap)[1]
             g = pending.pop(id(node))
             ctx = node._ctx
@@ -286,20 +287,7 @@ def backward(
                 _check_finite(f"the backward of {ctx.name}", in_grads)
             else:
                 in_grads = ctx._run_backward(node, g, create_graph)
-            for parent, pg in zip(ctx.parents, in_grads):
-                if pg is None or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                prev = pending.get(key)
-                if prev is not None:
-                    pending[key] = prev + pg
-                    continue
-                pending[key] = pg
-                parent_ctx = parent._ctx
-                if parent_ctx is None:
-                    leaves.append(parent)
-                else:
-                    heappush(heap, (-parent_ctx._seq, parent))
+            arriving = zip(ctx.parents, in_grads)
             if not retain_graph:
                 ctx._release()
     finally:
