@@ -21,5 +21,5 @@ def test_readme_examples_run() -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for block in blocks:
-            exec(compile(block, str(README), "exec"), namespace)  # noqa: S102 - our own README
+            exec(compile(block, str(README), "exec"), namespace)
     assert "dout/dw1=" in out.getvalue()
