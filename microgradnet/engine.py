@@ -242,10 +242,10 @@ def backward(
     leaves: list[Node] = []
     pending: dict[int, Any] = {}
     # Gradients on their way to a node: first the seeds, then each rule's results.
-    arriving: Any = [
-        (root, type(root)._wrap(seed) if create_graph else seed)
-        for root, seed in ((r, _seed(r, g)) for r, g in zip(roots, grads))
-    ]
+    arriving: Any = []
+    for root, g in zip(roots, grads):
+        seed = _seed(root, g)
+        arriving.append((root, type(root)._wrap(seed) if create_graph else seed))
     anomaly = mode.anomaly
     prev_mode = mode.grad_enabled
     mode.grad_enabled = create_graph
