@@ -1,7 +1,7 @@
 """A pytest plugin that applies one mutant to a built-in op's backward rule before the tests run.
 
 ``run.py`` loads it with ``-p mutant_plugin`` and names the mutant in the environment variable
-``MICROGRADNET_MUTANT`` as ``module.Class:kind``; see `mutate` for the kinds.
+``MICROGRADNET_MUTANT`` as ``module.Class:kind``; `KINDS` lists the kinds.
 """
 
 from __future__ import annotations
@@ -13,11 +13,29 @@ from typing import Any
 
 from hypothesis import Phase, settings
 
-#: How each kind of mutant changes every gradient a backward rule returns (None stays None).
-KINDS: dict[str, Callable[[Any], Any]] = {
-    "scale": lambda g: g * 1.5,
-    "negate": lambda g: -g,
+Grads = tuple[Any, ...]
+
+
+def _each(change: Callable[[Any], Any]) -> Callable[[Grads], Grads]:
+    """A mutant that changes every gradient a rule returns (None stays None)."""
+    return lambda grads: tuple(None if g is None else change(g) for g in grads)
+
+
+def _swap(grads: Grads) -> Grads:
+    """The gradients of the first two inputs exchanged."""
+    return (grads[1], grads[0], *grads[2:])
+
+
+#: How each kind of mutant changes the gradients a backward rule returns.
+KINDS: dict[str, Callable[[Grads], Grads]] = {
+    "scale": _each(lambda g: g * 1.5),
+    "negate": _each(lambda g: -g),
+    "zero": _each(lambda g: g * 0.0),
+    "swap": _swap,
 }
+
+#: Kinds that only mean something for operations of two or more inputs.
+MULTI_INPUT_KINDS = frozenset({"swap"})
 
 ENV = "MICROGRADNET_MUTANT"
 
@@ -30,8 +48,9 @@ def mutate(spec: str) -> None:
     original = cls.__dict__["backward"]
     change = KINDS[kind]
 
-    def backward(self: Any, grad: Any) -> tuple[Any, ...]:
-        return tuple(None if g is None else change(g) for g in original(self, grad))
+    def backward(self: Any, grad: Any) -> Grads:
+        grads = tuple(original(self, grad))
+        return change(grads) if len(grads) > 1 or kind not in MULTI_INPUT_KINDS else grads
 
     cls.backward = backward
 

@@ -1,9 +1,10 @@
 """Mutation check of the gradient tests: does breaking a backward rule make a test fail?
 
 For every built-in operation (each `Op` subclass in ``microgradnet.ops`` with its own
-``backward``), two mutants replace its backward rule: one scales every gradient by 1.5, one
-flips its sign. Each mutant runs the gradient tests in a fresh pytest process, stopping at the
-first failure. A mutant is killed when a test fails; a survivor is a backward bug no test sees.
+``backward``), mutants replace its backward rule: every gradient scaled by 1.5, sign-flipped or
+zeroed, and, for operations of several inputs, the gradients of the first two inputs swapped.
+Each mutant runs the gradient tests in a fresh pytest process, stopping at the first failure. A
+mutant is killed when a test fails; a survivor is a backward bug no test sees.
 
 Run from the repository root (``make mutants``)::
 
@@ -31,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from mutant_plugin import ENV, KINDS  # noqa: E402
+from mutant_plugin import ENV, KINDS, MULTI_INPUT_KINDS  # noqa: E402
 
 import microgradnet.ops  # noqa: E402
 from microgradnet.ops.base import Op  # noqa: E402
@@ -48,7 +49,7 @@ TEST_PATTERNS = (
 
 #: Ops whose mutants cannot change any result, so no test can kill them, and why.
 EQUIVALENT = {
-    "microgradnet.ops.unary.Sign": "its gradient is zero, and stays zero scaled or negated",
+    "microgradnet.ops.unary.Sign": "its gradient is zero, and stays zero scaled, negated or zeroed",
 }
 
 
@@ -75,6 +76,20 @@ def op_classes() -> list[str]:
             ):
                 found.append(f"{module.__name__}.{name}")
     return sorted(found)
+
+
+def several_inputs(target: str) -> bool:
+    """Whether the op ``module.Class`` takes more than one input (its ``forward``'s arguments)."""
+    module_name, class_name = target.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module_name), class_name)
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    return len(parameters) > 1 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+
+
+def mutants_of(target: str) -> list[str]:
+    """The mutants of one op: every kind, the multi-input ones only where they apply."""
+    multi = several_inputs(target)
+    return [f"{target}:{kind}" for kind in KINDS if multi or kind not in MULTI_INPUT_KINDS]
 
 
 def test_files() -> list[str]:
@@ -124,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     for c in classes:
         if c in EQUIVALENT:
             print(f"skipped  {c}: equivalent mutants ({EQUIVALENT[c]})")
-    mutants = [f"{c}:{kind}" for c in classes if c not in EQUIVALENT for kind in KINDS]
+    mutants = [m for c in classes if c not in EQUIVALENT for m in mutants_of(c)]
     if args.list:
         print("\n".join(mutants))
         return 0
