@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -330,5 +332,31 @@ def test_gradgradcheck_finds_a_first_order_rule_that_is_not_differentiable() -> 
 
     x = leaf(3)
     assert gradcheck(DetachedSquare.apply, [x])
-    with pytest.raises(GradcheckError, match=r"input 0 .* is missing"):
+    with pytest.raises(
+        GradcheckError, match=r"^gradgradcheck: second derivatives .* input 0 .* is missing"
+    ):
         gradgradcheck(DetachedSquare.apply, [x])
+    assert gradgradcheck(DetachedSquare.apply, [x], raise_exception=False) is False
+
+
+def test_hypothesis_is_needed_only_for_strategies_and_check_gradients() -> None:
+    code = """
+import sys
+sys.modules["hypothesis"] = None  # as if it were not installed
+import microgradnet as mg
+from microgradnet.testing import gradcheck
+assert gradcheck(lambda t: t.exp(), [mg.tensor([0.5], requires_grad=True)])
+for name in ("strategies", "check_gradients"):
+    try:
+        getattr(mg.testing, name)
+    except ModuleNotFoundError as err:
+        print(err)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    install = "needs hypothesis: install the testing extra, pip install 'microgradnet[testing]'"
+    assert done.stdout.splitlines() == [
+        f"microgradnet.testing.strategies {install}",
+        f"microgradnet.testing.check_gradients {install}",
+    ]

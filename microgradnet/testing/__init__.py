@@ -24,10 +24,21 @@ __all__ = [
 ]
 
 
+#: The names that need hypothesis, and the modules that hold them; imported on first use.
+_WITH_HYPOTHESIS = {"strategies": "strategies", "check_gradients": "properties"}
+
+
 def __getattr__(name: str) -> Any:
-    # hypothesis is imported only when these are used.
-    if name == "strategies":
-        return importlib.import_module(f"{__name__}.strategies")
-    if name == "check_gradients":
-        return importlib.import_module(f"{__name__}.properties").check_gradients
-    raise AttributeError(f"module 'microgradnet.testing' has no attribute {name!r}")
+    if name not in _WITH_HYPOTHESIS:
+        raise AttributeError(f"module 'microgradnet.testing' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(f"{__name__}.{_WITH_HYPOTHESIS[name]}")
+    except ModuleNotFoundError as err:
+        if err.name != "hypothesis":
+            raise
+        raise ModuleNotFoundError(
+            f"microgradnet.testing.{name} needs hypothesis: install the testing extra, "
+            "pip install 'microgradnet[testing]'",
+            name="hypothesis",
+        ) from err
+    return module if name == "strategies" else getattr(module, name)

@@ -412,6 +412,11 @@ def gradgradcheck(
     bool
         True when the second derivatives pass.
 
+    Raises
+    ------
+    GradcheckError
+        With ``raise_exception``, as `gradcheck` does, the message starting ``gradgradcheck:``.
+
     Examples
     --------
     >>> import microgradnet as mg
@@ -445,7 +450,15 @@ def gradgradcheck(
             return type(out)._wrap(0.0 if out._scalar else np.float64(0.0))
         return total  # type: ignore[no-any-return]
 
-    return gradcheck(
-        projected_gradient, nodes, eps=eps, atol=atol, rtol=rtol,
-        raise_exception=raise_exception, check_backward_twice=False, seed=seed,
-    )
+    try:
+        return gradcheck(
+            projected_gradient, nodes, eps=eps, atol=atol, rtol=rtol, check_backward_twice=False,
+            seed=seed,
+        )
+    except GradcheckError as err:
+        if not raise_exception:
+            return False
+        raise GradcheckError(
+            "gradgradcheck: second derivatives (the gradient of the recorded first-order "
+            f"gradient): {str(err).removeprefix('gradcheck: ')}"
+        ) from None
