@@ -245,25 +245,26 @@ class Tensor(Node):
         """Set every element to 0, in place."""
         return self._inplace("zero_", 0)
 
-    def _augmented(self, name: str, other: Any, op: Any) -> Tensor:
+    def _augmented(self, other: Any, op: Any, ufunc: np.ufunc) -> Tensor:
         # Where a graph is being recorded, `a += b` rebinds `a` to a new tensor (exact gradients);
-        # elsewhere it updates the array in place, as numpy does.
+        # elsewhere it updates the array in place, as numpy does, without a temporary copy.
         if self.requires_grad and mode.grad_enabled:
             return op(self, other)  # type: ignore[no-any-return]
-        o = other.data if isinstance(other, Node) else other
-        return self._inplace(name, op(self.data, o))
+        ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
+        self._version += 1
+        return self
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._augmented("+=", other, ops.add)
+        return self._augmented(other, ops.add, np.add)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._augmented("-=", other, ops.sub)
+        return self._augmented(other, ops.sub, np.subtract)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._augmented("*=", other, ops.mul)
+        return self._augmented(other, ops.mul, np.multiply)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._augmented("/=", other, ops.div)
+        return self._augmented(other, ops.div, np.true_divide)
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
