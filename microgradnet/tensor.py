@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ops
 from .engine import Node, mode
+from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
 from .ops.reduce import Axis
@@ -268,28 +269,36 @@ class Tensor(Node):
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, _operand(other, "add", self))
+        if type(other) is not Tensor:
+            other = _operand(other, "add", self)
+        return Add().apply(self, other)  # type: ignore[no-any-return]
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.add(_operand(other, "add", self), self)
+        return Add().apply(_operand(other, "add", self), self)  # type: ignore[no-any-return]
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, _operand(other, "sub", self))
+        if type(other) is not Tensor:
+            other = _operand(other, "sub", self)
+        return Sub().apply(self, other)  # type: ignore[no-any-return]
 
     def __rsub__(self, other: Any) -> Tensor:  # other - self
-        return ops.sub(_operand(other, "sub", self), self)
+        return Sub().apply(_operand(other, "sub", self), self)  # type: ignore[no-any-return]
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, _operand(other, "mul", self))
+        if type(other) is not Tensor:
+            other = _operand(other, "mul", self)
+        return Mul().apply(self, other)  # type: ignore[no-any-return]
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(_operand(other, "mul", self), self)
+        return Mul().apply(_operand(other, "mul", self), self)  # type: ignore[no-any-return]
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, _operand(other, "div", self))
+        if type(other) is not Tensor:
+            other = _operand(other, "div", self)
+        return Div().apply(self, other)  # type: ignore[no-any-return]
 
     def __rtruediv__(self, other: Any) -> Tensor:  # other / self
-        return ops.div(_operand(other, "div", self), self)
+        return Div().apply(_operand(other, "div", self), self)  # type: ignore[no-any-return]
 
     def __pow__(self, other: Any) -> Tensor:
         return ops.pow(self, _operand(other, "pow", self))
