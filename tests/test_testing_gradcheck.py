@@ -278,8 +278,13 @@ class Scale(nn.Module):
 
 
 def test_module_parameters_are_checked() -> None:
-    with pytest.raises(GradcheckError, match=r"input 1 \(shape \(3,\), float64\) disagrees"):
+    with pytest.raises(
+        GradcheckError,
+        match=r"input 1 \(shape \(3,\), float64\) disagrees .* \[input 1 is the parameter 'w' "
+        r"of Scale\]\n",
+    ) as info:
         check_gradients(Scale(), tensors(shape=(3,)))
+    assert info.value.index == 1
 
 
 def test_tensor_linear_passes_and_is_left_as_it_was() -> None:

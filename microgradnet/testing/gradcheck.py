@@ -26,7 +26,24 @@ PROJECTIONS = 2
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagrees with finite differences, or is malformed."""
+    """An analytic gradient disagrees with finite differences, or is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What failed, where, and by how much.
+    index : int, optional
+        The position of the input at fault among the checked function's inputs, when one is.
+
+    Examples
+    --------
+    >>> GradcheckError("the gradient of input 1 is missing", index=1).index
+    1
+    """
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class GradcheckWarning(UserWarning):
@@ -207,7 +224,8 @@ def _judge(
         f"gradcheck: the gradient of {_describe(node, i)} {what} {where(k)}: analytic "
         f"{analytic[k]:.10g}, numeric {numeric[k]:.10g}, abs error {err[k]:.3g}, rel error "
         f"{rel:.3g}; tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[k]:.3g} "
-        f"({int(bad.sum())} of {len(numeric)} checked fail)"
+        f"({int(bad.sum())} of {len(numeric)} checked fail)",
+        i,
     )
 
 
@@ -247,12 +265,14 @@ def _analytic(
         if shape != tuple(np.shape(node.data)):
             raise GradcheckError(
                 f"gradcheck: the gradient of {_describe(node, i)} has shape {shape}; a "
-                "gradient has its input's shape (was a broadcast not summed back?)"
+                "gradient has its input's shape (was a broadcast not summed back?)",
+                i,
             )
         if not node._scalar and g.data.dtype != node.data.dtype:
             raise GradcheckError(
                 f"gradcheck: the gradient of {_describe(node, i)} has dtype {g.data.dtype}; a "
-                "gradient has its input's dtype"
+                "gradient has its input's dtype",
+                i,
             )
         analytic.append(np.array(g.data, dtype=np.float64))
     if twice:
@@ -266,7 +286,8 @@ def _analytic(
                     f"gradcheck: two backward passes disagree on the gradient of "
                     f"{_describe(nodes[i], i)} {_at(nodes[i], j)}: {first.reshape(-1)[j]:.17g} "
                     f"(recorded pass), then {second.reshape(-1)[j]:.17g} (plain pass); does "
-                    "backward change state, or depend on create_graph?"
+                    "backward change state, or depend on create_graph?",
+                    i,
                 )
     return analytic
 
@@ -372,7 +393,8 @@ def gradcheck(
             if not np.array_equal(_data(n), b, equal_nan=True):
                 raise GradcheckError(
                     f"gradcheck: the function modified {_describe(n, i)} in place; it must "
-                    "leave its inputs as they were"
+                    "leave its inputs as they were",
+                    i,
                 )
         v = rng.standard_normal(np.shape(out.data))
         analytic = _analytic(out, nodes, checked, v, check_backward_twice)
@@ -460,5 +482,6 @@ def gradgradcheck(
             return False
         raise GradcheckError(
             "gradgradcheck: second derivatives (the gradient of the recorded first-order "
-            f"gradient): {str(err).removeprefix('gradcheck: ')}"
+            f"gradient): {str(err).removeprefix('gradcheck: ')}",
+            err.index,
         ) from None

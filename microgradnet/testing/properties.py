@@ -6,18 +6,22 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from ..engine import Node
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
-def _parameters(fn: Any) -> list[Node]:
-    """The parameters of a `Module` (anything with ``parameters()``), else none."""
+def _parameters(fn: Any) -> list[tuple[str, Node]]:
+    """The named parameters of a `Module` (anything with ``named_parameters()`` or
+    ``parameters()``, named by position then), else none."""
+    named = getattr(fn, "named_parameters", None)
+    if callable(named):
+        return list(named())
     params = getattr(fn, "parameters", None)
-    return list(params()) if callable(params) else []
+    return [(str(k), p) for k, p in enumerate(params())] if callable(params) else []
 
 
 def _unpack(drawn: tuple[Any, ...]) -> tuple[list[Node], Callable[[Sequence[Node]], list[Any]]]:
@@ -56,23 +60,42 @@ def _unpack(drawn: tuple[Any, ...]) -> tuple[list[Node], Callable[[Sequence[Node
 def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int | None,
          order: int, tolerances: dict[str, Any]) -> None:
     params = _parameters(fn)
-    examples = settings().max_examples if max_examples is None else max_examples
+    active = settings()
+    examples = active.max_examples if max_examples is None else max_examples
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    @given(st.tuples(*strategies))
-    def property_(drawn: tuple[Any, ...]) -> None:
+    def check(drawn: tuple[Any, ...]) -> None:
         nodes, rebuild = _unpack(drawn)
 
         def with_parameters(*args: Node) -> Any:
             return fn(*rebuild(args[: len(nodes)]))
 
-        inputs = [*nodes, *params]
-        gradcheck(with_parameters, inputs, **tolerances)
-        if order >= 2:
-            gradgradcheck(with_parameters, inputs, **tolerances)
+        inputs = [*nodes, *(p for _, p in params)]
+        try:
+            gradcheck(with_parameters, inputs, **tolerances)
+            if order >= 2:
+                gradgradcheck(with_parameters, inputs, **tolerances)
+        except GradcheckError as err:
+            if err.index is None or err.index < len(nodes):
+                raise
+            name = params[err.index - len(nodes)][0]
+            raise GradcheckError(
+                f"{err} [input {err.index} is the parameter {name!r} of {type(fn).__name__}]",
+                err.index,
+            ) from None
 
-    property_()
+    # Hypothesis reports the failing example under the checked function's name (a lambda's is
+    # no identifier); its "explain" phase would only list lines of gradcheck.
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if name.isidentifier():
+        check.__name__ = check.__qualname__ = name
+    run = settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[phase for phase in active.phases if phase is not Phase.explain],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )(given(st.tuples(*strategies))(check))
+    run()
 
 
 def check_gradients(
