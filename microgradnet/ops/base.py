@@ -102,7 +102,9 @@ class Op:
                 "backward needs its original value"
             )
         if self._graph:
-            return copy.copy(self).apply(*self.parents)
+            replay = copy.copy(self)
+            replay._out = None  # the copy must not keep this pass's output alive
+            return replay.apply(*self.parents)
         return out.data
 
     def needs_grad(self, i: int) -> bool:
