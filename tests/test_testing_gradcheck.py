@@ -198,6 +198,31 @@ def test_the_failure_report_names_values_errors_and_tolerance() -> None:
     assert "(1 of 2 checked fail)" in message
 
 
+class HiddenFromOneCotangent(Function):
+    """2 * x, whose backward adds ``(g . w) * e0`` for a ``w`` orthogonal to the cotangent that
+    gradcheck draws with seed 0: that one vector-Jacobian product is right, the Jacobian is not."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: Tensor) -> Tensor:
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, g: Tensor) -> Tensor:
+        v = np.random.default_rng(0).standard_normal(3)
+        w = np.array([v[1], -v[0], 0.0])
+        return 2 * g + (g * w).sum() * mg.tensor([1.0, 0.0, 0.0])
+
+
+def test_small_outputs_have_their_whole_jacobian_checked() -> None:
+    with pytest.raises(
+        GradcheckError,
+        match=r"^gradcheck: the Jacobian of the output with respect to input 0 \(shape \(3,\), "
+        r"float64\) disagrees with finite differences at output element \([01],\) and input "
+        r"element \(0,\): analytic",
+    ):
+        gradcheck(HiddenFromOneCotangent.apply, [leaf(3)])
+
+
 # ------------------------------------------------------------------- large inputs: a sample
 
 

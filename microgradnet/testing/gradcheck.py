@@ -71,15 +71,21 @@ def _combine(out: Any, what: str) -> Node:
     return out
 
 
-def _scalarize(fn: Callable[..., Any], v: np.ndarray, what: str) -> Callable[..., float]:
-    """``<v, fn(*inputs)>`` as a Python float, computed without recording."""
+def _evaluate(fn: Callable[..., Any], what: str) -> Callable[..., np.ndarray]:
+    """``fn(*inputs)`` as a float64 array, computed without recording."""
 
-    def inner(*inputs: Any) -> float:
+    def inner(*inputs: Any) -> np.ndarray:
         with no_grad():
             out = _combine(fn(*inputs), what)
-        return float(np.sum(v * np.asarray(out.data, dtype=np.float64)))
+        return np.asarray(out.data, dtype=np.float64)
 
     return inner
+
+
+def _scalarize(fn: Callable[..., Any], v: np.ndarray, what: str) -> Callable[..., float]:
+    """``<v, fn(*inputs)>`` as a Python float, computed without recording."""
+    evaluate = _evaluate(fn, what)
+    return lambda *inputs: float(np.sum(v * evaluate(*inputs)))
 
 
 def _step(x: float, eps: float | None) -> float:
@@ -93,14 +99,15 @@ def _elements(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _central(
-    f: Callable[..., float],
+    f: Callable[..., Any],
     inputs: Sequence[Node],
     node: Node,
     base: np.ndarray,
     direction: np.ndarray,
     h: float,
-) -> float:
-    """The central difference of scalar ``f`` along ``direction`` of ``node``, step ``h``."""
+) -> Any:
+    """The central difference of ``f`` (a float or an array) along ``direction`` of ``node``,
+    step ``h``."""
     _set(node, base + h * direction)
     f_plus = f(*inputs)
     _set(node, base - h * direction)
@@ -109,26 +116,27 @@ def _central(
 
 
 def _numeric(
-    f: Callable[..., float],
+    f: Callable[..., Any],
     inputs: Sequence[Node],
     i: int,
     flat_index: np.ndarray,
     eps: float | None,
 ) -> np.ndarray:
-    """Central differences of scalar ``f`` with respect to chosen elements of input ``i``."""
+    """Central differences of ``f`` with respect to chosen elements of input ``i``: one number
+    per element for a scalar ``f``, one row per element for an array-valued one."""
     node = inputs[i]
     original = node.data
     base = _data(node)
-    out = np.empty(len(flat_index))
+    out = []
     try:
-        for k, j in enumerate(flat_index):
+        for j in flat_index:
             unit = np.zeros(base.size)
             unit[j] = 1.0
             h = _step(float(base.reshape(-1)[j]), eps)
-            out[k] = _central(f, inputs, node, base, unit.reshape(base.shape), h)
+            out.append(_central(f, inputs, node, base, unit.reshape(base.shape), h))
     finally:
         node.data = original
-    return out
+    return np.array(out, dtype=np.float64)
 
 
 def _directional(
@@ -192,9 +200,12 @@ def _describe(node: Node, i: int) -> str:
     return f"input {i} (shape {tuple(np.shape(node.data))}, {dtype})"
 
 
+def _index(shape: tuple[int, ...], j: int) -> tuple[int, ...]:
+    return tuple(int(w) for w in np.unravel_index(j, shape)) if shape else ()
+
+
 def _at(node: Node, j: int) -> str:
-    where = np.unravel_index(j, np.shape(node.data)) if np.ndim(node.data) else ()
-    return f"at element {tuple(int(w) for w in where)}"
+    return f"at element {_index(np.shape(node.data), j)}"
 
 
 def _judge(
@@ -205,6 +216,7 @@ def _judge(
     tolerance: tuple[float, float],
     where: Callable[[int], str],
     missing: bool,
+    what_of: str = "the gradient of",
 ) -> None:
     """Raise `GradcheckError` for the worst of the compared numbers that is out of tolerance."""
     atol, rtol = tolerance
@@ -221,7 +233,7 @@ def _judge(
     )
     rel = err[k] / max(abs(numeric[k]), np.finfo(float).tiny)
     raise GradcheckError(
-        f"gradcheck: the gradient of {_describe(node, i)} {what} {where(k)}: analytic "
+        f"gradcheck: {what_of} {_describe(node, i)} {what} {where(k)}: analytic "
         f"{analytic[k]:.10g}, numeric {numeric[k]:.10g}, abs error {err[k]:.3g}, rel error "
         f"{rel:.3g}; tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[k]:.3g} "
         f"({int(bad.sum())} of {len(numeric)} checked fail)",
@@ -321,6 +333,48 @@ def _compare(
         )
 
 
+def _check_jacobian(
+    fn: Callable[..., Any],
+    out: Node,
+    nodes: Sequence[Node],
+    checked: Sequence[int],
+    eps: float | None,
+    tolerance: tuple[float, float],
+) -> None:
+    """Compare every entry of the Jacobian, one backward pass per output element, when the
+    output and an input both have at most `FULL_CHECK_SIZE` elements (and the output more than
+    one: for one element the vector-Jacobian product already is the whole Jacobian)."""
+    out_shape = tuple(np.shape(out.data))
+    size = int(np.prod(out_shape))
+    small = [i for i in checked if np.size(nodes[i].data) <= FULL_CHECK_SIZE]
+    if not out.requires_grad or not 1 < size <= FULL_CHECK_SIZE or not small:
+        return
+    targets = [nodes[i] for i in small]
+    rows = []
+    for j in range(size):
+        seed = np.zeros(size)
+        seed[j] = 1.0
+        grads = engine_backward([out], [seed.reshape(out_shape)], retain_graph=True,
+                                inputs=targets)
+        assert grads is not None
+        rows.append([np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
+                     for t, g in zip(targets, grads)])
+    evaluate = _evaluate(fn, "gradcheck")
+    for t, i in enumerate(small):
+        node = nodes[i]
+        analytic = np.stack([row[t] for row in rows], axis=1)  # (input elements, outputs)
+        numeric = _numeric(lambda *a: evaluate(*a).reshape(-1), nodes, i,
+                           np.arange(analytic.shape[0]), eps)
+
+        def where(k: int, node: Node = node) -> str:
+            element, output = divmod(k, size)
+            return (f"at output element {_index(out_shape, output)} and input element "
+                    f"{_index(np.shape(node.data), element)}")
+
+        _judge(node, i, analytic.reshape(-1), numeric.reshape(-1), tolerance, where,
+               not np.any(analytic), "the Jacobian of the output with respect to")
+
+
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Node | Sequence[Node],
@@ -337,10 +391,12 @@ def gradcheck(
     The analytic vector-Jacobian product for a random cotangent is compared element by element
     with the numeric one: every element of inputs with at most `FULL_CHECK_SIZE` elements; for
     larger ones a random sample of `SAMPLE_SIZE` elements, then `PROJECTIONS` random directions
-    that move all elements at once. Inputs that require grad are checked; the others are held
-    fixed. Structural faults fail with their own message: a gradient of the wrong shape or
-    dtype, inputs modified by ``fn``, backward passes that disagree. Inputs that are not float64
-    raise a `GradcheckWarning`.
+    that move all elements at once. When the output and an input are both that small, every
+    entry of their Jacobian is compared too (one backward pass per output element), so an error
+    the random cotangent happens to hide still shows. Inputs that require grad are checked; the
+    others are held fixed. Structural faults fail with their own message: a gradient of the
+    wrong shape or dtype, inputs modified by ``fn``, backward passes that disagree. Inputs that
+    are not float64 raise a `GradcheckWarning`.
 
     Parameters
     ----------
@@ -401,6 +457,7 @@ def gradcheck(
         f = _scalarize(fn, v, "gradcheck")
         for i, a in zip(checked, analytic):
             _compare(f, nodes, i, a, eps, (atol, rtol), rng)
+        _check_jacobian(fn, out, nodes, checked, eps, (atol, rtol))
     except GradcheckError:
         if raise_exception:
             raise
