@@ -92,7 +92,7 @@ def mutants_of(target: str) -> list[str]:
     return [f"{target}:{kind}" for kind in KINDS if multi or kind not in MULTI_INPUT_KINDS]
 
 
-def test_files() -> list[str]:
+def gradient_test_files() -> list[str]:
     files: list[str] = []
     for pattern in TEST_PATTERNS:
         for path in sorted((ROOT / "tests").glob(pattern)):
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(mutants))
         return 0
-    files = test_files()
+    files = gradient_test_files()
     print(f"{len(mutants)} mutants of {len(classes)} ops; tests: {' '.join(files)}", flush=True)
 
     baseline = run_tests(None, files, args.timeout)
