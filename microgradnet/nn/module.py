@@ -8,18 +8,39 @@ dotted paths through the tree (``layers.0.weight``), as in PyTorch.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
-from ..engine import Node, mode, no_grad
-from ..ops.base import Op
+from ..engine import GraphOp, Node, no_grad
+from ..ops import base as _ops_base
 from ..tensor import Tensor
 from ..value import Value
 
 M = TypeVar("M", bound="Module")
+
+
+class _Running(threading.local):
+    """The modules whose forward is running in this thread, innermost last."""
+
+    def __init__(self) -> None:
+        self.stack: list[Module] = []
+
+
+_running = _Running()
+
+
+def running_module() -> Module | None:
+    """The innermost module whose forward is running in this thread (None outside any)."""
+    stack = _running.stack
+    return stack[-1] if stack else None
+
+
+# Each recorded op notes the running module, so that a drawing can group nodes by module.
+_ops_base.current_scope = running_module
 L = TypeVar("L", bound="_Indexed")
 
 
@@ -51,7 +72,7 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
     @classmethod
-    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Tensor:
+    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Tensor:
         return Tensor._wrap(data, ctx, like)
 
     def __repr__(self) -> str:
@@ -167,12 +188,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        scopes = mode.scopes
-        scopes.append(self)
+        stack = _running.stack
+        stack.append(self)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            scopes.pop()
+            stack.pop()
 
     def train(self: M, mode: bool = True) -> M:
         """Set ``training`` on this module and every sub-module; returns ``self``."""
@@ -306,7 +327,6 @@ class Module:
             for p, src in sources:
                 if isinstance(p, Value):
                     p.data = float(src)
-                    p._version += 1
                 else:
                     p.copy_(src)
         return IncompatibleKeys(missing, unexpected)
