@@ -11,9 +11,9 @@
 from . import autograd, data, nn, ops, optim
 from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
+from .checkpoint import CheckpointError, load, save
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import manual_seed
-from .serialization import load, save
 from .tensor import (
     Tensor,
     cat,
@@ -32,6 +32,7 @@ from .value import Value
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "Function",
     "Tensor",
     "Value",
