@@ -103,7 +103,7 @@ def test_a_pickled_npz_is_refused_clearly(tmp_path: Path) -> None:
 def test_a_pickle_file_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "evil.npz"
     path.write_bytes(pickle.dumps({"weight": [1.0]}))
-    with pytest.raises(mg.CheckpointError, match="is a Python pickle.*loading a pickle runs code"):
+    with pytest.raises(mg.CheckpointError, match=r"is a Python pickle.*loading a pickle runs code"):
         mg.load(path)
 
 
@@ -151,14 +151,14 @@ def test_nesting_is_limited_to_what_loading_accepts(tmp_path: Path) -> None:
         deepest = {"k": deepest}
     mg.save(deepest, tmp_path / "c.npz")
     assert_same(mg.load(tmp_path / "c.npz"), deepest)
-    with pytest.raises(ValueError, match="nested more than 100 levels deep"):
+    with pytest.raises(ValueError, match=r"nested more than 100 levels deep"):
         mg.save([deepest], tmp_path / "c.npz")
 
 
 def test_a_container_holding_itself_is_refused(tmp_path: Path) -> None:
     loop: list[Any] = []
     loop.append(loop)
-    with pytest.raises(ValueError, match="does a container contain itself"):
+    with pytest.raises(ValueError, match=r"does a container contain itself"):
         mg.save(loop, tmp_path / "c.npz")
 
 
@@ -178,7 +178,7 @@ def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(
         write_array(fp, array, *args, **kwargs)
 
     monkeypatch.setattr(np.lib.format, "write_array", fail_on_the_second_array)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match=r"disk full"):
         mg.save({"epoch": 2, "w": np.ones(3), "b": np.ones(2)}, path)
     assert len(calls) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["c.npz"]  # no temporary file left
@@ -256,3 +256,40 @@ def test_loading_into_a_different_model_names_the_differences(tmp_path: Path) ->
         deeper.load_state_dict(state)
     assert "missing keys: 3.weight, 3.bias" in str(error.value)
     assert "unexpected keys: 2.weight, 2.bias" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (np.array([None, None, None], dtype=object), r"bias \(state dtype object, model float64\)"),
+        (np.array(["a", "b", "c"]), r"bias \(state dtype <U1, model float64\)"),
+        (np.array([1j, 2, 3]), r"bias \(state dtype complex128, model float64\)"),
+        (np.array([True, False, True]), r"bias \(state dtype bool, model float64\)"),
+        (np.ma.masked_array([1.0, 2, 3], mask=[0, 1, 0]), r"bias \(a masked array, whose mask"),
+        ([[1.0], [2.0, 3.0]], r"bias \(not an array: .*inhomogeneous"),
+    ],
+)
+def test_load_state_dict_refuses_values_of_the_wrong_dtype_by_key(value: Any, problem: str) -> None:
+    layer = mg.nn.Linear(2, 3)
+    before = layer.state_dict()
+    with pytest.raises(
+        RuntimeError, match=r"load_state_dict of Linear: dtype mismatches: " + problem
+    ):
+        layer.load_state_dict({"weight": np.zeros((3, 2)), "bias": value})
+    assert_same(layer.state_dict(), before)  # nothing was copied
+
+
+def test_load_state_dict_accepts_integers_and_other_float_widths() -> None:
+    layer = mg.nn.Linear(2, 3, dtype=np.float32)
+    layer.load_state_dict({"weight": np.ones((3, 2), dtype=np.float64), "bias": np.arange(3)})
+    assert layer.weight.dtype == np.float32 and layer.bias.numpy().tolist() == [0.0, 1.0, 2.0]
+
+
+def test_load_state_dict_checks_value_parameters_too() -> None:
+    neuron = mg.nn.Neuron(2)
+    state = neuron.state_dict()
+    state[next(iter(state))] = np.array("1.5")
+    with pytest.raises(
+        RuntimeError, match=r"dtype mismatches: .* \(state dtype <U3, model float64\)"
+    ):
+        neuron.load_state_dict(state)

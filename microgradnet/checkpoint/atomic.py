@@ -29,12 +29,11 @@ _TEMPORARY = re.compile(r"\.(?P<name>.*)\.(?P<pid>[0-9]+)\.[0-9a-f]{16}\.mgtmp",
 
 
 @contextlib.contextmanager
-def atomic_file(path: PathLike) -> Iterator[tuple[BinaryIO, Path]]:
-    """Yield a new temporary file (open for writing, and its path) that replaces ``path`` after.
+def atomic_file(path: PathLike) -> Iterator[BinaryIO]:
+    """Yield a new temporary file, open for writing, that replaces ``path`` after the block.
 
-    Whatever is written to the file object, or to the path by name, becomes the content of
-    ``path`` when the block ends without an exception; if it raises, the temporary file is
-    removed and ``path`` is as it was.
+    What is written to it becomes the content of ``path`` when the block ends without an
+    exception; if it raises, the temporary file is removed and ``path`` is as it was.
     """
     target = Path(os.path.realpath(path))
     remove_stale_temporaries(target)
@@ -46,7 +45,7 @@ def atomic_file(path: PathLike) -> Iterator[tuple[BinaryIO, Path]]:
         with os.fdopen(fd, "wb") as f:
             if mode is not None:
                 os.fchmod(f.fileno(), mode)
-            yield f, tmp
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)

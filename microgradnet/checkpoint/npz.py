@@ -44,7 +44,7 @@ def save(obj: Any, path: PathLike) -> None:
     arrays: dict[str, np.ndarray] = {}
     manifest = json.dumps({**_FORMAT, "root": tree.encode(obj, arrays)})
     with (
-        atomic_file(path) as (f, _),
+        atomic_file(path) as f,
         zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as archive,
     ):
         for name, arr in [(MANIFEST, np.array(manifest)), *arrays.items()]:

@@ -7,7 +7,7 @@ state together, an epoch number) is refused with a pointer to the ``.npz`` forma
 flattened into dotted names that could not be told apart from a state dict's own dotted names on
 the way back. The package checks the header before anything is read (every byte range inside
 the file, matching its dtype and shape), and reads each tensor into its own array, so loading
-takes the memory of the arrays it returns.
+takes the memory of the arrays it returns. Saving holds the file's bytes in memory once.
 """
 
 from __future__ import annotations
@@ -48,11 +48,15 @@ def save(obj: Any, path: PathLike) -> None:
                 "plain values as an .npz checkpoint, or flatten it yourself, e.g. "
                 "{f'model.{k}': v for k, v in model.state_dict().items()}"
             )
-        # safetensors reads each array's memory as one C-ordered block.
-        arrays[name] = np.ascontiguousarray(saveable(value, f"the array {name!r}"))
+        # safetensors reads each array's memory as one C-ordered block (and ascontiguousarray
+        # would make a 0-d array 1-d).
+        arrays[name] = np.require(saveable(value, f"the array {name!r}"), requirements="C")
     numpy_api = _package("saving").numpy
-    with atomic_file(path) as (_, tmp):
-        numpy_api.save_file(arrays, tmp)
+    # save_file would write through a temporary file of its own, which a killed save leaves
+    # behind under a name no later save can recognise; so the bytes go through atomic_file.
+    data = numpy_api.save(arrays)
+    with atomic_file(path) as f:
+        f.write(data)
 
 
 def load(path: PathLike) -> dict[str, np.ndarray]:
