@@ -44,7 +44,7 @@ def atomic_file(path: PathLike) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None:
-                os.fchmod(f.fileno(), mode)
+                os.chmod(tmp, mode)
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -82,6 +82,8 @@ def _short_name(target: Path) -> str:
 
 
 def _process_exists(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill there would end the process; leave it to the idle time
     if pid <= 0:
         return False
     try:
