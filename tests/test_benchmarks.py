@@ -45,9 +45,8 @@ def test_a_slightly_wrong_implementation_is_caught(bench, key):
 
     def skewed(problem):
         """The floor run on data nudged by one part in a million."""
-        nudged = bench.workloads.Problem(
-            problem.x * (1 + 1e-6), problem.y, problem.weights, problem.lr, problem.extra
-        )
+        nudged = bench.workloads.Problem(problem.x * (1 + 1e-6), problem.y, problem.weights,
+                                         problem.lr, problem.extra)
         return floor(nudged)
 
     error, tol = bench.compare.check(key, skewed, floor, np.float64)

@@ -115,15 +115,9 @@ def test_roles_are_coloured_and_the_legend_explains_them():
     legend = {label: attrs for n, (label, attrs) in p.nodes.items() if n.startswith("legend")}
     assert set(legend) >= {"input or constant", "parameter", "intermediate result", "output"}
     fill = re.compile(r'fillcolor="(#\w+)"')
-    colour = {
-        role: fill.search(legend[text]).group(1)
-        for role, text in [
-            ("input", "input or constant"),
-            ("param", "parameter"),
-            ("mid", "intermediate result"),
-            ("out", "output"),
-        ]
-    }
+    colour = {role: fill.search(legend[text]).group(1) for role, text in [
+        ("input", "input or constant"), ("param", "parameter"), ("mid", "intermediate result"),
+        ("out", "output")]}
     assert len(set(colour.values())) == 4
     assert fill.search(p.nodes["v0"][1]).group(1) == colour["input"]
     assert fill.search(p.nodes["v1"][1]).group(1) == colour["param"]
@@ -207,7 +201,7 @@ def test_nan_and_infinity_are_red_and_zero_gradients_grey_only_after_backward():
     with np.errstate(divide="ignore", invalid="ignore"):
         y = (x.log() * 0.0).sum() + (unused * 0.0).sum()
     before = Parsed(to_dot(y))
-    assert "#d62728" in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
+    assert '#d62728' in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
     assert not any("#c2c2c2" in attrs for n, (_, attrs) in before.nodes.items() if n[0] == "v")
     with np.errstate(invalid="ignore"):
         y.backward()
