@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import autograd, data, func, nn, ops, optim
 from .autograd import Function
+from .checkpoint import CheckpointError, load, save
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops.registry import TABLE
 from .random import manual_seed
-from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor, tensor_function
 from .value import Value
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the operations set above, from the table
 
 
 __all__ = [
+    "CheckpointError",
     "Function",
     "Tensor",
     "Value",

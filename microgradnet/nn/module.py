@@ -89,6 +89,24 @@ def _is_param(value: Any) -> bool:
     return isinstance(value, Value) and value.is_leaf and value.requires_grad
 
 
+#: The dtype kinds a state dict's value may have, by the kind of the parameter it goes into.
+_LOADABLE_KINDS = {"f": "fiu", "i": "iu", "u": "iu", "b": "b"}
+
+
+def _state_array(value: Any, param: Param) -> tuple[np.ndarray, str | None]:
+    """``value`` as an array, and what makes it unfit for ``param`` (None if nothing)."""
+    if isinstance(value, np.ma.MaskedArray):
+        return np.asarray(value), "a masked array, whose mask would be lost"
+    try:
+        src = np.asarray(value)
+    except ValueError as err:  # ragged nested lists
+        return np.empty(0), f"not an array: {err}"
+    dtype = np.dtype(np.float64) if isinstance(param, Value) else param.dtype
+    if src.dtype.kind not in _LOADABLE_KINDS.get(dtype.kind, ""):
+        return src, f"state dtype {src.dtype}, model {dtype}"
+    return src, None
+
+
 class IncompatibleKeys(NamedTuple):
     """What `Module.load_state_dict` found: the model's names the state lacks, and the reverse."""
 
@@ -293,9 +311,11 @@ class Module:
     ) -> IncompatibleKeys:
         """Copy parameters from ``state_dict`` (as `state_dict` makes) into this module, in place.
 
-        Nothing is copied unless every shape matches and, when ``strict``, the names agree
-        exactly; otherwise a `RuntimeError` lists the missing names, the unexpected names and the
-        shape mismatches.
+        Nothing is copied unless every shape matches, every value's dtype converts to its
+        parameter's without losing meaning (integers or floats into a float parameter; never
+        bools, strings, complex numbers, objects or masked arrays), and, when ``strict``, the
+        names agree exactly; otherwise a `RuntimeError` lists the missing names, the unexpected
+        names, the shape mismatches and the dtype mismatches.
 
         Returns
         -------
@@ -306,12 +326,14 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         sources: list[tuple[Param, np.ndarray]] = []
-        mismatched = []
+        mismatched, wrong_dtypes = [], []
         for name, p in own.items():
             if name not in state_dict:
                 continue
-            src = np.asarray(state_dict[name])
-            if src.shape != p.shape:
+            src, problem = _state_array(state_dict[name], p)
+            if problem is not None:
+                wrong_dtypes.append(f"{name} ({problem})")
+            elif src.shape != p.shape:
                 mismatched.append(f"{name} (state {src.shape}, model {p.shape})")
             sources.append((p, src))
         problems = []
@@ -321,6 +343,8 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
             problems.append("shape mismatches: " + ", ".join(mismatched))
+        if wrong_dtypes:
+            problems.append("dtype mismatches: " + ", ".join(wrong_dtypes))
         if problems:
             raise RuntimeError(f"load_state_dict of {type(self).__name__}: " + "; ".join(problems))
         with no_grad():
