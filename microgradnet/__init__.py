@@ -8,6 +8,9 @@
 (2, 1)
 """
 
+import importlib
+from typing import Any
+
 from . import autograd, data, nn, ops, optim
 from .autograd import Function, value_and_grad
 from .autograd import grad_of as grad
@@ -30,6 +33,15 @@ from .tensor import (
 from .value import Value
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Load `microgradnet.viz` on first use (``mg.viz.draw_graph``): it imports Graphviz's
+    Python package, which ``import microgradnet`` alone does not need."""
+    if name == "viz":
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'microgradnet' has no attribute {name!r}")
+
 
 __all__ = [
     "Function",

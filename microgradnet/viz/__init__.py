@@ -18,14 +18,20 @@ Import it explicitly (``import microgradnet.viz``); ``import microgradnet`` does
 """
 
 from .draw import DEFAULT_MAX_NODES, draw_graph, render, to_dot
+from .explore import Explorer, explore
 from .pictures import Drawing, GraphvizNotFound, svg_without_dot
+from .summary import Summary, summary
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "Drawing",
+    "Explorer",
     "GraphvizNotFound",
+    "Summary",
     "draw_graph",
+    "explore",
     "render",
+    "summary",
     "svg_without_dot",
     "to_dot",
 ]
