@@ -270,11 +270,11 @@ def _page(title: str, svg: str, data: dict[str, Any]) -> str:
 </head>
 <body>
 <div id="bar">
-<button id="first" title="first step (Home)">&#x23EE;</button>
+<button id="first" title="first step (Home)">first</button>
 <button id="prev" title="previous step (left arrow)">&#x25C0; prev</button>
 <button id="play" title="play or pause (space)">play</button>
 <button id="next" title="next step (right arrow)">next &#x25B6;</button>
-<button id="last" title="last step (End)">&#x23ED;</button>
+<button id="last" title="last step (End)">last</button>
 <input id="slider" type="range" min="0" value="0" aria-label="step">
 <span id="counter"></span>
 <span id="phase"></span>

@@ -187,11 +187,12 @@
     if (step.kind === "start") {
       add(panel, "p", "Leaves hold their data before anything runs. Step forward to run the operations in the order they ran.", "note");
       nodes.forEach((n, i) => {
-        if (n.op === null) {
-          const row = add(panel, "div", `${n.name}: ${n.data.summary}`);
-          row.className = "leaf";
-          row.dataset.index = String(i);
-        }
+        if (n.op !== null) return;
+        const leaf = add(panel, "section", undefined, "leaf");
+        leaf.dataset.index = String(i);
+        add(leaf, "h3", n.name).className = "name";
+        add(leaf, "div", describe(i), "meta");
+        leaf.appendChild(table(n.data, "data"));
       });
       return;
     }

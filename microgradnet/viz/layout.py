@@ -26,7 +26,7 @@ _NODE = re.compile(r'^(\w+|"(?:[^"\\]|\\.)*")(?:\s+\[(.*)\])?$')
 _EDGE = re.compile(r'^(\w+|"(?:[^"\\]|\\.)*")\s+->\s+(\w+|"(?:[^"\\]|\\.)*")(?:\s+\[(.*)\])?$')
 _POINTS = 72.0
 _LINE = 1.25  # line height, in font sizes
-_CHAR = 0.56  # mean character width of Helvetica, in font sizes
+_CHAR = 0.52  # mean character width of Helvetica, in font sizes
 
 
 class UnsupportedDot(ValueError):
@@ -173,7 +173,7 @@ def _size(node: _Node) -> None:
 
 
 def _ranks(g: _Graph, visible: list[tuple[str, str]]) -> list[list[_Node]]:
-    """Longest path from the sources, in the order nodes were written."""
+    """Longest path from the sources, each source moved down next to its first consumer."""
     incoming: dict[str, list[str]] = {n: [] for n in g.nodes}
     for tail, head in visible:
         incoming[head].append(tail)
@@ -191,6 +191,13 @@ def _ranks(g: _Graph, visible: list[tuple[str, str]]) -> list[list[_Node]]:
                 continue
             stack.pop()
             rank[n] = 1 + max((rank[p] for p in incoming[n] if p in rank), default=-1)
+    # A source (an input, a parameter) sits just above its first consumer, not at the top.
+    consumers: dict[str, list[str]] = {n: [] for n in g.nodes}
+    for tail, head in visible:
+        consumers[tail].append(head)
+    for name in g.nodes:
+        if not incoming[name] and consumers[name]:
+            rank[name] = max(min(rank[c] for c in consumers[name]) - 1, 0)
     layers: list[list[_Node]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
     for name, node in g.nodes.items():
         node.rank = rank[name]
