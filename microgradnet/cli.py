@@ -111,8 +111,8 @@ def add_graph(subparsers: Subparsers) -> None:
         description=(
             "Build the seed article's network, compute its loss on the four examples, run one "
             "backward pass and draw the graph: one cluster per layer, parameters by their names, "
-            "every value with its data and gradient. Uses Graphviz's dot program; without it, "
-            "SVG is drawn without it too (WebAssembly Graphviz from microgradnet[svg], or a "
+            "every value with its data and gradient. Uses Graphviz's dot program; where it is "
+            "missing, SVG still works (WebAssembly Graphviz from microgradnet[svg], or a "
             "simple pure-Python layout); PNG, PDF and the rest need dot."
         ),
     )

@@ -54,8 +54,9 @@ def test_notebook_shows_drawings_and_the_explorer_from_the_default_install(tmp_p
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "blocked"), str(ROOT)])
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute(env=env, cwd=str(tmp_path))
     missing, explorer, drawing, table = (outputs_of(c) for c in nb.cells)
     assert missing["stream"].strip() == "None None"

@@ -33,15 +33,21 @@ def test_seed_network():
 
 def test_tensor_mlp_with_a_frozen_layer():
     mg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 32), nn.Tanh(),
-                          nn.Linear(32, 3))
+    model = nn.Sequential(
+        nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 3)
+    )
     model[0].weight.requires_grad = False
     model[0].bias.requires_grad = False
     table = summary(model, mg.tensor(np.zeros((5, 10))))
     shapes = [r.output_shape for r in table.rows]
     assert shapes == ["(5, 3)", "(5, 32)", "(5, 32)", "(5, 32)", "(5, 32)", "(5, 3)"]
     assert [(r.trainable, r.frozen) for r in table.rows] == [
-        (0, 0), (0, 10 * 32 + 32), (0, 0), (32 * 32 + 32, 0), (0, 0), (32 * 3 + 3, 0)
+        (0, 0),
+        (0, 10 * 32 + 32),
+        (0, 0),
+        (32 * 32 + 32, 0),
+        (0, 0),
+        (32 * 3 + 3, 0),
     ]
     assert table.frozen == 352 and table.trainable == 1056 + 99 and table.total == 1507
 
@@ -86,11 +92,22 @@ class Flatten(nn.Module):
 
 def test_cnn():
     mg.manual_seed(0)
-    model = nn.Sequential(Conv2d(3, 8, 3), nn.ReLU(), Conv2d(8, 16, 3), nn.ReLU(), Flatten(),
-                          nn.Linear(16 * 4 * 4, 10))
+    model = nn.Sequential(
+        Conv2d(3, 8, 3),
+        nn.ReLU(),
+        Conv2d(8, 16, 3),
+        nn.ReLU(),
+        Flatten(),
+        nn.Linear(16 * 4 * 4, 10),
+    )
     table = summary(model, mg.tensor(np.ones((2, 3, 8, 8))))
     assert [r.output_shape for r in table.rows] == [
-        "(2, 10)", "(2, 8, 6, 6)", "(2, 8, 6, 6)", "(2, 16, 4, 4)", "(2, 16, 4, 4)", "(2, 256)",
+        "(2, 10)",
+        "(2, 8, 6, 6)",
+        "(2, 8, 6, 6)",
+        "(2, 16, 4, 4)",
+        "(2, 16, 4, 4)",
+        "(2, 256)",
         "(2, 10)",
     ]
     conv1, conv2, linear = 8 * 3 * 3 * 3 + 8, 16 * 8 * 3 * 3 + 16, 256 * 10 + 10

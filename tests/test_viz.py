@@ -115,9 +115,15 @@ def test_roles_are_coloured_and_the_legend_explains_them():
     legend = {label: attrs for n, (label, attrs) in p.nodes.items() if n.startswith("legend")}
     assert set(legend) >= {"input or constant", "parameter", "intermediate result", "output"}
     fill = re.compile(r'fillcolor="(#\w+)"')
-    colour = {role: fill.search(legend[text]).group(1) for role, text in [
-        ("input", "input or constant"), ("param", "parameter"), ("mid", "intermediate result"),
-        ("out", "output")]}
+    colour = {
+        role: fill.search(legend[text]).group(1)
+        for role, text in [
+            ("input", "input or constant"),
+            ("param", "parameter"),
+            ("mid", "intermediate result"),
+            ("out", "output"),
+        ]
+    }
     assert len(set(colour.values())) == 4
     assert fill.search(p.nodes["v0"][1]).group(1) == colour["input"]
     assert fill.search(p.nodes["v1"][1]).group(1) == colour["param"]
@@ -170,7 +176,7 @@ def test_collapse_draws_modules_as_boxes_and_merges_their_edges():
     boxes = [n for n in boxed.graph_nodes() if n.startswith("m")]
     assert len(boxes) == 4
     title = "0: Linear(in_features=3, out_features=4, bias=False)\\n12 parameters"
-    assert boxed.labelled(title + "\\n2 operations, 1 parameter nodes")
+    assert boxed.labelled(title + "\\n2 operations")
     # outside the boxes: x, y, and sub, pow and sum with their outputs
     assert len(boxed.graph_nodes()) == 4 + 2 + 3 * 2
     assert len(full.graph_nodes()) > len(boxed.graph_nodes())
@@ -203,7 +209,7 @@ def test_nan_and_infinity_are_red_and_zero_gradients_grey_only_after_backward():
     with np.errstate(divide="ignore", invalid="ignore"):
         y = (x.log() * 0.0).sum() + (unused * 0.0).sum()
     before = Parsed(to_dot(y))
-    assert '#d62728' in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
+    assert "#d62728" in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
     assert not any("#c2c2c2" in attrs for n, (_, attrs) in before.nodes.items() if n[0] == "v")
     with np.errstate(invalid="ignore"):
         y.backward()
@@ -319,6 +325,6 @@ def test_shapes_on_edges_are_an_option():
     loss = seed_loss(model)
     shaped = Parsed(to_dot(loss, shapes=True))
     labels = [re.search(r'label="?([^"\]]*)', a).group(1) for _, _, a in shaped.edges]
-    assert labels.count(" 4×3") >= 2  # X and the first weight into the matmul
-    assert " 4×1" in labels
+    assert labels.count(" 4x3") >= 2  # X and the first weight into the matmul
+    assert " 4x1" in labels
     assert not any("label" in a for _, _, a in Parsed(to_dot(loss)).edges)

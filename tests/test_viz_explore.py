@@ -20,8 +20,9 @@ from microgradnet.viz.walk import nodes_in_order, walk
 
 
 def page_data(page: Explorer) -> dict:
-    found = re.search(r'<script id="explorer-data" type="application/json">(.*?)</script>',
-                      page.html, re.S)
+    found = re.search(
+        r'<script id="explorer-data" type="application/json">(.*?)</script>', page.html, re.S
+    )
     assert found is not None
     return json.loads(found.group(1).replace("<\\/", "</"))
 
@@ -105,7 +106,7 @@ def test_notebooks_show_the_page_in_an_iframe():
     page = explore(Value(2.0, label="x") * 3.0)
     shown = page._repr_html_()
     assert shown.startswith('<iframe class="microgradnet-explorer"')
-    assert "srcdoc=\"&lt;!DOCTYPE html&gt;" in shown and "<script" not in shown
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in shown and "<script" not in shown
     assert repr(page).startswith("<Explorer: 4 steps")  # start, mul, seed, mul
 
 

@@ -363,9 +363,8 @@ class _Plan:
         assert self.modules is not None
         members = [i for i, b in enumerate(self.box) if b == path]
         n_ops = sum(1 for i in members if self.w.values[i]._ctx is not None)
-        n_params = sum(1 for i in members if self.roles[i] == PARAMETER)
         title = _title(path, self.modules)
-        return labels.plain_text(f"{title}\n{n_ops} operations, {n_params} parameter nodes")
+        return labels.plain_text(f"{title}\n{n_ops} operations")
 
     # -- ids --------------------------------------------------------------------------------
     def _value_id(self, i: int) -> str:
@@ -516,7 +515,7 @@ class _Plan:
             attrs = self._id(f"e{k}")
             value = self.w.values[carried]
             if shapes and not value._scalar:
-                attrs["label"] = labels.plain_text(" " + "×".join(map(str, value.shape)))
+                attrs["label"] = labels.plain_text(" " + "x".join(map(str, value.shape)))
                 attrs["fontsize"] = "8"
             edges.append((tail, head, norms[carried], attrs))
         for (tail, head), total in merged.items():

@@ -25,6 +25,8 @@ from .pictures import pipe
 from .replay import replay_backward
 from .walk import PARAMETER, ancestors, label_of
 
+# Nothing may load from anywhere: only the page's own inline script and style, and data: URLs.
+_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 #: Arrays with more elements than this show their first elements only, and a summary.
 MAX_VALUES = 4096
 
@@ -194,9 +196,10 @@ def _page_data(plan: Any, replay: Any) -> tuple[list[dict[str, Any]], dict[str, 
             }
         )
     root = len(w.values) - 1
-    steps.append({"kind": "seed", "node": root, "title": "the output's gradient with respect to "
-                  "itself is 1"})
-    arrivals = [[] for _ in steps]
+    steps.append(
+        {"kind": "seed", "node": root, "title": "the output's gradient with respect to itself is 1"}
+    )
+    arrivals: list[list[dict[str, Any]]] = [[] for _ in steps]
     for i, step in zip(replay.order, replay.arrivals):
         steps.append(
             {
@@ -229,8 +232,9 @@ def _page_data(plan: Any, replay: Any) -> tuple[list[dict[str, Any]], dict[str, 
                 "op": None if ctx is None else plan._op_id(i),
                 "opName": None if ctx is None else ctx.name,
                 "inputs": [] if ctx is None else [w.index[id(p)] for p in ctx.parents],
-                "inEdges": [] if ctx is None else
-                [plan.edge_ids.get((i, j)) for j in range(len(ctx.parents))],
+                "inEdges": []
+                if ctx is None
+                else [plan.edge_ids.get((i, j)) for j in range(len(ctx.parents))],
                 "outEdge": None if ctx is None else plan.edge_ids.get((i, -1)),
                 "role": plan.roles[i],
                 "dtype": "float (Value)" if v._scalar else str(v.data.dtype),
@@ -261,7 +265,7 @@ def _page(title: str, svg: str, data: dict[str, Any]) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>microgradnet explorer: {html.escape(title)}</title>

@@ -29,7 +29,7 @@ _LINE = 1.25  # line height, in font sizes
 _CHAR = 0.52  # mean character width of Helvetica, in font sizes
 
 
-class UnsupportedDot(ValueError):
+class UnsupportedDot(ValueError):  # noqa: N818 - reads like graphviz.ExecutableNotFound
     """DOT text outside the subset that the ``graphviz`` package writes and this layout reads."""
 
 
@@ -295,7 +295,8 @@ def _style(attrs: dict[str, str], fill_default: str = "none") -> str:
     stroke = attrs.get("color", "black")
     width = attrs.get("penwidth", "1")
     dash = ' stroke-dasharray="5,2"' if "dashed" in style else ""
-    return f'fill="{escape(fill or fill_default)}" stroke="{escape(stroke)}" stroke-width="{width}"{dash}'
+    paint = f'fill="{escape(fill or fill_default)}" stroke="{escape(stroke)}"'
+    return f'{paint} stroke-width="{width}"{dash}'
 
 
 def _texts(lines: list[str], cx: float, top: float, font: float, attrs: dict[str, str]) -> str:
@@ -319,11 +320,13 @@ def _node_svg(n: _Node, count: int) -> str:
     shape = a.get("shape", "ellipse")
     x0, y0 = n.x - n.w / 2, n.y - n.h / 2
     parts = [
-        f'<g id="{escape(a.get("id", f"node{count}"))}" class="node"><title>{escape(n.name)}</title>'
+        f'<g id="{escape(a.get("id", f"node{count}"))}" class="node">'
+        f"<title>{escape(n.name)}</title>"
     ]
     if shape == "ellipse":
         parts.append(
-            f'<ellipse {_style(a)} cx="{n.x:.2f}" cy="{n.y:.2f}" rx="{n.w / 2:.2f}" ry="{n.h / 2:.2f}"/>'
+            f'<ellipse {_style(a)} cx="{n.x:.2f}" cy="{n.y:.2f}" '
+            f'rx="{n.w / 2:.2f}" ry="{n.h / 2:.2f}"/>'
         )
     elif shape not in ("plaintext", "none", "plain"):
         parts.append(
@@ -335,7 +338,8 @@ def _node_svg(n: _Node, count: int) -> str:
         if k:
             stroke = escape(a.get("color", "black"))
             parts.append(
-                f'<polyline fill="none" stroke="{stroke}" points="{x0:.2f},{top:.2f} {x0 + n.w:.2f},{top:.2f}"/>'
+                f'<polyline fill="none" stroke="{stroke}" '
+                f'points="{x0:.2f},{top:.2f} {x0 + n.w:.2f},{top:.2f}"/>'
             )
         parts.append(_texts(lines, n.x, top + 2, font, a))
         top += len(lines) * font * _LINE + 4
@@ -358,7 +362,11 @@ def _edge_svg(tail: _Node, head: _Node, attrs: dict[str, str], count: int, lr: b
     norm = math.hypot(dx, dy) or 1.0
     ux, uy = dx / norm, dy / norm
     bx, by = x2 - ux * size, y2 - uy * size
-    tip = f"{x2:.2f},{y2:.2f} {bx - uy * size / 2.5:.2f},{by + ux * size / 2.5:.2f} {bx + uy * size / 2.5:.2f},{by - ux * size / 2.5:.2f}"
+    half = size / 2.5
+    tip = (
+        f"{x2:.2f},{y2:.2f} {bx - uy * half:.2f},{by + ux * half:.2f} "
+        f"{bx + uy * half:.2f},{by - ux * half:.2f}"
+    )
     colour = escape(attrs.get("color", "black"))
     width = attrs.get("penwidth", "1")
     ident = escape(attrs.get("id", f"edge{count}"))
@@ -369,7 +377,8 @@ def _edge_svg(tail: _Node, head: _Node, attrs: dict[str, str], count: int, lr: b
             _text(attrs["label"]), (x1 + x2) / 2 + 4, (y1 + y2) / 2 - font / 2, font, attrs
         )
     return (
-        f'<g id="{ident}" class="edge"><title>{escape(tail.name)}&#45;&gt;{escape(head.name)}</title>'
+        f'<g id="{ident}" class="edge">'
+        f"<title>{escape(tail.name)}&#45;&gt;{escape(head.name)}</title>"
         f'<path fill="none" stroke="{colour}" stroke-width="{width}" d="M{x1:.2f},{y1:.2f} '
         f'C{c1[0]:.2f},{c1[1]:.2f} {c2[0]:.2f},{c2[1]:.2f} {bx:.2f},{by:.2f}"/>'
         f'<polygon fill="{colour}" stroke="{colour}" points="{tip}"/>{label}</g>'

@@ -118,7 +118,7 @@ class Summary:
             + "</tr>"
             for row in self._cells()
         )
-        body = body.replace("<td style=\"text-align: left\">  ", '<td style="text-align: left">')
+        body = body.replace('<td style="text-align: left">  ', '<td style="text-align: left">')
         totals = "<br>".join(html.escape(t) for t in self._totals())
         return (
             '<table class="microgradnet-summary"><thead><tr>'
