@@ -191,3 +191,29 @@ def test_graph_command_takes_the_format_from_the_output_suffix(tmp_path: Path, c
     else:
         assert status == 1 and not out.exists()
         assert "cannot render png" in capsys.readouterr().err
+
+
+def test_pure_python_layout_keeps_ids_clusters_and_refuses_huge_graphs(
+    no_dot: None, no_fallback: None
+):
+    from microgradnet.demo import seed_loss, seed_network
+    from microgradnet.viz import layout
+
+    model = seed_network(0)
+    loss = seed_loss(model)
+    loss.backward()
+    source = draw_graph(loss, model=model).source
+    svg = layout.svg_from_dot(source)
+    root = ET.fromstring(svg)
+    groups = {g.get("class"): 0 for g in root.iter(SVG + "g")}
+    for g in root.iter(SVG + "g"):
+        groups[g.get("class")] += 1
+    assert groups["node"] == source.count(" [label=")
+    assert groups["edge"] == source.count(" -> ")
+    assert groups["cluster"] == 5  # the model and its four layers
+    assert "0: Linear(in_features=3, out_features=4, bias=False)" in texts(svg)
+    width = float(root.get("width").removesuffix("pt"))
+    assert width < 1000  # top to bottom: narrow enough for a page
+    chain = "digraph {\n" + "".join(f"\tn{i} -> n{i + 1}\n" for i in range(layout.MAX_NODES))
+    with pytest.raises(layout.UnsupportedDot, match=r"takes at most 2000"):
+        layout.svg_from_dot(chain + "}")
