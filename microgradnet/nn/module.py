@@ -356,6 +356,13 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------------------
+    def summary(self, example_input: Any) -> Any:
+        """A table of this model's layers, output shapes and parameter counts
+        (`microgradnet.viz.summary`; the model runs once on ``example_input``)."""
+        from ..viz.summary import summary  # a tool above nn: imported on use
+
+        return summary(self, example_input)
+
     def extra_repr(self) -> str:
         """This module's own settings, as shown in its repr (``in_features=3, ...``)."""
         return ""
