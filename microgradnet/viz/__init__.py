@@ -18,12 +18,14 @@ Import it explicitly (``import microgradnet.viz``); ``import microgradnet`` does
 """
 
 from .draw import DEFAULT_MAX_NODES, draw_graph, render, to_dot
+from .draw_dot import draw_dot
 from .pictures import Drawing, GraphvizNotFound, svg_without_dot
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "Drawing",
     "GraphvizNotFound",
+    "draw_dot",
     "draw_graph",
     "render",
     "svg_without_dot",
