@@ -12,7 +12,6 @@ from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
 from .ops.unary import Abs, Exp, Log, Relu, Sigmoid, Tanh
 
-
 # `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
 # + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
 _MICROGRAD_OPS = {"add": "+", "mul": "*", "sub": "-", "div": "/", "pow": "**", "relu": "ReLU"}

@@ -191,8 +191,8 @@ def test_repr_prints_the_tree() -> None:
         ")"
     )
     # the neuron-level modules print as micrograd's; inside another module they keep that form
-    assert repr(nn.MLP(2, [3, 1])) == (
-        "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(3)]]"
+    assert repr(nn.MLP(2, [2, 1])) == (
+        "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]"
     )
     assert repr(nn.ModuleList([nn.Neuron(2), nn.Neuron(2), nn.Layer(2, 1)])) == (
         "ModuleList(\n  (0-1): 2 x ReLUNeuron(2)\n  (2): Layer of [ReLUNeuron(2)]\n)"

@@ -115,7 +115,7 @@ class Neuron(_ListParameters):
         return self.activation is not None
 
     def forward(self, x: Sequence[Any]) -> Value:
-        """``activation(b + w_0 * x_0 + w_1 * x_1 + ...)`` for ``nin`` inputs (numbers or Values)."""
+        """``activation(b + w_0 * x_0 + w_1 * x_1 + ...)`` over ``nin`` numbers or Values."""
         if len(x) != self.nin:
             raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
         total = weighted_sum(self.w, x, self.b)

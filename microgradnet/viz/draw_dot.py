@@ -86,12 +86,13 @@ def _trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
         v = stack.pop()
         inputs = () if v._ctx is None else v._ctx.parents
         for child in dict.fromkeys(inputs):  # x * x reads x twice: one edge, as in micrograd
+            assert isinstance(child, Value)  # a Value's graph holds only Values
             edges.append((child, v))
             if id(child) not in seen:
                 seen.add(id(child))
                 nodes.append(child)
                 stack.append(child)
-    return nodes, edges  # type: ignore[return-value]
+    return nodes, edges
 
 
 def _escape(text: str) -> str:
