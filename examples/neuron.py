@@ -4,6 +4,9 @@ For each of the article's four inputs it prints the weighted sum, the neuron's o
 gradient of the output with respect to each weight and the bias, which backpropagation finds
 equal to ``s * (1 - s) * x_i`` (and ``s * (1 - s)`` for the bias), ``s`` the output.
 
+`nn.Neuron` is micrograd's neuron, a ReLU unit by default; ``activation="sigmoid"`` makes it the
+article's.
+
 Run it: ``python examples/neuron.py``.
 """
 

@@ -103,7 +103,7 @@ def test_zero_grad_tensors_to_none_values_to_zero() -> None:
     assert all(np.all(p.grad == 0) for p in block.parameters())
     block.zero_grad()
     assert all(p.grad is None for p in block.parameters())
-    neuron = nn.Neuron(2)
+    neuron = nn.Neuron(2, activation="sigmoid")  # a gradient whatever the weights
     neuron([1.0, 2.0]).backward()
     assert any(p.grad != 0.0 for p in neuron.parameters())
     neuron.zero_grad()
