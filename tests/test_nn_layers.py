@@ -162,6 +162,8 @@ def test_neuron_is_micrograd_s_relu_unit_and_nonlin_false_is_linear() -> None:
     assert repr(nn.Neuron(3, activation=None)) == "LinearNeuron(3)"
     with pytest.raises(ValueError, match="nonlin=False makes a linear unit; it cannot also"):
         nn.Neuron(2, nonlin=False, activation="sigmoid")
+    with pytest.raises(TypeError, match=r"activation is passed by name: Neuron\(2, activation="):
+        nn.Neuron(2, "sigmoid")  # type: ignore[arg-type]
 
 
 def test_neuron_draws_weights_as_micrograd_from_python_random() -> None:

@@ -85,8 +85,13 @@ class Neuron(_ListParameters):
     (SigmoidNeuron(3), LinearNeuron(3))
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, activation: str | None = "relu") -> None:
+    def __init__(self, nin: int, nonlin: bool = True, *, activation: str | None = "relu") -> None:
         super().__init__()
+        if not isinstance(nonlin, bool | int):
+            raise TypeError(
+                f"Neuron: nonlin must be True or False, not {nonlin!r}; an activation is passed "
+                f"by name: Neuron({nin}, activation={nonlin!r})"
+            )
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"Neuron: activation must be 'relu', 'sigmoid', 'tanh' or None, not {activation!r}"
