@@ -8,55 +8,53 @@
 (2, 1)
 """
 
-from . import autograd, data, nn, ops, optim
-from .autograd import Function, value_and_grad
-from .autograd import grad_of as grad
+from typing import TYPE_CHECKING, Any
+
+from . import autograd, data, func, nn, ops, optim
+from .autograd import Function
+from .checkpoint import CheckpointError, load, save
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.registry import TABLE
 from .random import manual_seed
-from .serialization import load, save
-from .tensor import (
-    Tensor,
-    cat,
-    clip,
-    concatenate,
-    log_softmax,
-    maximum,
-    minimum,
-    softmax,
-    stack,
-    tensor,
-    where,
-)
+from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor, tensor_function
 from .value import Value
 
 __version__ = "0.1.0"
 
+# Every declared operation whose entry says so, as a function of array-likes: mg.exp, mg.cat, ...
+_wrapped: dict[int, Any] = {}
+_toplevel = {
+    name: _wrapped.setdefault(id(e.fn), tensor_function(e.fn, e.sequence))
+    for name, e in TABLE.items()
+    if e.toplevel
+}
+globals().update(_toplevel)
+
+if TYPE_CHECKING:  # the operations set above, from the table
+
+    def __getattr__(name: str) -> Any: ...
+
+
 __all__ = [
+    "CheckpointError",
     "Function",
     "Tensor",
     "Value",
     "autograd",
-    "cat",
-    "clip",
-    "concatenate",
     "data",
     "enable_grad",
-    "grad",
+    "func",
+    "get_default_dtype",
     "is_grad_enabled",
     "load",
-    "log_softmax",
     "manual_seed",
-    "maximum",
-    "minimum",
     "nn",
     "no_grad",
     "ops",
     "optim",
     "save",
+    "set_default_dtype",
     "set_grad_enabled",
-    "softmax",
-    "stack",
     "tensor",
-    "value_and_grad",
-    "where",
+    *_toplevel,
 ]

@@ -1,20 +1,22 @@
-"""The autograd API: custom `Function`s, `grad` of outputs, and function transforms.
+"""The autograd API, PyTorch's: custom `Function`s, `grad` of outputs, `backward` of several
+outputs, and anomaly mode.
 
-All of it is a thin layer over `microgradnet.engine.backward`.
+All of it is a thin layer over the engine. The JAX-style function transforms are in
+`microgradnet.func`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .engine import Node, _check_finite, backward, detect_anomaly, enable_grad, mode, no_grad
+from .engine import Node, accumulate, check_finite, detect_anomaly, gradients, no_grad, state
 from .ops.base import Op
 from .tensor import Tensor
 
-__all__ = ["Function", "FunctionCtx", "detect_anomaly", "grad", "grad_of", "value_and_grad"]
+__all__ = ["Function", "FunctionCtx", "backward", "detect_anomaly", "grad"]
 
 
 # ------------------------------------------------------------------------------------- Function
@@ -73,19 +75,25 @@ class _FunctionOp(Op):
         if isinstance(out, tuple):
             raise TypeError(f"{self.name}.forward: return one Tensor; several are not supported")
         out_data = out.data if isinstance(out, Node) else np.asarray(out)
-        if mode.anomaly:
-            _check_finite(f"the forward of {self.name}", (out_data,))
-        if not (any(needs) and mode.grad_enabled):
+        if state.anomaly:
+            check_finite(f"the forward of {self.name}", (out_data,))
+        if not (any(needs) and state.grad_enabled):
             return Tensor._wrap(out_data)
         self.ctx = ctx
         self.positions = tuple(i for i, a in enumerate(args) if isinstance(a, Node))
-        self._record(tuple(args[i] for i in self.positions), False)
-        return Tensor._wrap(out_data, self)
+        op = self._record(tuple(args[i] for i in self.positions), False)
+        result = Tensor._wrap(out_data, op)
+        op._versions = (*(op._versions or ()), result._version)
+        return result
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         assert self.ctx is not None
-        g_in = g if self._graph else Tensor._wrap(g)
-        result = self.fn.backward(self.ctx, g_in)
+        graph = self.inputs is self.parents
+        if graph:
+            result = self.fn.backward(self.ctx, g)
+        else:
+            with no_grad():  # a plain pass records nothing, whatever the rule computes with
+                result = self.fn.backward(self.ctx, Tensor._wrap(g))
         grads = result if isinstance(result, tuple) else (result,)
         n_inputs = len(self.ctx.needs_input_grad)
         if len(grads) != n_inputs:
@@ -104,15 +112,15 @@ class _FunctionOp(Op):
                         f"{self.name}.backward returned a gradient of shape {shape} for input {i}, "
                         f"whose shape is {parent.shape}"
                     )
-                if self._graph:
+                if graph:
                     gi = gi if isinstance(gi, Node) else Tensor._wrap(np.asarray(gi))
                 else:
                     gi = gi.data if isinstance(gi, Node) else np.asarray(gi)
             out.append(gi)
         return tuple(out)
 
-    def _release(self) -> None:
-        super()._release()
+    def release(self) -> None:
+        super().release()
         if self.ctx is not None:
             self.ctx._saved = ()
 
@@ -162,13 +170,44 @@ class Function:
 # ----------------------------------------------------------------------------- gradient queries
 
 
+def _as_list(x: Any) -> list[Any]:
+    return [x] if isinstance(x, Node) else list(x)
+
+
+def _seeds(grad_outputs: Any, n: int, where: str) -> list[Any]:
+    if grad_outputs is None:
+        return [None] * n
+    if isinstance(grad_outputs, Node | np.ndarray | float | int) and n == 1:
+        return [grad_outputs]
+    seeds = list(grad_outputs)
+    if len(seeds) != n:
+        raise ValueError(f"{where}: {len(seeds)} gradients given for {n} outputs")
+    return seeds
+
+
+def backward(
+    tensors: Node | Sequence[Node],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Node | Sequence[Node] | None = None,
+) -> None:
+    """Accumulate the gradients of several outputs at once (one pass, PyTorch's
+    ``torch.autograd.backward``)."""
+    outs = _as_list(tensors)
+    retain = create_graph if retain_graph is None else retain_graph
+    accumulate(outs, _seeds(grad_tensors, len(outs), "backward"), retain_graph=retain,
+               create_graph=create_graph, inputs=None if inputs is None else _as_list(inputs))
+
+
 def grad(
     outputs: Node | Sequence[Node],
     inputs: Node | Sequence[Node],
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> tuple[Any, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
 
@@ -182,8 +221,11 @@ def grad(
         Keep the graph for another backward pass (defaults to ``create_graph``).
     create_graph : bool
         Record the computation of the gradients, so that they can be differentiated again.
-    allow_unused : bool
-        Return None for an input the outputs do not depend on, instead of raising.
+    allow_unused : bool, optional
+        Return None for an input the outputs do not depend on, instead of raising (implied by
+        ``materialize_grads``).
+    materialize_grads : bool
+        Return zeros instead of None for such an input.
 
     Examples
     --------
@@ -194,108 +236,22 @@ def grad(
     >>> float(dx), float(ddx)
     (27.0, 18.0)
     """
-    outs = [outputs] if isinstance(outputs, Node) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Node) else list(inputs)
-    if grad_outputs is None:
-        seeds: list[Any] = [None] * len(outs)
-    elif isinstance(grad_outputs, Node | np.ndarray | float | int) and len(outs) == 1:
-        seeds = [grad_outputs]
-    else:
-        seeds = list(grad_outputs)
-    if len(seeds) != len(outs):
-        raise ValueError(f"grad: {len(seeds)} grad_outputs for {len(outs)} outputs")
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    seeds = _seeds(grad_outputs, len(outs), "grad")
     for i, x in enumerate(ins):
         if not x.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {x.shape}) does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
-    found = backward(outs, seeds, retain_graph=retain, create_graph=create_graph, inputs=ins)
-    assert found is not None
+    found = gradients(outs, seeds, ins, retain_graph=retain, create_graph=create_graph)
     for i, g in enumerate(found):
-        if g is None and not allow_unused:
+        if g is not None:
+            continue
+        if materialize_grads:
+            found[i] = type(ins[i])._wrap(ins[i]._raw_grad(np.zeros(ins[i].shape)))
+        elif not allow_unused:
             raise RuntimeError(
                 f"grad: input {i} (shape {ins[i].shape}) was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
+                "pass allow_unused=True to get None for it, or materialize_grads=True for zeros"
             )
     return tuple(found)
-
-
-def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Turn ``fn`` (to a single number) into a function returning ``(fn(*args), gradient)``.
-
-    In the style of HIPS autograd and JAX: numbers and arrays go in, numbers and arrays come out,
-    and the transforms nest (``grad(grad(f))`` is the second derivative).
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> f = lambda x: (x ** 3).sum()
-    >>> mg.value_and_grad(f)(2.0)
-    (8.0, 12.0)
-    """
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-
-    def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        args_l = list(args)
-        nested = False
-        leaves = []
-        for i in nums:
-            a = args_l[i]
-            if isinstance(a, Node) and a.requires_grad:
-                nested = True  # an outer transform differentiates through us
-                leaf = a
-            elif isinstance(a, Node):
-                leaf = Tensor._wrap(a.data).requires_grad_()
-            else:
-                leaf = Tensor(a, requires_grad=True)
-            args_l[i] = leaf
-            leaves.append(leaf)
-        with enable_grad():  # a transform needs the graph of fn, whatever the caller's mode
-            out = fn(*args_l, **kwargs)
-        if not isinstance(out, Node) or int(np.size(out.data)) != 1:
-            raise TypeError(
-                f"grad: {getattr(fn, '__name__', 'the function')} must return a single-element "
-                f"Tensor or Value, got {type(out).__name__} of shape "
-                f"{np.shape(getattr(out, 'data', out))}"
-            )
-        grads = grad(out, leaves, create_graph=nested, allow_unused=True)
-        grads = tuple(
-            _plain(g, x, args[i], nested) for g, x, i in zip(grads, leaves, nums)
-        )
-        value = out if nested else out.data.item() if isinstance(out.data, np.ndarray) else out.data
-        return value, grads[0] if isinstance(argnums, int) else grads
-
-    wrapped.__name__ = f"value_and_grad({getattr(fn, '__name__', 'fn')})"
-    return wrapped
-
-
-def grad_of(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Turn ``fn`` (to a single number) into a function returning its gradient.
-
-    Exposed at the top level as ``microgradnet.grad``; nest it for higher derivatives.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> d2 = mg.grad(mg.grad(lambda x: x ** 3))
-    >>> d2(2.0)
-    12.0
-    """
-    vg = value_and_grad(fn, argnums)
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return vg(*args, **kwargs)[1]
-
-    wrapped.__name__ = f"grad({getattr(fn, '__name__', 'fn')})"
-    return wrapped
-
-
-def _plain(g: Any, leaf: Node, original: Any, nested: bool) -> Any:
-    """Give the gradient back in the kind of thing the caller passed in."""
-    if g is None:
-        g = type(leaf)._wrap(np.zeros_like(leaf.data))
-    if nested or isinstance(original, Node):
-        return g
-    data = g.data
-    if isinstance(original, float | int) and np.ndim(data) == 0:
-        return float(data)
-    return data

@@ -1,42 +1,67 @@
-"""The reverse-mode engine: graph nodes, grad mode, topological order and the backward pass.
+"""The reverse-mode engine: graph nodes, grad mode, the one graph traversal and the backward pass.
 
 Everything here is independent of what a node holds: a `Tensor` holds a numpy array, a `Value` a
 Python float. A node points at the operation that made it (``_ctx``); the operation points at its
 inputs (``parents``). Nothing points back at an output, so a graph is freed by reference counting
 alone, with no cycle per node.
+
+The switches (grad mode, anomaly mode) are per thread, and the backward pass changes none of them.
 """
 
 from __future__ import annotations
 
 import functools
-import gc
+import itertools
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .ops.base import Op
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Mode:
-    """Process-wide switches read on every operation (kept as plain attributes for speed)."""
-
-    __slots__ = ("grad_enabled", "anomaly", "scopes")
+class _State(threading.local):
+    """This thread's switches, read on every recorded operation."""
 
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
-        # The modules whose forward is running, innermost last; each recorded op notes the
-        # innermost one, so a drawing can group nodes by module.
-        self.scopes: list[Any] = []
 
 
-mode = _Mode()
+state = _State()
+
+#: Creation order of recorded operations: an operation is always numbered after the operations
+#: that made its inputs, so the numbers order a graph (drawings use them to replay a pass).
+creation_counter = itertools.count()
+
+
+class GraphOp:
+    """What the engine needs of a recorded operation (`microgradnet.ops.Op` implements it).
+
+    ``parents`` are its input nodes, ``_seq`` its creation number; ``vjp(out, grad, graph)``
+    returns one gradient per parent (None where there is none) given the gradient of its output
+    ``out`` (recording the computation when ``graph`` is true), and ``release()`` frees what it
+    saved for backward.
+    """
+
+    __slots__ = ()
+
+    name: ClassVar[str] = "op"
+    parents: tuple[Node, ...]
+    _seq: int
+
+    def vjp(self, out: Node, grad: Any, graph: bool) -> Sequence[Any]:
+        """The gradient for each parent, given the gradient ``grad`` of the output ``out``."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Free what was saved for backward."""
+
+    def extra_repr(self) -> str:
+        """The operation's own arguments, for drawings and reprs (``dim=1``)."""
+        return ""
 
 
 class Node:
@@ -46,21 +71,22 @@ class Node:
     gradient accumulates into ``.grad`` (``_accumulate``).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_retains_grad")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad")
 
     data: Any
     grad: Any
     requires_grad: bool
-    _ctx: Op | None
-    _version: int
+    _ctx: GraphOp | None
     _retains_grad: bool
 
-    #: True for front ends whose data is a Python float.
-    _scalar: bool = False
+    #: True for front ends whose data is a Python float (a class constant, never changed).
+    holds_float: ClassVar[bool] = False
+    #: How many in-place changes the data has seen (`Tensor` counts them; a float never changes).
+    _version: int = 0
 
     @classmethod
-    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Node:
-        """Make a node of this front end around raw ``data``, made by ``ctx`` (None: a constant)."""
+    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Node:
+        """A node of this front end around raw ``data``, made by ``ctx`` (None: a constant)."""
         raise NotImplementedError
 
     def _accumulate(self, grad: Any) -> None:
@@ -71,8 +97,14 @@ class Node:
         """A raw gradient as this front end stores it in ``.grad`` (dtype and shape of the data)."""
         raise NotImplementedError
 
+    def _view_of(self, args: Sequence[Any], out: Any) -> Node:
+        """Note which of ``args`` this new node's data aliases (for version counters); returns
+        ``self``. Python floats alias nothing."""
+        return self
+
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of the data (``()`` for a number)."""
         raise NotImplementedError
 
     @property
@@ -81,46 +113,55 @@ class Node:
         return self._ctx is None
 
     def backward(
-        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Node] | None = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
 
         Parameters
         ----------
-        grad : array-like, optional
+        gradient : array-like, optional
             The gradient of some final quantity with respect to ``self``; may be omitted only when
             ``self`` holds a single element (it then defaults to 1).
-        retain_graph : bool
+        retain_graph : bool, optional
             Keep what the operations saved for backward, so that backward can run through the
-            same graph again.
+            same graph again (defaults to ``create_graph``).
         create_graph : bool
             Record the backward pass itself, so that the gradients can be differentiated again.
+        inputs : sequence of nodes, optional
+            Accumulate only into these (leaves or not) instead of into every leaf.
         """
-        retain = retain_graph or create_graph
-        backward([self], [grad], retain_graph=retain, create_graph=create_graph)
+        retain = create_graph if retain_graph is None else retain_graph
+        accumulate([self], [gradient], retain_graph=retain, create_graph=create_graph,
+                   inputs=inputs)
 
 
 # ----------------------------------------------------------------------------------- grad mode
 
 
 class _GradMode:
-    """A context manager and decorator that sets whether operations are recorded."""
+    """Sets whether operations are recorded in this thread: a context manager and a decorator."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._prev: list[bool] = []
 
     def __enter__(self) -> None:
-        self._prev.append(mode.grad_enabled)
-        mode.grad_enabled = self.enabled
+        self._prev.append(state.grad_enabled)
+        state.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        mode.grad_enabled = self._prev.pop()
+        state.grad_enabled = self._prev.pop()
 
     def __call__(self, fn: F) -> F:
+        enabled = self.enabled
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(self.enabled):
+            with _GradMode(enabled):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -150,164 +191,31 @@ class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
 
 
 class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
-    """Turn recording on or off, as a context manager or a decorator."""
+    """Turn recording on or off in this thread: at once when called, or for a ``with`` block, or
+    for a decorated function.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> _ = mg.set_grad_enabled(False)
+    >>> mg.is_grad_enabled()
+    False
+    >>> _ = mg.set_grad_enabled(True)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(bool(mode))
+        # Like PyTorch, the call itself switches; leaving a ``with`` block switches back.
+        self._prev.append(state.grad_enabled)
+        state.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:
+        pass
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are being recorded."""
-    return mode.grad_enabled
-
-
-# ------------------------------------------------------------------------------ the backward pass
-
-
-def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """The nodes that require grad and that ``roots`` depend on, each after all of its inputs.
-
-    Iterative: graphs of millions of nodes need no recursion. Recorded ops are numbered in
-    creation order, and an op is always created after the ops that made its inputs, so sorting
-    by that number is a topological order.
-    """
-    seen = {id(r): r for r in roots if r.requires_grad}
-    stack = list(seen.values())
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is not None:
-            for parent in ctx.parents:
-                if parent.requires_grad and id(parent) not in seen:
-                    seen[id(parent)] = parent
-                    stack.append(parent)
-    return sorted(seen.values(), key=lambda n: -1 if n._ctx is None else n._ctx._seq)
-
-
-def _seed(root: Node, grad: Any) -> Any:
-    """The raw starting gradient of a backward pass from ``root``."""
-    if grad is None:
-        if root._scalar:
-            return 1.0
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"backward: grad must be given for an output of shape {root.shape}; "
-                "only an output with a single element gets the implicit gradient 1"
-            )
-        return np.ones_like(root.data)
-    if isinstance(grad, Node):
-        grad = grad.data
-    if root._scalar:
-        return float(grad)
-    grad = np.asarray(grad)
-    if grad.shape != root.shape:
-        raise ValueError(
-            f"backward: grad of shape {grad.shape} does not match the output's shape {root.shape}"
-        )
-    return grad.astype(root.data.dtype, copy=False)
-
-
-def _check_finite(where: str, values: Any) -> None:
-    for v in values:
-        if v is None:
-            continue
-        raw = v.data if isinstance(v, Node) else v
-        if not np.all(np.isfinite(raw)):
-            raise FloatingPointError(f"detect_anomaly: {where} produced NaN or infinity")
-
-
-def backward(
-    roots: Sequence[Node],
-    grads: Sequence[Any],
-    *,
-    retain_graph: bool = False,
-    create_graph: bool = False,
-    inputs: Sequence[Node] | None = None,
-) -> list[Any] | None:
-    """Run one backward pass from ``roots`` seeded with ``grads``.
-
-    Without ``inputs`` the gradients accumulate into ``.grad`` of leaves (and of nodes that retain
-    their gradient). With ``inputs`` nothing accumulates: the gradient reaching each input is
-    returned instead (None where none reaches it), as nodes when ``create_graph`` is true.
-    Each operation's rule runs once per pass, with the sum of the gradients of its output.
-    """
-    for root in roots:
-        if not root.requires_grad:
-            raise RuntimeError(
-                f"backward: the output (shape {root.shape}) does not require grad and has no "
-                "graph; make an input with requires_grad=True before computing it"
-            )
-    wanted = None if inputs is None else {id(n): i for i, n in enumerate(inputs)}
-    found: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-    # Nodes made by an op wait in a heap keyed by the op's creation number, latest first: a node
-    # is popped only after every consumer (all made later) has sent its gradient. Leaves wait in a
-    # list until the end. `pending` holds the gradient summed so far for each waiting node.
-    heap: list[tuple[int, Node]] = []
-    leaves: list[Node] = []
-    pending: dict[int, Any] = {}
-    # Gradients on their way to a node: first the seeds, then each rule's results.
-    arriving: Any = []
-    for root, g in zip(roots, grads):
-        seed = _seed(root, g)
-        arriving.append((root, type(root)._wrap(seed) if create_graph else seed))
-    anomaly = mode.anomaly
-    prev_mode = mode.grad_enabled
-    mode.grad_enabled = create_graph
-    # The pass allocates many short-lived containers and makes no reference cycles, so the
-    # cycle collector, which allocation counts would wake again and again, is paused meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        while True:
-            for target, tg in arriving:
-                if tg is None or not target.requires_grad:
-                    continue
-                key = id(target)
-                prev = pending.get(key)
-                if prev is not None:
-                    pending[key] = prev + tg
-                    continue
-                pending[key] = tg
-                target_ctx = target._ctx
-                if target_ctx is None:
-                    leaves.append(target)
-                else:
-                    heappush(heap, (-target_ctx._seq, target))
-            if not heap:
-                break
-            node = heappop(heap)[1]
-            g = pending.pop(id(node))
-            ctx = node._ctx
-            assert ctx is not None
-            if wanted is not None:
-                slot = wanted.get(id(node))
-                if slot is not None:
-                    found[slot] = g
-            elif node._retains_grad:
-                node._accumulate(g.data if create_graph else g)
-            if anomaly:
-                with np.errstate(all="ignore"):
-                    in_grads = ctx._run_backward(node, g, create_graph)
-                _check_finite(f"the backward of {ctx.name}", in_grads)
-            else:
-                in_grads = ctx._run_backward(node, g, create_graph)
-            arriving = zip(ctx.parents, in_grads)
-            if not retain_graph:
-                ctx._release()
-    finally:
-        mode.grad_enabled = prev_mode
-        if collecting:
-            gc.enable()
-    for leaf in leaves:
-        g = pending.pop(id(leaf))
-        if wanted is None:
-            leaf._accumulate(g.data if create_graph else g)
-        else:
-            slot = wanted.get(id(leaf))
-            if slot is not None:
-                found[slot] = g
-    if inputs is None:
-        return None
-    return [
-        None if g is None else (g if create_graph else type(n)._wrap(n._raw_grad(g)))
-        for n, g in zip(inputs, found)
-    ]
+    """Whether operations are being recorded in this thread."""
+    return state.grad_enabled
 
 
 @contextmanager
@@ -315,7 +223,7 @@ def detect_anomaly() -> Iterator[None]:
     """Raise `FloatingPointError` at the first operation whose forward or backward makes NaN or inf.
 
     The error names the operation, so the source of a NaN is found where it appears rather than
-    where it ends up.
+    where it ends up. Per thread, like grad mode.
 
     Examples
     --------
@@ -327,9 +235,161 @@ def detect_anomaly() -> Iterator[None]:
     ...
     FloatingPointError: detect_anomaly: the forward of log produced NaN or infinity
     """
-    prev = mode.anomaly
-    mode.anomaly = True
+    prev = state.anomaly
+    state.anomaly = True
     try:
         yield
     finally:
-        mode.anomaly = prev
+        state.anomaly = prev
+
+
+def check_finite(where: str, values: Sequence[Any]) -> None:
+    """Raise `FloatingPointError` naming ``where`` if any of ``values`` holds NaN or infinity."""
+    for v in values:
+        if v is None:
+            continue
+        raw = v.data if isinstance(v, Node) else v
+        if not np.all(np.isfinite(raw)):
+            raise FloatingPointError(f"detect_anomaly: {where} produced NaN or infinity")
+
+
+# --------------------------------------------------------------------------- the graph traversal
+
+
+def topological_order(roots: Sequence[Node], every: bool = False) -> list[Node]:
+    """The nodes ``roots`` depend on, each after all of its inputs (roots included).
+
+    Only nodes that require grad are followed unless ``every`` is true (drawings want constants
+    too). Iterative, so graphs of millions of nodes need no recursion: a node is pushed once to
+    be expanded and once more, marked, to be emitted after everything it depends on.
+    """
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in reversed(ctx.parents):
+                if (every or parent.requires_grad) and id(parent) not in seen:
+                    stack.append((parent, False))
+    return order
+
+
+# ------------------------------------------------------------------------------ the backward pass
+
+
+def propagate(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    reached: Callable[[Node, Any], None],
+    retain_graph: bool,
+    create_graph: bool,
+) -> None:
+    """Send ``seeds`` back from ``roots`` through the graph; ``reached(node, grad)`` sees each
+    node's total gradient once all of its consumers have sent theirs.
+
+    Each rule runs once per pass, on the sum of the gradients of its output. Unless
+    ``retain_graph``, each operation frees what it saved as soon as its rule has run.
+    """
+    pending: dict[int, Any] = {}
+    for root, seed in zip(roots, seeds):
+        prev = pending.get(id(root))
+        pending[id(root)] = seed if prev is None else prev + seed
+    for node in reversed(topological_order(roots)):
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        reached(node, grad)
+        ctx = node._ctx
+        if ctx is None:
+            continue
+        for parent, g in zip(ctx.parents, ctx.vjp(node, grad, create_graph)):
+            if g is None or not parent.requires_grad:
+                continue
+            prev = pending.get(id(parent))
+            pending[id(parent)] = g if prev is None else prev + g
+        if not retain_graph:
+            ctx.release()
+
+
+def _seed(root: Node, grad: Any, graph: bool) -> Any:
+    """The starting gradient of a backward pass from ``root`` (a node when ``graph``)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: the output (shape {root.shape}) does not require grad and has no "
+            "graph; make an input with requires_grad=True before computing it"
+        )
+    if isinstance(grad, Node):
+        if graph:
+            return grad
+        grad = grad.data
+    if grad is None:
+        if not root.holds_float and root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad must be given for an output of shape {root.shape}; only an "
+                "output with a single element gets the implicit gradient 1"
+            )
+        grad = 1.0 if root.holds_float else np.ones_like(root.data)
+    elif root.holds_float:
+        grad = float(grad)
+    else:
+        grad = np.asarray(grad)
+        if grad.shape != root.shape:
+            raise ValueError(
+                f"backward: a gradient of shape {grad.shape} does not match the output's shape "
+                f"{root.shape}"
+            )
+        grad = grad.astype(root.data.dtype, copy=False)
+    return type(root)._wrap(grad) if graph else grad
+
+
+def accumulate(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Node] | None = None,
+) -> None:
+    """Backward from ``roots``, adding the gradients into ``.grad`` of the leaves (and of nodes
+    that retain their gradient), or only of ``inputs`` when given."""
+    wanted = None if inputs is None else {id(n) for n in inputs}
+
+    def reached(node: Node, grad: Any) -> None:
+        keep = node._ctx is None or node._retains_grad if wanted is None else id(node) in wanted
+        if keep:
+            node._accumulate(grad.data if create_graph else grad)
+
+    seeds = [_seed(r, s, create_graph) for r, s in zip(roots, seeds)]
+    propagate(roots, seeds, reached, retain_graph, create_graph)
+
+
+def gradients(
+    roots: Sequence[Node],
+    seeds: Sequence[Any],
+    inputs: Sequence[Node],
+    *,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> list[Any]:
+    """Backward from ``roots``, returning the gradient reaching each of ``inputs`` (None where
+    none reaches it) instead of accumulating: nodes, recorded when ``create_graph``."""
+    slots = {id(n): i for i, n in enumerate(inputs)}
+    found: list[Any] = [None] * len(inputs)
+
+    def reached(node: Node, grad: Any) -> None:
+        slot = slots.get(id(node))
+        if slot is not None:
+            found[slot] = grad if create_graph else type(node)._wrap(node._raw_grad(grad))
+
+    seeds = [_seed(r, s, create_graph) for r, s in zip(roots, seeds)]
+    propagate(roots, seeds, reached, retain_graph, create_graph)
+    return found

@@ -1,37 +1,70 @@
 """`Tensor`: a numpy array that records the operations made from it.
 
-A thin front end: each method hands its work to an operation in `microgradnet.ops`, where the
-forward and the derivative rule live.
+A thin front end: Python's operators are written here; every other method is installed from the
+table of operations (`microgradnet.ops.registry`), where each op's forward and rule live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import ops
-from .engine import Node, mode
+from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
-from .ops.base import Op
 from .ops.indexing import normalize_index
-from .ops.reduce import Axis
+from .ops.registry import install
 
 ArrayLike = Any
 
 _PYTHON_NUMBERS = (float, int, bool)
 
 
+_default = {"dtype": np.dtype(np.float64)}
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype of tensors made from Python floats (float64 unless changed; float32 is the
+    other choice, as in PyTorch's ``torch.set_default_dtype``)."""
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"set_default_dtype: only float32 and float64 are supported, not {dt}")
+    _default["dtype"] = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python floats (float64 unless `set_default_dtype`)."""
+    return _default["dtype"]
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """Python numbers and lists become float64; arrays keep their dtype unless one is given."""
+    """The data as an array, with PyTorch's dtypes: Python floats the default dtype, ints int64,
+    bools bool; numpy arrays keep theirs unless ``dtype`` is given. Object, string and complex
+    data are refused."""
     if isinstance(data, Node):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=dtype)
-    if isinstance(data, np.ndarray | np.generic):
-        return np.array(data)
-    return np.array(data, dtype=np.float64)
+    try:
+        if dtype is not None:
+            arr = np.array(data, dtype=dtype)
+        elif isinstance(data, np.ndarray | np.generic):
+            arr = np.array(data)
+        else:
+            arr = np.array(data)
+            if arr.dtype.kind == "f":
+                arr = arr.astype(_default["dtype"], copy=False)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(np.int64, copy=False)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"tensor: cannot make a tensor of {type(data).__name__}: {err}") from err
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"tensor: data of dtype {arr.dtype} is not supported; tensors hold bool, integer or "
+            "floating-point numbers"
+        )
+    return arr
 
 
 def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
@@ -64,11 +97,22 @@ class Tensor(Node):
     array([2., 4., 6.])
     """
 
-    __slots__ = ("name", "__weakref__")
+    __slots__ = ("label", "_vc", "__weakref__")
 
-    name: str | None
+    label: str | None
+    #: The version counter, ``[n]``: shared by a tensor and its views, moved by in-place changes.
+    _vc: list[int]
+
+    if TYPE_CHECKING:  # methods installed from the table of operations
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> None:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"Tensor: requires_grad must be a bool, not {requires_grad!r}; to make a tensor "
+                "of a given shape use microgradnet.zeros(*shape) or .empty(*shape)"
+            )
         arr = _as_array(data, dtype)
         if requires_grad:
             _check_grad_dtype(arr.dtype, "Tensor")
@@ -76,13 +120,13 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = requires_grad
         self._ctx = None
-        self._version = 0
+        self._vc = [0]
         self._retains_grad = False
-        self.name = None
+        self.label = None
 
     # -- engine hooks -------------------------------------------------------------------------
     @classmethod
-    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Tensor:
+    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Tensor:
         t = object.__new__(cls)
         if type(data) is not np.ndarray:
             if type(data) in _PYTHON_NUMBERS and like is not None:
@@ -93,10 +137,37 @@ class Tensor(Node):
         t.grad = None
         t.requires_grad = ctx is not None
         t._ctx = ctx
-        t._version = 0
+        t._vc = [0]
         t._retains_grad = False
-        t.name = None
+        t.label = None
         return t
+
+    def _view_of(self, args: Any, out: Any) -> Tensor:
+        """Share the version counter of the input whose memory ``out`` views, if any."""
+        if out.base is not None:
+            for a in args:
+                if isinstance(a, Tensor) and np.may_share_memory(out, a.data):
+                    self._vc = a._vc
+                    break
+        return self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory (or a view of it) has seen."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, n: int) -> None:
+        self._vc[0] = n
+
+    @property
+    def name(self) -> str | None:
+        """Deprecated alias of `label`, the name shown in drawings."""
+        return self.label
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self.label = value
 
     def _raw_grad(self, g: Any) -> np.ndarray:
         data = self.data
@@ -182,8 +253,10 @@ class Tensor(Node):
 
     # -- graph control ------------------------------------------------------------------------
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data)
+        """The same data, cut from the graph (shares memory and the version counter)."""
+        t = Tensor._wrap(self.data)
+        t._vc = self._vc
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf, in place; returns ``self``."""
@@ -202,13 +275,13 @@ class Tensor(Node):
 
     # -- in-place updates (for optimizers and initialisers) -----------------------------------
     def _inplace(self, what: str, result: Any, index: Any = ...) -> Tensor:
-        if self.requires_grad and mode.grad_enabled:
+        if self.requires_grad and state.grad_enabled:
             raise RuntimeError(
                 f"{what}: in-place change of a tensor that requires grad (shape {self.shape}); "
                 "do it under microgradnet.no_grad()"
             )
         self.data[index] = result
-        self._version += 1
+        self._vc[0] += 1
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -249,10 +322,10 @@ class Tensor(Node):
     def _augmented(self, other: Any, op: Any, ufunc: np.ufunc) -> Tensor:
         # Where a graph is being recorded, `a += b` rebinds `a` to a new tensor (exact gradients);
         # elsewhere it updates the array in place, as numpy does, without a temporary copy.
-        if self.requires_grad and mode.grad_enabled:
+        if self.requires_grad and state.grad_enabled:
             return op(self, other)  # type: ignore[no-any-return]
         ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
-        self._version += 1
+        self._vc[0] += 1
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -307,20 +380,19 @@ class Tensor(Node):
         return ops.pow(_operand(other, "pow", self), self)
 
     def __neg__(self) -> Tensor:
-        return ops.neg(self)  # type: ignore[no-any-return]
+        return ops.neg(self)
 
     def __pos__(self) -> Tensor:
         return self
 
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
     def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, _operand(other, "matmul", self))  # type: ignore[no-any-return]
+        return ops.matmul(self, _operand(other, "matmul", self))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(_operand(other, "matmul", self), self)  # type: ignore[no-any-return]
-
-    def matmul(self, other: Any) -> Tensor:
-        """The matrix product ``self @ other``."""
-        return self @ other
+        return ops.matmul(_operand(other, "matmul", self), self)
 
     # -- comparisons: boolean tensors, no gradient --------------------------------------------
     def _compare(self, other: Any, fn: Any) -> Tensor:
@@ -366,116 +438,6 @@ class Tensor(Node):
     def __float__(self) -> float:
         return float(self.data)
 
-    # -- elementwise functions ----------------------------------------------------------------
-    def exp(self) -> Tensor:
-        """``e ** self``."""
-        return ops.exp(self)  # type: ignore[no-any-return]
-
-    def log(self) -> Tensor:
-        """The natural logarithm."""
-        return ops.log(self)  # type: ignore[no-any-return]
-
-    def sqrt(self) -> Tensor:
-        """The square root."""
-        return ops.sqrt(self)  # type: ignore[no-any-return]
-
-    def abs(self) -> Tensor:
-        """The absolute value."""
-        return ops.abs(self)  # type: ignore[no-any-return]
-
-    def __abs__(self) -> Tensor:
-        return ops.abs(self)  # type: ignore[no-any-return]
-
-    def tanh(self) -> Tensor:
-        """The hyperbolic tangent."""
-        return ops.tanh(self)  # type: ignore[no-any-return]
-
-    def sigmoid(self) -> Tensor:
-        """The logistic sigmoid, stable for inputs of any size."""
-        return ops.sigmoid(self)  # type: ignore[no-any-return]
-
-    def relu(self) -> Tensor:
-        """``max(self, 0)``."""
-        return ops.relu(self)  # type: ignore[no-any-return]
-
-    def softmax(self, axis: Axis = -1) -> Tensor:
-        """``exp(self)`` normalised to sum to 1 over ``axis``; stable for any magnitude."""
-        return ops.softmax(self, axis)  # type: ignore[no-any-return]
-
-    def log_softmax(self, axis: Axis = -1) -> Tensor:
-        """The logarithm of `softmax`, computed without overflow or ``log(0)``."""
-        return ops.log_softmax(self, axis)  # type: ignore[no-any-return]
-
-    def maximum(self, other: Any) -> Tensor:
-        """The elementwise larger of ``self`` and ``other`` (see `maximum`)."""
-        return maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        """The elementwise smaller of ``self`` and ``other`` (see `minimum`)."""
-        return minimum(self, other)
-
-    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
-        """``self`` limited to ``[lo, hi]`` (see `clip`)."""
-        return clip(self, lo, hi)
-
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
-        """PyTorch's name for `clip`."""
-        return clip(self, min, max)
-
-    # -- reductions ---------------------------------------------------------------------------
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The sum over ``axis`` (an int, a tuple, or None for all)."""
-        return ops.sum(self, axis, keepdims)  # type: ignore[no-any-return]
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The mean over ``axis``."""
-        return ops.mean(self, axis, keepdims)  # type: ignore[no-any-return]
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The largest element over ``axis``; tied maxima share the gradient evenly."""
-        return ops.max(self, axis, keepdims)  # type: ignore[no-any-return]
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The smallest element over ``axis``; tied minima share the gradient evenly."""
-        return ops.min(self, axis, keepdims)  # type: ignore[no-any-return]
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """The index of the largest element (of the flattened data when ``axis`` is None)."""
-        return Tensor._wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """The index of the smallest element (of the flattened data when ``axis`` is None)."""
-        return Tensor._wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
-
-    # -- shape --------------------------------------------------------------------------------
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        """The same elements in a new shape; one entry may be -1."""
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = tuple(shape[0])
-        return ops.reshape(self, _reshape_target(self.shape, shape))  # type: ignore[no-any-return]
-
-    def transpose(self, *axes: int) -> Tensor:
-        """Permute the axes; with none given, reverse them."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
-            axes = tuple(axes[0])  # type: ignore[arg-type]
-        return ops.transpose(self, axes or None)  # type: ignore[no-any-return]
-
-    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
-        """Drop length-1 axes (all, or those among ``axis``; others named are left alone)."""
-        return ops.squeeze(self, axis)  # type: ignore[no-any-return]
-
-    def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
-        """Insert length-1 axes at ``axis``, counted in the result."""
-        return ops.expand_dims(self, axis)  # type: ignore[no-any-return]
-
-    def unsqueeze(self, axis: int) -> Tensor:
-        """PyTorch's name for `expand_dims`."""
-        return ops.expand_dims(self, axis)  # type: ignore[no-any-return]
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Merge the axes ``start_dim`` to ``end_dim`` (both included) into one."""
-        return ops.flatten(self, start_dim, end_dim)  # type: ignore[no-any-return]
-
     def __getitem__(self, index: Any) -> Tensor:
         """numpy indexing: ints, slices, None, ``...``, integer arrays and boolean masks.
 
@@ -489,30 +451,17 @@ class Tensor(Node):
         >>> x.grad
         array([2., 0., 1.])
         """
-        return ops.getitem(self, index)  # type: ignore[no-any-return]
+        return ops.getitem(self, index)
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 - numpy's name
-        """The tensor with its axes reversed."""
-        return ops.transpose(self)  # type: ignore[no-any-return]
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The tensor with its dims reversed."""
+        return ops.reverse_dims(self)
 
     @property
-    def mT(self) -> Tensor:  # noqa: N802 - numpy's name
-        """The tensor with its last two axes swapped."""
-        return ops.matrix_transpose(self)  # type: ignore[no-any-return]
-
-
-def _reshape_target(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]:
-    size = int(np.prod(old))
-    shape = tuple(int(s) for s in shape)
-    known = int(np.prod([s for s in shape if s != -1]))
-    if shape.count(-1) > 1 or (shape.count(-1) == 1 and (known == 0 or size % known)):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shape}")
-    if -1 in shape:
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    if int(np.prod(shape)) != size:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shape}")
-    return shape
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The tensor with its last two dims swapped."""
+        return ops.matrix_transpose(self)
 
 
 def _operand(other: Any, op: str, like: Tensor) -> Any:
@@ -535,143 +484,58 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> T
     Examples
     --------
     >>> import microgradnet as mg
-    >>> mg.tensor([[1, 2], [3, 4]]).dtype
-    dtype('float64')
+    >>> mg.tensor([[1.0, 2.0], [3.0, 4.0]]).dtype, mg.tensor([1, 2]).dtype
+    (dtype('float64'), dtype('int64'))
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def _operands(op: str, *xs: Any) -> list[Any]:
-    """The inputs of a module-level function: Tensors as they are, the rest made constants.
+def _holds_nodes(x: Any) -> bool:
+    return isinstance(x, list | tuple) and any(isinstance(e, Node) for e in x)
 
-    Arrays and lists become constant Tensors; Python numbers stay numbers and take the dtype of
-    the tensors they meet. Without any Tensor among them, the first input is made one.
+
+def _as_result(out: Any) -> Any:
+    if isinstance(out, Node):
+        return out
+    if isinstance(out, tuple):
+        return type(out)(*map(_as_result, out)) if hasattr(out, "_fields") else tuple(
+            map(_as_result, out)
+        )
+    return Tensor._wrap(np.asarray(out))
+
+
+def tensor_function(fn: Callable[..., Any], sequence: bool = False) -> Callable[..., Any]:
+    """``fn`` of `microgradnet.ops` as a function of the ``microgradnet`` namespace: array-likes
+    in, `Tensor`s out.
+
+    Its first input (each of them, when ``sequence``), when it is a list or an array, or when no
+    input is a node, becomes a constant `Tensor`; a Python number beside a node stays a number
+    and takes the node's dtype.
     """
-    like = next((x for x in xs if isinstance(x, Tensor)), None)
-    if like is None:
-        like = Tensor(xs[0])
-        xs = (like, *xs[1:])
-    return [_operand(x, op, like) for x in xs]
+
+    def constant(x: Any, others: Any) -> Any:
+        if isinstance(x, Node):
+            return x
+        if isinstance(x, list | tuple | np.ndarray | np.generic) or not any(
+            isinstance(a, Node) for a in others
+        ):
+            return Tensor(x)
+        return x
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if args:
+            first = args[0]
+            if sequence and isinstance(first, list | tuple):
+                first = [constant(x, first) for x in first]
+            elif not sequence and not _holds_nodes(first):
+                first = constant(first, args)
+            args = (first, *args[1:])
+        return _as_result(fn(*args, **kwargs))
+
+    return call
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    """The elementwise larger of ``a`` and ``b``, with broadcasting.
-
-    At a tie each input gets half of the gradient (PyTorch's rule).
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    >>> mg.maximum(a, 2.0).sum().backward()
-    >>> a.grad
-    array([0. , 0.5, 1. ])
-    """
-    return ops.maximum(*_operands("maximum", a, b))  # type: ignore[no-any-return]
+install(Tensor, "method")
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    """The elementwise smaller of ``a`` and ``b``, with broadcasting; ties split the gradient.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> mg.minimum(mg.tensor([1.0, 3.0]), mg.tensor([2.0, 2.0]))
-    tensor([1., 2.])
-    """
-    return ops.minimum(*_operands("minimum", a, b))  # type: ignore[no-any-return]
-
-
-def clip(x: Any, lo: Any = None, hi: Any = None) -> Tensor:
-    """``x`` limited to ``[lo, hi]``; None leaves that side open.
-
-    The gradient reaches ``x`` where ``lo <= x <= hi``, bounds included (PyTorch's ``clamp``);
-    elsewhere it reaches the bound chosen, when the bound is a tensor that requires grad.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> x = mg.tensor([-2.0, 0.5, 1.0, 3.0], requires_grad=True)
-    >>> mg.clip(x, -1.0, 1.0).sum().backward()
-    >>> x.grad
-    array([0., 1., 1., 0.])
-    """
-    (x,) = _operands("clip", x)
-    lo, hi = (None if b is None else _operand(b, "clip", x) for b in (lo, hi))
-    return ops.clip(x, lo, hi)  # type: ignore[no-any-return]
-
-
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where the boolean ``cond`` holds, else ``b``, with broadcasting.
-
-    ``cond`` (a boolean Tensor, array or list) gets no gradient; ``a`` and ``b`` get the gradient
-    of the places they fill.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> x = mg.tensor([-1.0, 2.0])
-    >>> mg.where(x > 0, x, 0.0)
-    tensor([0., 2.])
-    """
-    if isinstance(cond, list):
-        cond = np.asarray(cond)
-    return ops.where(cond, *_operands("where", a, b))  # type: ignore[no-any-return]
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors end to end along the existing ``axis``; each gets its part of the gradient.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> mg.concatenate([mg.tensor([[1.0, 2.0]]), mg.tensor([[3.0, 4.0]])], axis=1)
-    tensor([[1., 2., 3., 4.]])
-    """
-    if not len(tensors):
-        raise ValueError("concatenate: expected a non-empty sequence of tensors")
-    return ops.concatenate(_operands("concatenate", *tensors), axis)  # type: ignore[no-any-return]
-
-
-cat = concatenate  # PyTorch's name
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new ``axis``.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> mg.stack([mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0])], axis=1)
-    tensor([[1., 3.],
-            [2., 4.]])
-    """
-    if not len(tensors):
-        raise ValueError("stack: expected a non-empty sequence of tensors")
-    return ops.stack(_operands("stack", *tensors), axis)  # type: ignore[no-any-return]
-
-
-def softmax(x: Any, axis: Axis = -1) -> Tensor:
-    """``exp(x)`` normalised to sum to 1 over ``axis``, stable for inputs of any magnitude.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> mg.softmax(mg.tensor([0.0, 0.0]))
-    tensor([0.5, 0.5])
-    """
-    (x,) = _operands("softmax", x)
-    return ops.softmax(x, axis)  # type: ignore[no-any-return]
-
-
-def log_softmax(x: Any, axis: Axis = -1) -> Tensor:
-    """``x - log(sum(exp(x)))`` over ``axis``, without overflow for inputs of any magnitude.
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> mg.log_softmax(mg.tensor([1e4, 0.0]))
-    tensor([     0., -10000.])
-    """
-    (x,) = _operands("log_softmax", x)
-    return ops.log_softmax(x, axis)  # type: ignore[no-any-return]

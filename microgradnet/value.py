@@ -5,12 +5,12 @@ It runs on the same engine and the same derivative rules as `Tensor`; only the s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine import Node
+from . import ops
+from .engine import GraphOp, Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
-from .ops.base import Op
-from .ops.unary import Abs, Exp, Log, Relu, Sigmoid, Tanh
+from .ops.registry import install
 
 # `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
 # + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
@@ -44,8 +44,12 @@ class Value(Node):
 
     __slots__ = ("label", "__weakref__")
 
-    _scalar = True
+    holds_float = True
     label: str
+
+    if TYPE_CHECKING:  # methods installed from the table of operations
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True) -> None:
         if isinstance(data, Node):
@@ -54,18 +58,16 @@ class Value(Node):
         self.grad = 0.0
         self.requires_grad = requires_grad
         self._ctx = None
-        self._version = 0
         self._retains_grad = True
         self.label = label
 
     @classmethod
-    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Value:
+    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Value:
         v = object.__new__(cls)
         v.data = data if type(data) is float else float(data)
         v.grad = 0.0
         v.requires_grad = ctx is not None
         v._ctx = ctx
-        v._version = 0
         v._retains_grad = True
         v.label = ""
         return v
@@ -141,7 +143,7 @@ class Value(Node):
         return Neg().apply(self)  # type: ignore[no-any-return]
 
     def __abs__(self) -> Value:
-        return Abs().apply(self)  # type: ignore[no-any-return]
+        return ops.abs(self)
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
     def __lt__(self, other: Any) -> bool:
@@ -156,28 +158,6 @@ class Value(Node):
     def __ge__(self, other: Any) -> bool:
         return self.data >= float(other)
 
-    # -- functions ----------------------------------------------------------------------------
-    def exp(self) -> Value:
-        """``e ** self``."""
-        return Exp().apply(self)  # type: ignore[no-any-return]
-
-    def log(self) -> Value:
-        """The natural logarithm."""
-        return Log().apply(self)  # type: ignore[no-any-return]
-
-    def tanh(self) -> Value:
-        """The hyperbolic tangent."""
-        return Tanh().apply(self)  # type: ignore[no-any-return]
-
-    def sigmoid(self) -> Value:
-        """The logistic sigmoid ``1 / (1 + e ** -self)``."""
-        return Sigmoid().apply(self)  # type: ignore[no-any-return]
-
-    def relu(self) -> Value:
-        """``max(self, 0)``."""
-        return Relu().apply(self)  # type: ignore[no-any-return]
-
-
 def _operand(other: Any, op: str) -> Value:
     """The other operand of ``op`` as a Value: numbers become constants (no gradient)."""
     if isinstance(other, Value):
@@ -185,3 +165,6 @@ def _operand(other: Any, op: str) -> Value:
     if isinstance(other, int | float) and not isinstance(other, bool):
         return Value._wrap(float(other))
     raise TypeError(f"{op}: cannot combine a Value with a {type(other).__name__}")
+
+
+install(Value, "value")

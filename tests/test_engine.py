@@ -252,13 +252,13 @@ def test_function_transforms_nest() -> None:
     def f(x):  # type: ignore[no-untyped-def]
         return x**3 * 2 + x
 
-    assert mg.grad(f)(2.0) == pytest.approx(25.0)
-    assert mg.grad(mg.grad(f))(2.0) == pytest.approx(24.0)
-    assert mg.grad(mg.grad(mg.grad(f)))(2.0) == pytest.approx(12.0)
-    value, grad = mg.value_and_grad(lambda w: (w * w).sum())(np.array([1.0, 2.0]))
+    assert mg.func.grad(f)(2.0) == pytest.approx(25.0)
+    assert mg.func.grad(mg.func.grad(f))(2.0) == pytest.approx(24.0)
+    assert mg.func.grad(mg.func.grad(mg.func.grad(f)))(2.0) == pytest.approx(12.0)
+    value, grad = mg.func.value_and_grad(lambda w: (w * w).sum())(np.array([1.0, 2.0]))
     assert value == 5.0
     np.testing.assert_array_equal(grad, [2.0, 4.0])
-    g0, g1 = mg.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(np.ones(2), np.full(2, 3.0))
+    g0, g1 = mg.func.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(np.ones(2), np.full(2, 3.0))
     np.testing.assert_array_equal(g0, [3.0, 3.0])
     np.testing.assert_array_equal(g1, [1.0, 1.0])
 

@@ -9,7 +9,7 @@ import pytest
 
 import microgradnet as mg
 from microgradnet import Value, nn
-from microgradnet.engine import mode
+from microgradnet.nn.module import running_module
 
 
 class Block(nn.Module):
@@ -222,7 +222,7 @@ def test_call_pushes_the_module_as_scope_for_its_ops() -> None:
     inner = nn.Linear(2, 2)
     net = nn.Sequential(inner, nn.Sigmoid())
     out = net(mg.tensor(np.ones((1, 2))))
-    assert mode.scopes == []
+    assert running_module() is None
     assert out._ctx is not None and out._ctx._scope is net[1]
     matmul_or_add = out._ctx.parents[0]._ctx
     assert matmul_or_add is not None and matmul_or_add._scope is inner
@@ -231,7 +231,7 @@ def test_call_pushes_the_module_as_scope_for_its_ops() -> None:
 def test_scope_is_popped_when_forward_raises() -> None:
     with pytest.raises(ValueError, match="linear: input of shape"):
         nn.Linear(3, 2)(mg.tensor(np.ones((1, 4))))
-    assert mode.scopes == []
+    assert running_module() is None
 
 
 def test_forward_must_be_defined() -> None:

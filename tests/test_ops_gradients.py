@@ -274,7 +274,7 @@ CASES = [
     one_input("log_softmax", lambda x, axis: x.log_softmax(axis), one_axis),
     one_input("reshape", lambda x: x.reshape(x.shape[::-1]), no_params),
     one_input("reshape_flat", lambda x: x.reshape(-1), no_params),
-    one_input("transpose", lambda x, axes: x.transpose(axes), draw_permutation),
+    one_input("transpose", lambda x, axes: x.permute(axes), draw_permutation),
     one_input("matrix_transpose", lambda x: x.mT, no_params, shape=shapes(min_dims=2)),
     one_input("squeeze", lambda x, axis: x.squeeze(axis), draw_squeeze),
     one_input("expand_dims", lambda x, axis: x.expand_dims(axis), draw_expand),

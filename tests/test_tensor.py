@@ -50,11 +50,11 @@ def test_maximum_minimum_clip_equal_numpy() -> None:
     np.testing.assert_array_equal(t().minimum(b).data, np.minimum(A, b))
     np.testing.assert_array_equal(t().clip(-0.5, 0.5).data, np.clip(A, -0.5, 0.5))
     np.testing.assert_array_equal(t().clamp(min=-0.5).data, np.maximum(A, -0.5))
-    np.testing.assert_array_equal(mg.clip(A, hi=0.1).data, np.minimum(A, 0.1))
+    np.testing.assert_array_equal(mg.clip(A, max=0.1).data, np.minimum(A, 0.1))
 
 
 def test_clip_needs_a_bound() -> None:
-    with pytest.raises(ValueError, match=r"clip: give at least one of lo and hi"):
+    with pytest.raises(ValueError, match=r"clip: give at least one of min and max"):
         t().clip()
 
 
@@ -68,7 +68,7 @@ def test_squeeze_follows_pytorch() -> None:
     assert x.squeeze(0).shape == (3, 1, 2)
     assert x.squeeze(1).shape == (1, 3, 1, 2)  # not length 1: left alone, as in PyTorch
     assert x.squeeze((0, -2)).shape == (3, 2)
-    with pytest.raises(ValueError, match=r"squeeze: axis 4 is out of range for 4 dimensions"):
+    with pytest.raises(ValueError, match=r"squeeze: dim 4 is out of range for an input of 4 dim"):
         x.squeeze(4)
 
 
@@ -77,7 +77,7 @@ def test_expand_dims_and_unsqueeze_follow_numpy() -> None:
     for axis in (0, 1, 2, -1, -3, (0, 3), (-1, 1)):
         assert x.expand_dims(axis).shape == np.expand_dims(x.data, axis).shape
     assert x.unsqueeze(-1).shape == (2, 3, 1)
-    with pytest.raises(ValueError, match=r"expand_dims: axis 3 is out of range"):
+    with pytest.raises(ValueError, match=r"expand_dims: dim 3 is out of range"):
         x.expand_dims(3)
 
 
@@ -107,7 +107,7 @@ def test_flatten_rejects_start_after_end() -> None:
 def test_concatenate_stack_and_cat_equal_numpy() -> None:
     b = RNG.normal(size=(2, 5, 4))
     np.testing.assert_array_equal(mg.concatenate([t(), b], axis=1).data, np.concatenate([A, b], 1))
-    assert mg.cat is mg.concatenate
+    np.testing.assert_array_equal(mg.cat([A, A]).data, mg.concatenate([A, A]).data)
     np.testing.assert_array_equal(mg.stack([t(), A], axis=-1).data, np.stack([A, A], -1))
     np.testing.assert_array_equal(mg.stack([A[0], A[1]]).data, np.stack([A[0], A[1]]))
 

@@ -103,7 +103,7 @@ def test_tensor_records_show_shape_dtype_values_of_small_and_summary_of_large_te
     assert "grad min 5  mean 5  max 5" in p.nodes[big][0]
     (small,) = [n for n in p.labelled("(2,) float64") if p.nodes[n][1].count("#fde3bf")]
     assert p.nodes[small][0] == "(2,) float64|data [1, -2]|grad [132, -264]"
-    assert p.labelled("sum\\naxis=(0, 1)")  # op parameters from extra_repr
+    assert p.labelled("sum\\ndim=(0, 1)")  # op parameters from extra_repr
 
 
 def test_roles_are_coloured_and_the_legend_explains_them():

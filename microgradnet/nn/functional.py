@@ -10,36 +10,29 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import ops
 from .. import random as _random
 from ..engine import Node
-from ..tensor import Tensor
+from ..ops.registry import TABLE
+from ..tensor import Tensor, tensor_function
 from ..value import Value
+
+globals().update({n: tensor_function(e.fn, e.sequence) for n, e in TABLE.items() if e.functional})
+
+if TYPE_CHECKING:  # the activations set above, from the table of operations
+
+    def __getattr__(name: str) -> Any: ...
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----------------------------------------------------------------------------------- activations
-
-
-def relu(x: Any) -> Any:
-    """``max(x, 0)`` elementwise; its gradient at 0 is 0."""
-    return ops.relu(x)
-
-
-def sigmoid(x: Any) -> Any:
-    """The logistic sigmoid ``1 / (1 + exp(-x))``, stable for inputs of any size."""
-    return ops.sigmoid(x)
-
-
-def tanh(x: Any) -> Any:
-    """The hyperbolic tangent."""
-    return ops.tanh(x)
-
+# The activations declared with the operations (relu, sigmoid, tanh, softmax, log_softmax,
+# softsign, ...) are installed from the table below; Values pass through them unchanged.
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
     """``x`` where ``x > 0``, ``negative_slope * x`` elsewhere (at 0 the gradient is the slope, as
@@ -57,16 +50,6 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
     data = x.data if isinstance(x, Node) else np.asarray(x)
     # The slope is a constant per element, so one multiplication gives the exact gradient.
     return x * np.where(data > 0, 1.0, negative_slope).astype(data.dtype)
-
-
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``, stable for large inputs."""
-    return ops.softmax(x, dim)  # type: ignore[no-any-return]
-
-
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """``log(softmax(x))`` along ``dim``, computed without overflow or ``log(0)``."""
-    return ops.log_softmax(x, dim)  # type: ignore[no-any-return]
 
 
 def dropout(
@@ -264,8 +247,8 @@ def binary_cross_entropy(
     if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
     floor = float(np.exp(-100.0))
-    log_p = ops.log(ops.clip(input, floor, 1.0))
-    log_q = ops.log(ops.clip(1.0 - input, floor, 1.0))
+    log_p = ops.log(ops.clamp(input, floor, 1.0))
+    log_q = ops.log(ops.clamp(1.0 - input, floor, 1.0))
     loss = -(target * log_p + (1.0 - target) * log_q)
     return _reduce("binary_cross_entropy", loss, reduction)  # type: ignore[no-any-return]
 
@@ -343,7 +326,7 @@ def nll_loss(
 def _nll(name: str, log_p: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor:
     _check_reduction(name, reduction)
     hot, count = _one_hot(name, log_p, target, ignore_index)
-    loss = -(log_p * hot).sum(axis=_class_axis(log_p))
+    loss = -(log_p * hot).sum(dim=_class_axis(log_p))
     if reduction == "mean":
         return loss.sum() / count if count else loss.sum() * float("nan")
     return _reduce(name, loss, reduction)  # type: ignore[no-any-return]
@@ -371,10 +354,10 @@ def cross_entropy(
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, not shape ()")
     axis = _class_axis(input)
-    log_p = log_softmax(input, axis)
+    log_p = ops.log_softmax(input, axis)
     t = target.data if isinstance(target, Node) else np.asarray(target)
     if np.issubdtype(t.dtype, np.floating):
         _check_same_shape(name, input, target)
-        soft = -(_as_target(target, input) * log_p).sum(axis=axis)
+        soft = -(_as_target(target, input) * log_p).sum(dim=axis)
         return _reduce(name, soft, reduction)  # type: ignore[no-any-return]
     return _nll(name, log_p, target, ignore_index, reduction)

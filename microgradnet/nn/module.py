@@ -8,18 +8,39 @@ dotted paths through the tree (``layers.0.weight``), as in PyTorch.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
-from ..engine import Node, mode, no_grad
-from ..ops.base import Op
+from ..engine import GraphOp, Node, no_grad
+from ..ops import base as _ops_base
 from ..tensor import Tensor
 from ..value import Value
 
 M = TypeVar("M", bound="Module")
+
+
+class _Running(threading.local):
+    """The modules whose forward is running in this thread, innermost last."""
+
+    def __init__(self) -> None:
+        self.stack: list[Module] = []
+
+
+_running = _Running()
+
+
+def running_module() -> Module | None:
+    """The innermost module whose forward is running in this thread (None outside any)."""
+    stack = _running.stack
+    return stack[-1] if stack else None
+
+
+# Each recorded op notes the running module, so that a drawing can group nodes by module.
+_ops_base.current_scope = running_module
 L = TypeVar("L", bound="_Indexed")
 
 
@@ -51,7 +72,7 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
     @classmethod
-    def _wrap(cls, data: Any, ctx: Op | None = None, like: Node | None = None) -> Tensor:
+    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Tensor:
         return Tensor._wrap(data, ctx, like)
 
     def __repr__(self) -> str:
@@ -66,6 +87,24 @@ def _is_param(value: Any) -> bool:
     if isinstance(value, Parameter):
         return True
     return isinstance(value, Value) and value.is_leaf and value.requires_grad
+
+
+#: The dtype kinds a state dict's value may have, by the kind of the parameter it goes into.
+_LOADABLE_KINDS = {"f": "fiu", "i": "iu", "u": "iu", "b": "b"}
+
+
+def _state_array(value: Any, param: Param) -> tuple[np.ndarray, str | None]:
+    """``value`` as an array, and what makes it unfit for ``param`` (None if nothing)."""
+    if isinstance(value, np.ma.MaskedArray):
+        return np.asarray(value), "a masked array, whose mask would be lost"
+    try:
+        src = np.asarray(value)
+    except ValueError as err:  # ragged nested lists
+        return np.empty(0), f"not an array: {err}"
+    dtype = np.dtype(np.float64) if isinstance(param, Value) else param.dtype
+    if src.dtype.kind not in _LOADABLE_KINDS.get(dtype.kind, ""):
+        return src, f"state dtype {src.dtype}, model {dtype}"
+    return src, None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -167,12 +206,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        scopes = mode.scopes
-        scopes.append(self)
+        stack = _running.stack
+        stack.append(self)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            scopes.pop()
+            stack.pop()
 
     def train(self: M, mode: bool = True) -> M:
         """Set ``training`` on this module and every sub-module; returns ``self``."""
@@ -272,9 +311,11 @@ class Module:
     ) -> IncompatibleKeys:
         """Copy parameters from ``state_dict`` (as `state_dict` makes) into this module, in place.
 
-        Nothing is copied unless every shape matches and, when ``strict``, the names agree
-        exactly; otherwise a `RuntimeError` lists the missing names, the unexpected names and the
-        shape mismatches.
+        Nothing is copied unless every shape matches, every value's dtype converts to its
+        parameter's without losing meaning (integers or floats into a float parameter; never
+        bools, strings, complex numbers, objects or masked arrays), and, when ``strict``, the
+        names agree exactly; otherwise a `RuntimeError` lists the missing names, the unexpected
+        names, the shape mismatches and the dtype mismatches.
 
         Returns
         -------
@@ -285,12 +326,14 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         sources: list[tuple[Param, np.ndarray]] = []
-        mismatched = []
+        mismatched, wrong_dtypes = [], []
         for name, p in own.items():
             if name not in state_dict:
                 continue
-            src = np.asarray(state_dict[name])
-            if src.shape != p.shape:
+            src, problem = _state_array(state_dict[name], p)
+            if problem is not None:
+                wrong_dtypes.append(f"{name} ({problem})")
+            elif src.shape != p.shape:
                 mismatched.append(f"{name} (state {src.shape}, model {p.shape})")
             sources.append((p, src))
         problems = []
@@ -300,13 +343,14 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
             problems.append("shape mismatches: " + ", ".join(mismatched))
+        if wrong_dtypes:
+            problems.append("dtype mismatches: " + ", ".join(wrong_dtypes))
         if problems:
             raise RuntimeError(f"load_state_dict of {type(self).__name__}: " + "; ".join(problems))
         with no_grad():
             for p, src in sources:
                 if isinstance(p, Value):
                     p.data = float(src)
-                    p._version += 1
                 else:
                     p.copy_(src)
         return IncompatibleKeys(missing, unexpected)

@@ -2,67 +2,38 @@
 
 The functions here accept raw data (numpy arrays, floats) or graph nodes. On raw data they
 compute; on nodes they record. Derivative rules are written with them, which is what makes every
-rule differentiable again.
+rule differentiable again. Importing the family modules fills `registry.TABLE`, from which this
+namespace, the `Tensor` and `Value` methods, ``microgradnet.<name>`` and ``nn.functional`` get
+their entries.
 """
 
-from .arithmetic import add, div, mul, neg, pow, sub
+from typing import TYPE_CHECKING, Any
+
+from . import arithmetic, indexing, join, linalg, reduce, select, shape, unary
 from .base import Op
 from .indexing import getitem
-from .join import concatenate, stack
-from .linalg import matmul, weighted_sum
-from .reduce import log_softmax, max, mean, min, softmax, sum
-from .select import clip, maximum, minimum, where
-from .shape import (
-    broadcast_to,
-    expand_dims,
-    flatten,
-    matrix_transpose,
-    reshape,
-    shape_of,
-    squeeze,
-    sum_to,
-    transpose,
-)
-from .unary import abs, exp, log, relu, sigmoid, sign, sqrt, tanh
+from .linalg import weighted_sum
+from .registry import TABLE, elementwise, export
+from .shape import matrix_transpose, reverse_dims, shape_of, sum_to
+
+_families = (arithmetic, indexing, join, linalg, reduce, select, shape, unary)
+globals().update({name: entry.fn for name, entry in TABLE.items()})
+
+if TYPE_CHECKING:  # the declared operations are set above, from the table
+
+    def __getattr__(name: str) -> Any: ...
+
 
 __all__ = [
     "Op",
-    "abs",
-    "add",
-    "broadcast_to",
-    "clip",
-    "concatenate",
-    "div",
-    "exp",
-    "expand_dims",
-    "flatten",
+    "TABLE",
+    "elementwise",
+    "export",
     "getitem",
-    "log",
-    "log_softmax",
-    "matmul",
     "matrix_transpose",
-    "max",
-    "maximum",
-    "mean",
-    "min",
-    "minimum",
-    "mul",
-    "neg",
-    "pow",
-    "relu",
-    "reshape",
+    "reverse_dims",
     "shape_of",
-    "sigmoid",
-    "sign",
-    "softmax",
-    "sqrt",
-    "squeeze",
-    "stack",
-    "sub",
-    "sum",
     "sum_to",
-    "tanh",
-    "transpose",
     "weighted_sum",
-    "where",
+    *TABLE,
 ]

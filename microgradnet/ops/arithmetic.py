@@ -1,15 +1,15 @@
 """Elementwise arithmetic with numpy broadcasting: add, sub, mul, div, pow, neg.
 
 Each gradient goes through ``sum_to``, so an input that was broadcast gets the summed gradient of
-all its copies.
+all its copies. The `Tensor` and `Value` operators call these classes directly.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .base import Op
+from .registry import export
 from .shape import sum_to
 
 
@@ -19,8 +19,6 @@ class Add(Op):
 
     def forward(self, a: Any, b: Any) -> Any:
         return a + b
-
-    scalar = forward
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
@@ -37,8 +35,6 @@ class Sub(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return a - b
 
-    scalar = forward
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
         return (
@@ -53,8 +49,6 @@ class Mul(Op):
 
     def forward(self, a: Any, b: Any) -> Any:
         return a * b
-
-    scalar = forward
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
@@ -72,12 +66,6 @@ class Div(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return a / b
 
-    def scalar(self, a: float, b: float) -> float:
-        try:
-            return a / b
-        except ZeroDivisionError:
-            return math.copysign(math.inf, a) * math.copysign(1.0, b) if a else math.nan
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
         a, b = self.inputs
@@ -87,17 +75,9 @@ class Div(Op):
         )
 
 
-def _scalar_pow(a: float, b: float) -> float:
-    """``a ** b`` on floats with numpy's answers where Python raises or goes complex."""
-    try:
-        out = a**b
-    except (ZeroDivisionError, OverflowError):
-        return math.inf
-    return out if isinstance(out, float) else math.nan  # a negative base to a fractional power
-
-
 class Pow(Op):
-    """``a ** b`` for two inputs; the gradient for ``b`` is ``a ** b * log(a)``, for ``a > 0``."""
+    """``a ** b`` for two inputs, with PyTorch's gradients at ``a = 0``: at ``b = 0`` the base's
+    gradient is 0, and for ``b >= 0`` so is the exponent's."""
 
     __slots__ = ()
     name = "pow"
@@ -105,18 +85,22 @@ class Pow(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return a**b
 
-    def scalar(self, a: float, b: float) -> float:
-        return _scalar_pow(a, b)
-
     def backward(self, g: Any) -> tuple[Any, ...]:
+        from .select import where
         from .unary import log
 
         pa, pb = self.parents
         a, b = self.inputs
-        return (
-            sum_to(g * b * a ** (b - 1), pa.shape) if pa.requires_grad else None,
-            sum_to(g * self.output * log(a), pb.shape) if pb.requires_grad else None,
-        )
+        ra, rb = self.raw_inputs
+        ga = gb = None
+        if pa.requires_grad:
+            # b * a ** (b - 1) is 0 * inf at a = b = 0, where PyTorch's gradient is 0.
+            ga = sum_to(where((ra == 0) & (rb == 0), 0.0, g * b * pow(a, b - 1)), pa.shape)
+        if pb.requires_grad:
+            # log(0) is -inf; where 0 ** b is 0 or 1 the exponent's gradient is 0 (PyTorch).
+            safe = where((ra == 0) & (rb >= 0), 1.0, a)
+            gb = sum_to(where((ra == 0) & (rb >= 0), 0.0, g * self.output * log(safe)), pb.shape)
+        return ga, gb
 
 
 class PowConst(Op):
@@ -131,15 +115,12 @@ class PowConst(Op):
     def forward(self, x: Any) -> Any:
         return x**self.p
 
-    def scalar(self, x: float) -> float:
-        return _scalar_pow(x, self.p)
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         p = self.p
-        if p == 0:
-            return (None,)
         (x,) = self.inputs
-        return (g * p * x ** (p - 1),)
+        if p == 0:
+            return (g * 0.0,)
+        return (g * p * pow(x, p - 1),)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -152,40 +133,43 @@ class Neg(Op):
     def forward(self, a: Any) -> Any:
         return -a
 
-    scalar = forward
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (-g,)
 
 
-def add(a: Any, b: Any) -> Any:
-    """``a + b``."""
-    return Add()(a, b)
+@export()
+def add(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """``input + other``, with broadcasting."""
+    return Add()(input, other)
 
 
-def sub(a: Any, b: Any) -> Any:
-    """``a - b``."""
-    return Sub()(a, b)
+@export()
+def sub(input: Any, other: Any) -> Any:  # noqa: A002
+    """``input - other``, with broadcasting."""
+    return Sub()(input, other)
 
 
-def mul(a: Any, b: Any) -> Any:
-    """``a * b``."""
-    return Mul()(a, b)
+@export()
+def mul(input: Any, other: Any) -> Any:  # noqa: A002
+    """``input * other``, with broadcasting."""
+    return Mul()(input, other)
 
 
-def div(a: Any, b: Any) -> Any:
-    """``a / b``."""
-    return Div()(a, b)
+@export()
+def div(input: Any, other: Any) -> Any:  # noqa: A002
+    """``input / other``, with broadcasting."""
+    return Div()(input, other)
 
 
-def pow(a: Any, b: Any) -> Any:  # noqa: A001 - the operation's name
-    """``a ** b``; a Python number as exponent is a constant of the op, not an input."""
-    if type(b) is float or type(b) is int:
-        return PowConst(b)(a)
-    return Pow()(a, b)
+@export()
+def pow(input: Any, exponent: Any) -> Any:  # noqa: A001, A002 - the operation's name
+    """``input ** exponent``; a Python number as exponent is a constant of the op, not an input."""
+    if type(exponent) is float or type(exponent) is int:
+        return PowConst(exponent)(input)
+    return Pow()(input, exponent)
 
 
-def neg(a: Any) -> Any:
-    """``-a``."""
-    return Neg()(a)
-
+@export()
+def neg(input: Any) -> Any:  # noqa: A002
+    """``-input``."""
+    return Neg()(input)

@@ -8,87 +8,94 @@ computes a plain gradient in an ordinary backward pass and records a differentia
 
 Calling an op instance on raw data computes it; calling it on nodes records it::
 
-    exp(np.array([0.0]))                  # array([1.])
-    exp(tensor([0.0], requires_grad=True)) # Tensor made by exp
+    Exp()(np.array([0.0]))                    # array([1.])
+    Exp()(tensor([0.0], requires_grad=True))  # Tensor made by exp
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine import Node, _check_finite, mode
+from ..engine import GraphOp, Node, check_finite, creation_counter, state
 
-# Creation order of recorded ops: an op always comes after the ops that made its inputs, so
-# running backward in decreasing order visits a node only once all its consumers are done.
-_sequence = itertools.count()
+#: Returns the module whose forward is running when an op is recorded (drawings group ops by
+#: it). `microgradnet.nn` installs it; below nn nothing knows about modules.
+current_scope: Callable[[], Any] = lambda: None  # noqa: E731
+
+# How a rule sees its inputs and output (``Op._mode``).
+_RAW, _GRAPH, _IEEE = 0, 1, 2
 
 
-class Op:
+class Op(GraphOp):
     """Base class of operations. Subclasses set ``name`` and define ``forward`` and ``backward``.
 
     Inside ``backward``, ``self.inputs`` and ``self.output`` give the inputs and the output: raw
-    data in an ordinary pass, nodes when the pass is recorded. ``self.needs_grad(i)`` says whether
-    input ``i`` wants a gradient; return None for those that do not.
+    data in an ordinary pass, nodes when the pass is recorded; ``self.parents`` are always the
+    input nodes (for shapes and ``requires_grad``).
+
+    ``on_floats``, when set, computes the op for `Value`'s Python floats (``math`` beats numpy
+    there); otherwise ``forward`` runs on the floats. Where either raises or leaves the reals (a
+    division by zero, the log of a negative number), the op is computed by numpy with IEEE rules
+    instead, so a `Value` gives infinities and NaNs as a `Tensor` does, never an exception.
     """
 
-    __slots__ = ("parents", "_versions", "_released", "_seq", "_graph", "_out", "_scope")
+    __slots__ = ("parents", "_versions", "_released", "_seq", "_mode", "_out", "_scope")
 
     name: ClassVar[str] = "op"
+    on_floats: ClassVar[Callable[..., float] | None] = None
 
     parents: tuple[Node, ...]
     _versions: tuple[int, ...] | None
+    _released: bool
     _seq: int
+    _mode: int
     _out: Node | None
+    _scope: Any
 
     # -- to override --------------------------------------------------------------------------
     def forward(self, *args: Any) -> Any:
-        """Compute the result from raw inputs (numpy arrays)."""
+        """Compute the result from raw inputs (numpy arrays or floats)."""
         raise NotImplementedError
 
-    def scalar(self, *args: Any) -> Any:
-        """Compute the result from Python floats; override where ``math`` beats numpy."""
-        return float(self.forward(*args))
-
-    def backward(self, grad: Any) -> tuple[Any, ...]:
+    def backward(self, g: Any) -> tuple[Any, ...]:
         """Return the gradient for each input (None for inputs that need none)."""
         raise NotImplementedError
 
     def extra_repr(self) -> str:
-        """The op's own arguments, as shown in drawings and reprs (``axis=1``)."""
+        """The op's own arguments, as shown in drawings and reprs (``dim=1``)."""
         return ""
 
     # -- used by rules ------------------------------------------------------------------------
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
-        parents = self.parents
-        versions = self._versions
-        if versions is not None and versions != tuple([p._version for p in parents]):
-            self._version_error()
-        if self._graph:
-            return parents
-        return tuple([p.data for p in parents])
+        if self._mode == _GRAPH:
+            self._check_versions()
+            return self.parents
+        return self.raw_inputs
 
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
-        parents = self.parents
-        versions = self._versions
-        if versions is not None and versions != tuple([p._version for p in parents]):
-            self._version_error()
-        return tuple([p.data for p in parents])
+        self._check_versions()
+        if self._mode == _IEEE:
+            return tuple([np.float64(p.data) for p in self.parents])
+        return tuple([p.data for p in self.parents])
 
-    def _version_error(self) -> None:
-        for i, (p, v) in enumerate(zip(self.parents, self._versions or ())):
+    def _check_versions(self) -> None:
+        versions = self._versions
+        if versions is None:
+            return
+        for i, (p, v) in enumerate(zip(self.parents, versions)):
             if p._version != v:
                 raise RuntimeError(
                     f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "
-                    f"after {self.name} used it (version {p._version}, expected {v}); backward "
-                    "needs its original value"
+                    f"after {self.name} used it (version {p._version}, expected {v}); "
+                    "backward needs its original value"
                 )
 
     @property
@@ -96,22 +103,18 @@ class Op:
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
         out = self._out
         assert out is not None, "output is only available inside backward"
-        if out._version != 0:
+        if self._versions is not None and out._version != self._versions[-1]:
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
             )
-        if self._graph:
+        if self._mode == _GRAPH:
             replay = copy.copy(self)
             replay._out = None  # the copy must not keep this pass's output alive
             return replay.apply(*self.parents)
-        return out.data
+        return np.float64(out.data) if self._mode == _IEEE else out.data
 
-    def needs_grad(self, i: int) -> bool:
-        """Whether input ``i`` wants a gradient."""
-        return self.parents[i].requires_grad
-
-    # -- machinery ----------------------------------------------------------------------------
+    # -- computing and recording --------------------------------------------------------------
     def __call__(self, *args: Any) -> Any:
         """Record on nodes, or compute directly on raw data."""
         for a in args:
@@ -120,7 +123,18 @@ class Op:
         for a in args:
             if isinstance(a, np.ndarray | np.generic):
                 return self.forward(*args)
-        return self.scalar(*args)
+        return self._float_forward(args)
+
+    def _float_forward(self, raw: Any) -> float:
+        fn = self.on_floats or self.forward
+        try:
+            out = fn(*raw)
+            if type(out) is float:
+                return out
+        except (ArithmeticError, ValueError):
+            pass
+        with np.errstate(all="ignore"):
+            return float(self.forward(*[np.float64(r) for r in raw]))
 
     def apply(self, *args: Any) -> Any:
         """Compute on the data of ``args`` and record the op when an input requires grad."""
@@ -130,7 +144,7 @@ class Op:
             if isinstance(a, Node):
                 if like is None:
                     like = a
-                elif a._scalar is not like._scalar:
+                elif a.holds_float is not like.holds_float:
                     raise TypeError(f"{self.name}: cannot mix Value and Tensor inputs")
                 if a.requires_grad:
                     requires = True
@@ -138,55 +152,89 @@ class Op:
                 constants = True
         if like is None:
             raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
-        if constants:
-            raw = [a.data if isinstance(a, Node) else a for a in args]
+        raw = [a.data if isinstance(a, Node) else a for a in args] if constants else [
+            a.data for a in args
+        ]
+        st = state
+        if like.holds_float:
+            out = self._float_forward(raw)
         else:
-            raw = [a.data for a in args]
-        try:
-            if mode.anomaly:
-                with np.errstate(all="ignore"):
-                    out = (self.scalar if like._scalar else self.forward)(*raw)
-                _check_finite(f"the forward of {self.name}", (out,))
-            else:
-                out = (self.scalar if like._scalar else self.forward)(*raw)
-        except ValueError as err:
-            shapes = ", ".join(str(np.shape(r)) for r in raw)
-            raise ValueError(
-                f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
-            ) from err
+            try:
+                if st.anomaly:
+                    with np.errstate(all="ignore"):
+                        out = self.forward(*raw)
+                    check_finite(f"the forward of {self.name}", (out,))
+                else:
+                    out = self.forward(*raw)
+            except ValueError as err:
+                shapes = ", ".join(str(np.shape(r)) for r in raw)
+                raise ValueError(
+                    f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
+                ) from err
         cls = type(like)
-        if not (requires and mode.grad_enabled):
-            return cls._wrap(out, None, like)
+        if not (requires and st.grad_enabled):
+            return cls._wrap(out, None, like)._view_of(args, out)
         if constants:
             args = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
-        self._record(args, like._scalar)
-        return cls._wrap(out, self, like)
+        op = self._record(args, like.holds_float)
+        result = cls._wrap(out, op, like)._view_of(args, out)
+        if op._versions is not None:
+            op._versions += (result._version,)
+        return result
 
-    def _record(self, parents: tuple[Node, ...], scalar: bool) -> None:
-        """Note the inputs, their versions, the creation order and the running module."""
-        self.parents = parents
-        # A Value has no in-place operations, so its version never moves.
-        self._versions = None if scalar else tuple([p._version for p in parents])
-        self._released = False
-        self._seq = next(_sequence)
-        scopes = mode.scopes
-        self._scope = scopes[-1] if scopes else None
+    def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:
+        """Note the inputs, their versions, the creation order and the running module.
 
-    def _run_backward(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
+        An op already in a graph is copied first: one instance may be called many times.
+        """
+        op = copy.copy(self) if getattr(self, "parents", None) is not None else self
+        op.parents = parents
+        # A Value has no in-place operations, so its version never moves. `apply` appends the
+        # output's version, which starts at that of a base it views (see `Tensor._view_of`).
+        op._versions = None if floats else tuple([p._version for p in parents])
+        op._released = False
+        op._seq = next(creation_counter)
+        op._mode = _RAW
+        op._out = None
+        op._scope = current_scope()
+        return op
+
+    # -- the engine's side --------------------------------------------------------------------
+    def vjp(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
+        """Run the rule for this pass: raw data, or nodes when ``graph``."""
         if self._released:
             raise RuntimeError(
                 f"{self.name} backward: this part of the graph was already run backward and its "
                 "saved values were freed; pass retain_graph=True to the first backward() to run "
                 "backward through it again"
             )
-        self._graph = graph
+        self._mode = _GRAPH if graph else _RAW
         self._out = out
         try:
+            if state.anomaly:
+                return self._checked_backward(grad)
             return self.backward(grad)
+        except (ArithmeticError, ValueError):
+            if graph or not out.holds_float:
+                raise
+            return self._ieee_backward(grad)  # a Value at a singular point
         finally:
             self._out = None  # no reference from an op to its output survives the call
+            self._mode = _RAW
 
-    def _release(self) -> None:
+    def _checked_backward(self, grad: Any) -> tuple[Any, ...]:
+        with np.errstate(all="ignore"):
+            grads = self.backward(grad)
+        check_finite(f"the backward of {self.name}", grads)
+        return grads
+
+    def _ieee_backward(self, grad: Any) -> tuple[Any, ...]:
+        self._mode = _IEEE
+        with np.errstate(all="ignore"):
+            grads = self.backward(np.float64(grad))
+        return tuple(None if g is None else float(g) for g in grads)
+
+    def release(self) -> None:
         """Free what was saved for backward; the graph's structure stays for drawing."""
         self._released = True
 

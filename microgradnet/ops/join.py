@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
 from .base import Op
 from .indexing import getitem
-from .shape import shape_of
+from .registry import export
+from .shape import normalize_dims, shape_of
 
 
 def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
@@ -44,7 +46,7 @@ class Concatenate(Op):
         return tuple(grads)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.axis}"
 
 
 class Stack(Op):
@@ -66,19 +68,21 @@ class Stack(Op):
         )
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.axis}"
 
 
 def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[list[Any], int]:
     """The inputs as a list and ``axis`` as a non-negative int, or an error naming the shapes."""
+    if isinstance(xs, Node) or not isinstance(xs, Sequence):
+        raise TypeError(f"{op}: expected a sequence of tensors, not a {type(xs).__name__}")
     xs = list(xs)
     if not xs:
         raise ValueError(f"{op}: expected a non-empty sequence of inputs")
     shapes = [shape_of(x) for x in xs]
     ndim = len(shapes[0]) + new_axis
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis} is out of range for shapes {shapes}")
-    axis %= ndim
+    if ndim == 0:
+        raise ValueError(f"{op}: zero-dimensional inputs cannot be joined; stack them instead")
+    (axis,) = normalize_dims(axis, ndim, op)
     if new_axis:
         ok = all(s == shapes[0] for s in shapes)
     else:
@@ -90,25 +94,34 @@ def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[lis
     return xs, axis
 
 
-def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
-    """Join ``xs`` end to end along the existing ``axis``.
+@export(method=False, sequence=True)
+def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
+    """Join ``tensors`` end to end along the existing ``dim``; ``concatenate`` is another name.
 
     Examples
     --------
-    >>> concatenate([np.zeros((1, 2)), np.ones((2, 2))]).shape
+    >>> cat([np.zeros((1, 2)), np.ones((2, 2))]).shape
     (3, 2)
     """
-    xs, axis = _checked(xs, axis, "concatenate", new_axis=False)
-    return Concatenate(axis)(*xs)
+    xs, d = _checked(tensors, dim, "cat", new_axis=False)
+    return Concatenate(d)(*xs)
 
 
-def stack(xs: Sequence[Any], axis: int = 0) -> Any:
-    """Join ``xs``, all of one shape, along a new ``axis``.
+@export(method=False, sequence=True)
+def concatenate(tensors: Sequence[Any], dim: int = 0) -> Any:
+    """numpy's name for `cat`."""
+    xs, d = _checked(tensors, dim, "concatenate", new_axis=False)
+    return Concatenate(d)(*xs)
+
+
+@export(method=False, sequence=True)
+def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
+    """Join ``tensors``, all of one shape, along a new ``dim``.
 
     Examples
     --------
-    >>> stack([np.zeros(3), np.ones(3)], axis=1).shape
+    >>> stack([np.zeros(3), np.ones(3)], dim=1).shape
     (3, 2)
     """
-    xs, axis = _checked(xs, axis, "stack", new_axis=True)
-    return Stack(axis)(*xs)
+    xs, d = _checked(tensors, dim, "stack", new_axis=True)
+    return Stack(d)(*xs)

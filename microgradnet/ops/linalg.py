@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .base import Op
-from .shape import reshape, sum_to
+from .registry import export
+from .shape import reshape, shape_of, sum_to
 
 
 class MatMul(Op):
@@ -54,10 +55,12 @@ def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
         raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned for a @ b")
 
 
-def matmul(a: Any, b: Any) -> Any:
-    """The matrix product ``a @ b`` with numpy's rules for vectors and batches."""
-    check_matmul_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
-    return MatMul()(a, b)
+@export()
+def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The matrix product ``input @ other`` with the rules for vectors and batches of numpy and
+    PyTorch."""
+    check_matmul_shapes(shape_of(input), shape_of(other))
+    return MatMul()(input, other)
 
 
 class WeightedSum(Op):
@@ -80,8 +83,6 @@ class WeightedSum(Op):
             total = total + w * x
         return total
 
-    scalar = forward
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         n = self.n
         values = self.inputs
@@ -89,7 +90,7 @@ class WeightedSum(Op):
         # The gradient for w_i is g * x_i, for x_i it is g * w_i: the other half of each pair.
         partners = values[n : 2 * n] + values[:n]
         bias = parents[2 * n]
-        if bias._scalar:  # Values: nothing was broadcast
+        if bias.holds_float:  # Values: nothing was broadcast
             grads = [g * other if p.requires_grad else None for other, p in zip(partners, parents)]
             grads.append(g if bias.requires_grad else None)
             return tuple(grads)

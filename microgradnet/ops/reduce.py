@@ -15,36 +15,30 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
 from .base import Op
+from .registry import export
 from .select import where
-from .shape import broadcast_to, reshape, shape_of
+from .shape import broadcast_to, normalize_dims, reshape, shape_of
 from .unary import exp
 
-Axis = int | tuple[int, ...] | None
+Dims = int | tuple[int, ...] | None
 
 
-def normalize_axis(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
-    """``axis`` as a sorted tuple of non-negative axes; every axis when it is None.
+def reduced_dims(dim: Dims, ndim: int, op: str) -> tuple[int, ...]:
+    """``dim`` as a sorted tuple of non-negative dims; every dim when it is None.
 
-    As in PyTorch, a 0-d input accepts axis 0 and -1, which name no axis to reduce.
+    As in PyTorch, a 0-d input accepts dim 0 and -1, which name no dim to reduce.
 
     Examples
     --------
-    >>> normalize_axis(-1, 3, "sum"), normalize_axis(None, 2, "sum"), normalize_axis(0, 0, "sum")
+    >>> reduced_dims(-1, 3, "sum"), reduced_dims(None, 2, "sum"), reduced_dims(0, 0, "sum")
     ((2,), (0, 1), ())
     """
-    if axis is None:
+    if dim is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    dims = ndim or 1
-    out = []
-    for a in axes:
-        if not -dims <= a < dims:
-            raise ValueError(f"{op}: axis {a} is out of range for an input of {ndim} dimensions")
-        out.append(int(a) % dims)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis}")
-    return tuple(sorted(out)) if ndim else ()
+    dims = normalize_dims(dim, ndim, op)
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -65,28 +59,27 @@ class Sum(Op):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sum(x, axis=self.axes, keepdims=self.keepdims)
 
-    def scalar(self, x: float) -> float:
-        return x
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape
         return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axes}" + (", keepdims=True" if self.keepdims else "")
+        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
-def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
-    """The sum over ``axis`` (every axis when None)."""
-    return Sum(normalize_axis(axis, len(shape_of(x)), "sum"), keepdims)(x)
+@export()
+def sum(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """The sum over ``dim`` (an int, a tuple, or None for every dim)."""
+    return Sum(reduced_dims(dim, len(shape_of(input)), "sum"), keepdim)(input)
 
 
-def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The mean over ``axis``: the sum divided by the count."""
-    shape = shape_of(x)
-    axes = normalize_axis(axis, len(shape), "mean")
-    count = int(np.prod([shape[a] for a in axes])) if axes else 1
-    return Sum(axes, keepdims)(x) / count
+@export()
+def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The mean over ``dim``: the sum divided by the count."""
+    shape = shape_of(input)
+    dims = reduced_dims(dim, len(shape), "mean")
+    count = int(np.prod([shape[d] for d in dims])) if dims else 1
+    return Sum(dims, keepdim)(input) / count
 
 
 class Max(Op):
@@ -103,9 +96,6 @@ class Max(Op):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return type(self).reduce(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[no-any-return]
 
-    def scalar(self, x: float) -> float:
-        return x
-
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.raw_inputs
         # A NaN is the extremum of its slice (numpy propagates it), so it takes the gradient.
@@ -115,7 +105,7 @@ class Max(Op):
         return (where(hit, broadcast_to(kept / count, x.shape), 0.0),)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axes}" + (", keepdims=True" if self.keepdims else "")
+        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
 class Min(Max):
@@ -126,28 +116,30 @@ class Min(Max):
     reduce = staticmethod(np.min)
 
 
-def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
-    """The largest element over ``axis`` (every axis when None); ties share the gradient.
+@export()
+def max(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """The largest element over ``dim`` (every dim when None); ties share the gradient.
 
     Examples
     --------
     >>> import numpy as np
-    >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=1)
+    >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=1)
     array([4., 3.])
     """
-    return Max(normalize_axis(axis, len(shape_of(x)), "max"), keepdims)(x)
+    return Max(reduced_dims(dim, len(shape_of(input)), "max"), keepdim)(input)
 
 
-def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:  # noqa: A001
-    """The smallest element over ``axis`` (every axis when None); ties share the gradient.
+@export()
+def min(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """The smallest element over ``dim`` (every dim when None); ties share the gradient.
 
     Examples
     --------
     >>> import numpy as np
-    >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), axis=0)
+    >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=0)
     array([1., 2.])
     """
-    return Min(normalize_axis(axis, len(shape_of(x)), "min"), keepdims)(x)
+    return Min(reduced_dims(dim, len(shape_of(input)), "min"), keepdim)(input)
 
 
 def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -170,10 +162,10 @@ class Softmax(Op):
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         y = self.output
-        return (y * (g - sum(g * y, self.axes, keepdims=True)),)
+        return (y * (g - sum(g * y, self.axes, keepdim=True)),)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axes}"
+        return f"dim={self.axes}"
 
 
 class LogSoftmax(Op):
@@ -190,14 +182,15 @@ class LogSoftmax(Op):
         return z - np.log(np.sum(np.exp(z), axis=self.axes, keepdims=True))  # type: ignore[no-any-return]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g - exp(self.output) * sum(g, self.axes, keepdims=True),)
+        return (g - exp(self.output) * sum(g, self.axes, keepdim=True),)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axes}"
+        return f"dim={self.axes}"
 
 
-def softmax(x: Any, axis: Axis = -1) -> Any:
-    """``exp(x)`` normalised to sum to 1 over ``axis``, stable for inputs of any magnitude.
+@export(functional=True)
+def softmax(input: Any, dim: Dims = -1) -> Any:  # noqa: A002 - PyTorch's name
+    """``exp(input)`` normalised to sum to 1 over ``dim``, stable for inputs of any magnitude.
 
     Examples
     --------
@@ -205,11 +198,12 @@ def softmax(x: Any, axis: Axis = -1) -> Any:
     >>> softmax(np.array([0.0, np.log(3.0)]))
     array([0.25, 0.75])
     """
-    return Softmax(normalize_axis(axis, len(shape_of(x)), "softmax"))(x)
+    return Softmax(reduced_dims(dim, len(shape_of(input)), "softmax"))(input)
 
 
-def log_softmax(x: Any, axis: Axis = -1) -> Any:
-    """``x - log(sum(exp(x)))`` over ``axis``, computed without overflow or ``log(0)``.
+@export(functional=True)
+def log_softmax(input: Any, dim: Dims = -1) -> Any:  # noqa: A002 - PyTorch's name
+    """``input - log(sum(exp(input)))`` over ``dim``, computed without overflow or ``log(0)``.
 
     Examples
     --------
@@ -217,4 +211,43 @@ def log_softmax(x: Any, axis: Axis = -1) -> Any:
     >>> np.exp(log_softmax(np.array([0.0, np.log(3.0)])))
     array([0.25, 0.75])
     """
-    return LogSoftmax(normalize_axis(axis, len(shape_of(x)), "log_softmax"))(x)
+    return LogSoftmax(reduced_dims(dim, len(shape_of(input)), "log_softmax"))(input)
+
+
+def _index_of(pick: Any, input: Any, dim: int | None, keepdim: bool, op: str) -> Any:  # noqa: A002
+    raw = input.data if isinstance(input, Node) else np.asarray(input)
+    if dim is not None:
+        (dim,) = normalize_dims(dim, raw.ndim, op)
+        out = pick(raw, axis=dim, keepdims=keepdim) if raw.ndim else np.zeros((), np.int64)
+    else:
+        out = pick(raw.reshape(-1))
+        if keepdim:
+            out = np.reshape(out, (1,) * raw.ndim)
+    out = np.asarray(out, dtype=np.int64)
+    return type(input)._wrap(out) if isinstance(input, Node) else out
+
+
+@export()
+def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The index of the largest element along ``dim`` (of the flattened input when None); no
+    gradient.
+
+    Examples
+    --------
+    >>> argmax(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=1)
+    array([1, 0])
+    """
+    return _index_of(np.argmax, input, dim, keepdim, "argmax")
+
+
+@export()
+def argmin(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """The index of the smallest element along ``dim`` (of the flattened input when None); no
+    gradient.
+
+    Examples
+    --------
+    >>> argmin(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=0)
+    array([0, 1])
+    """
+    return _index_of(np.argmin, input, dim, keepdim, "argmin")

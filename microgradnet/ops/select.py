@@ -1,4 +1,4 @@
-"""Elementwise choices between inputs: where, maximum, minimum, clip.
+"""Elementwise choices between inputs: where, maximum, minimum, clamp (alias clip).
 
 The choice is piecewise constant, so each rule routes the incoming gradient with `where` and a
 mask computed from the data: the mask is a constant of the rule, and `where` is linear in its
@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .registry import export
 from .shape import shape_of, sum_to
 
 
@@ -30,7 +31,7 @@ class Where(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return np.where(self.cond, a, b)
 
-    def scalar(self, a: float, b: float) -> float:
+    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
         return a if self.cond else b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -44,8 +45,10 @@ class Where(Op):
         return f"cond of shape {np.shape(self.cond)}"
 
 
-def where(cond: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``cond`` is true, else ``b``, with broadcasting; ``cond`` gets no gradient.
+@export(method=False)
+def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """``input`` where ``condition`` is true, else ``other``, with broadcasting; ``condition``
+    (boolean) gets no gradient.
 
     Examples
     --------
@@ -53,7 +56,8 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     >>> where(np.array([True, False]), np.array([1.0, 2.0]), 0.0)
     array([1., 0.])
     """
-    raw = cond.data if isinstance(cond, Node) else cond
+    a, b = input, other
+    raw = condition.data if isinstance(condition, Node) else condition
     if isinstance(raw, bool | np.bool_):
         return Where(bool(raw))(a, b)
     raw = np.asarray(raw)
@@ -66,6 +70,8 @@ def where(cond: Any, a: Any, b: Any) -> Any:
             f"where: a condition of shape {raw.shape} and inputs of shapes {shape_of(a)}, "
             f"{shape_of(b)} do not broadcast together"
         ) from None
+    if not isinstance(a, Node) and not isinstance(b, Node):
+        return np.where(raw, a, b)
     return Where(raw)(a, b)
 
 
@@ -109,8 +115,9 @@ class Minimum(_Extremum):
     wins = staticmethod(np.less)
 
 
-def maximum(a: Any, b: Any) -> Any:
-    """The elementwise larger of ``a`` and ``b``; at ties each gets half the gradient.
+@export()
+def maximum(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The elementwise larger of ``input`` and ``other``; at ties each gets half the gradient.
 
     Examples
     --------
@@ -118,11 +125,12 @@ def maximum(a: Any, b: Any) -> Any:
     >>> maximum(np.array([1.0, 5.0]), 2.0)
     array([2., 5.])
     """
-    return Maximum()(a, b)
+    return Maximum()(input, other)
 
 
-def minimum(a: Any, b: Any) -> Any:
-    """The elementwise smaller of ``a`` and ``b``; at ties each gets half the gradient.
+@export()
+def minimum(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The elementwise smaller of ``input`` and ``other``; at ties each gets half the gradient.
 
     Examples
     --------
@@ -130,7 +138,7 @@ def minimum(a: Any, b: Any) -> Any:
     >>> minimum(np.array([1.0, 5.0]), 2.0)
     array([1., 2.])
     """
-    return Minimum()(a, b)
+    return Minimum()(input, other)
 
 
 class Clip(Op):
@@ -140,12 +148,12 @@ class Clip(Op):
     """
 
     __slots__ = ()
-    name = "clip"
+    name = "clamp"
 
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         return np.minimum(np.maximum(x, lo), hi)
 
-    def scalar(self, x: float, lo: float, hi: float) -> float:
+    def on_floats(self, x: float, lo: float, hi: float) -> float:  # type: ignore[override]
         return min(max(x, lo), hi)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -160,18 +168,30 @@ class Clip(Op):
         )
 
 
-def clip(x: Any, lo: Any = None, hi: Any = None) -> Any:
-    """``x`` limited to ``[lo, hi]`` (None: no bound on that side).
+@export()
+def clamp(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    """``input`` limited to ``[min, max]`` (None: no bound on that side); numpy's ``a_min`` and
+    ``a_max`` are accepted too, and ``clip`` is another name for it.
 
-    The gradient goes to ``x`` where ``lo <= x <= hi`` (bounds included) and to the bound that
-    was chosen elsewhere, so a bound given as a tensor that requires grad gets one too.
+    The gradient goes to ``input`` where ``min <= input <= max`` (bounds included) and to the
+    bound that was chosen elsewhere, so a bound given as a tensor that requires grad gets one too.
 
     Examples
     --------
     >>> import numpy as np
-    >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
+    >>> clamp(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
     array([-1. ,  0.5,  1. ])
     """
+    return _clamp(input, min, max, "clamp")
+
+
+@export()
+def clip(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    """Another name for `clamp` (PyTorch's and numpy's)."""
+    return _clamp(input, min, max, "clip")
+
+
+def _clamp(x: Any, lo: Any, hi: Any, op: str) -> Any:
     if lo is None and hi is None:
-        raise ValueError(f"clip: give at least one of lo and hi (input of shape {shape_of(x)})")
+        raise ValueError(f"{op}: give at least one of min and max (input of shape {shape_of(x)})")
     return Clip()(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)

@@ -1,7 +1,7 @@
-"""Shape operations: broadcasting and its adjoint, reshape, transpose, and reshapes by axis.
+"""Shape operations: broadcasting and its adjoint, reshape, permute, and reshapes by dimension.
 
-``squeeze``, ``expand_dims`` and ``flatten`` are not operations of their own: they work out the
-new shape and call ``reshape``.
+``squeeze``, ``unsqueeze`` and ``flatten`` are not operations of their own: they work out the new
+shape and call ``reshape``; ``transpose`` and ``mT`` are permutations.
 
 ``sum_to`` is the adjoint of broadcasting: every elementwise rule sends its gradient through it,
 so that an input broadcast in the forward pass gets the sum of the gradients of its copies.
@@ -15,11 +15,47 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .registry import export
+
+Dims = int | Sequence[int] | None
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a node, an array or a Python number (``()``)."""
     return getattr(x, "shape", ())
+
+
+class DimError(IndexError, ValueError):
+    """A dim out of range for an input: an `IndexError` as in PyTorch, a `ValueError` as numpy's
+    ``AxisError``."""
+
+
+def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, ...]:
+    """``dim`` (an int or a sequence) as non-negative dims of an input of ``ndim`` dimensions, in
+    the order given; an error naming ``op`` for a non-integer, out-of-range or repeated dim.
+
+    As in PyTorch, a 0-d input accepts dim 0 and -1.
+
+    Examples
+    --------
+    >>> normalize_dims(-1, 3, "sum"), normalize_dims((2, 0), 3, "sum"), normalize_dims(0, 0, "sum")
+    ((2,), (2, 0), (0,))
+    """
+    dims = (dim,) if not isinstance(dim, Sequence) else tuple(dim)
+    size = ndim or 1
+    out = []
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+            raise TypeError(f"{op}: dim must be an int or a tuple of ints, not {d!r}")
+        if not -size <= d < size:
+            raise DimError(
+                f"{op}: dim {d} is out of range for an input of {ndim} dimensions "
+                f"(expected one in [{-size}, {size - 1}])"
+            )
+        out.append(int(d) % size)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} repeats a dimension")
+    return tuple(out)
 
 
 class SumTo(Op):
@@ -31,16 +67,15 @@ class SumTo(Op):
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: Any) -> Any:
+        if type(x) is float:
+            return x
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
         )
         out = x.sum(axis=axes, keepdims=True) if axes else x
         return out.reshape(self.shape) if lead else out
-
-    def scalar(self, x: float) -> float:
-        return x
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (broadcast_to(g, self.parents[0].shape),)
@@ -50,7 +85,7 @@ class SumTo(Op):
 
 
 class BroadcastTo(Op):
-    """Repeat an array along new or length-1 axes to ``shape``."""
+    """Repeat an array along new or length-1 dims to ``shape``."""
 
     __slots__ = ("shape",)
     name = "broadcast_to"
@@ -59,7 +94,7 @@ class BroadcastTo(Op):
         self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = np.empty(self.shape, dtype=x.dtype)  # quicker than np.broadcast_to for small arrays
+        out = np.empty(self.shape, dtype=np.result_type(x))  # quicker than np.broadcast_to
         out[...] = x
         return out
 
@@ -71,19 +106,27 @@ class BroadcastTo(Op):
 
 
 def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``x`` down to ``shape`` over the axes broadcasting added; a no-op when shapes agree."""
+    """Sum ``x`` down to ``shape`` over the dims broadcasting added; a no-op when shapes agree."""
     if getattr(x, "shape", ()) == shape:
         return x
     op = SumTo(shape)
     return op.forward(x) if type(x) is np.ndarray else op(x)
 
 
-def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    """Broadcast ``x`` to ``shape``; a no-op when shapes agree."""
-    if shape_of(x) == shape:
-        return x
-    op = BroadcastTo(shape)
-    return op.forward(x) if type(x) is np.ndarray else op(x)
+@export(method=False)
+def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorch's names
+    """``input`` repeated along new or length-1 dims to ``size``; a no-op when shapes agree."""
+    size = tuple(size)
+    if shape_of(input) == size:
+        return input
+    try:
+        np.broadcast_shapes(shape_of(input), size)
+    except ValueError:
+        raise ValueError(
+            f"broadcast_to: an input of shape {shape_of(input)} does not broadcast to {size}"
+        ) from None
+    op = BroadcastTo(size)
+    return op.forward(input) if type(input) is np.ndarray else op(input)
 
 
 class Reshape(Op):
@@ -105,96 +148,160 @@ class Reshape(Op):
         return f"shape={self.shape}"
 
 
-def reshape(x: Any, shape: tuple[int, ...]) -> Any:
-    """``x`` with a new shape (one entry may be -1)."""
-    if shape_of(x) == shape:
-        return x
-    op = Reshape(tuple(shape))
-    return op.forward(x) if type(x) is np.ndarray else op(x)
+def _target_shape(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]:
+    """``shape`` with its one -1 worked out, or an error naming both shapes."""
+    try:
+        new = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"reshape: the shape must be ints, not {tuple(shape)!r}") from None
+    size = int(np.prod(old))
+    known = int(np.prod([s for s in new if s != -1]))
+    bad = new.count(-1) > 1 or any(s < -1 for s in new)
+    if not bad and -1 in new:
+        bad = known == 0 or size % known != 0
+        new = tuple(size // known if s == -1 else s for s in new) if not bad else new
+    if bad or int(np.prod(new)) != size:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
+    return new
 
 
-class Transpose(Op):
-    """Permute the axes (reverse them when ``axes`` is None)."""
+@export()
+def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """The same elements in a new shape, given as a tuple or as separate ints; one may be -1.
 
-    __slots__ = ("axes",)
-    name = "transpose"
+    Examples
+    --------
+    >>> reshape(np.zeros(6), 2, -1).shape, reshape(np.zeros(6), (3, 2)).shape
+    ((2, 3), (3, 2))
+    """
+    target = shape[0] if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
+    new = _target_shape(shape_of(input), target)  # type: ignore[arg-type]
+    if shape_of(input) == new:
+        return input
+    op = Reshape(new)
+    return op.forward(input) if type(input) is np.ndarray else op(input)
 
-    def __init__(self, axes: tuple[int, ...] | None) -> None:
-        self.axes = axes
+
+@export(toplevel=False)
+def view(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """`reshape` under PyTorch's name for views (every reshape here is exact, copy or not)."""
+    return reshape(input, *shape)
+
+
+class Permute(Op):
+    """The dims in a new order."""
+
+    __slots__ = ("dims",)
+    name = "permute"
+
+    def __init__(self, dims: tuple[int, ...]) -> None:
+        self.dims = dims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.transpose(x, self.axes)
+        return np.transpose(x, self.dims)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        inverse = None if self.axes is None else tuple(np.argsort(self.axes))
-        return (transpose(g, inverse),)
+        return (Permute(tuple(int(i) for i in np.argsort(self.dims)))(g),)
 
     def extra_repr(self) -> str:
-        return "" if self.axes is None else f"axes={self.axes}"
+        return f"dims={self.dims}"
 
 
-def transpose(x: Any, axes: tuple[int, ...] | None = None) -> Any:
-    """Permute the axes of ``x``; reverse them when ``axes`` is None."""
-    if axes is not None:
-        ndim = len(shape_of(x))
-        axes = tuple(int(a) % ndim if ndim else int(a) for a in axes)
-        if sorted(axes) != list(range(ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} axes")
-    return Transpose(axes)(x)
+@export()
+def permute(input: Any, *dims: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """The dims of ``input`` in the order ``dims`` (a tuple or separate ints).
+
+    Examples
+    --------
+    >>> permute(np.zeros((2, 3, 4)), 2, 0, 1).shape
+    (4, 2, 3)
+    """
+    order = dims[0] if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
+    ndim = len(shape_of(input))
+    if len(order) != ndim:
+        raise ValueError(
+            f"permute: {len(order)} dims {tuple(order)} for an input of {ndim} dimensions"
+        )
+    perm = normalize_dims(order, ndim, "permute") if ndim else ()  # type: ignore[arg-type]
+    if perm == tuple(range(ndim)):
+        return input
+    return Permute(perm)(input)
+
+
+@export()
+def transpose(input: Any, dim0: int, dim1: int) -> Any:  # noqa: A002 - PyTorch's name
+    """``input`` with dims ``dim0`` and ``dim1`` swapped (PyTorch's meaning; `permute` takes a
+    whole order).
+
+    Examples
+    --------
+    >>> transpose(np.zeros((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    ndim = len(shape_of(input))
+    d0, d1 = normalize_dims((dim0,), ndim, "transpose") + normalize_dims((dim1,), ndim, "transpose")
+    order = list(range(ndim))
+    order[d0], order[d1] = order[d1], order[d0]
+    return permute(input, order) if ndim else input
 
 
 def matrix_transpose(x: Any) -> Any:
-    """Swap the last two axes (``x.mT``)."""
-    nd = len(shape_of(x))
-    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+    """Swap the last two dims (``x.mT``)."""
+    return transpose(x, -2, -1)
 
 
-def _axes_tuple(axis: int | Sequence[int], ndim: int, op: str) -> tuple[int, ...]:
-    """``axis`` (an int or a sequence) as non-negative axes of an array of ``ndim`` dimensions."""
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{op}: axis {a} is out of range for {ndim} dimensions")
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis}")
-    return tuple(out)
+def reverse_dims(x: Any) -> Any:
+    """All dims in reverse order (``x.T``)."""
+    return permute(x, tuple(reversed(range(len(shape_of(x))))))
 
 
-def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Any:
-    """Drop length-1 axes: all of them, or those among ``axis``.
+@export()
+def squeeze(input: Any, dim: Dims = None) -> Any:  # noqa: A002 - PyTorch's name
+    """Drop length-1 dims: all of them, or those among ``dim``.
 
-    As in PyTorch, a named axis whose length is not 1 is left in place rather than an error.
+    As in PyTorch, a named dim whose length is not 1 is left in place rather than an error.
 
     Examples
     --------
-    >>> squeeze(np.zeros((1, 3, 1))).shape, squeeze(np.zeros((1, 3, 1)), axis=(1, 2)).shape
+    >>> squeeze(np.zeros((1, 3, 1))).shape, squeeze(np.zeros((1, 3, 1)), dim=(1, 2)).shape
     ((3,), (1, 3))
     """
-    shape = shape_of(x)
-    axes = range(len(shape)) if axis is None else _axes_tuple(axis, len(shape), "squeeze")
-    drop = {a for a in axes if shape[a] == 1}
-    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in drop))
+    shape = shape_of(input)
+    dims = range(len(shape)) if dim is None else normalize_dims(dim, len(shape), "squeeze")
+    drop = {d for d in dims if d < len(shape) and shape[d] == 1}
+    return reshape(input, tuple(n for i, n in enumerate(shape) if i not in drop))
 
 
-def expand_dims(x: Any, axis: int | Sequence[int]) -> Any:
-    """Insert length-1 axes at ``axis``, counted in the result (numpy's ``expand_dims``).
+@export()
+def unsqueeze(input: Any, dim: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """Insert length-1 dims at ``dim``, counted in the result (numpy's ``expand_dims`` takes a
+    tuple there too, and is another name for it).
 
     Examples
     --------
-    >>> expand_dims(np.zeros((2, 3)), 0).shape, expand_dims(np.zeros((2, 3)), (-1, 1)).shape
+    >>> unsqueeze(np.zeros((2, 3)), 0).shape, unsqueeze(np.zeros((2, 3)), (-1, 1)).shape
     ((1, 2, 3), (2, 1, 3, 1))
     """
+    return _unsqueeze(input, dim, "unsqueeze")
+
+
+@export()
+def expand_dims(input: Any, dim: int | Sequence[int]) -> Any:  # noqa: A002
+    """numpy's name for `unsqueeze`."""
+    return _unsqueeze(input, dim, "expand_dims")
+
+
+def _unsqueeze(x: Any, dim: int | Sequence[int], op: str) -> Any:
     shape = shape_of(x)
-    n_new = 1 if isinstance(axis, int | np.integer) else len(tuple(axis))
-    new = set(_axes_tuple(axis, len(shape) + n_new, "expand_dims"))
+    n_new = len(dim) if isinstance(dim, Sequence) else 1
+    new = set(normalize_dims(dim, len(shape) + n_new, op))
     rest = iter(shape)
     return reshape(x, tuple(1 if i in new else next(rest) for i in range(len(shape) + n_new)))
 
 
-def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
-    """Merge the axes ``start_dim`` to ``end_dim`` (both included) into one, as PyTorch does.
+@export()
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:  # noqa: A002
+    """Merge the dims ``start_dim`` to ``end_dim`` (both included) into one, as PyTorch does.
 
     A 0-d input becomes a 1-d array of one element.
 
@@ -203,12 +310,12 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     >>> flatten(np.zeros((2, 3, 4))).shape, flatten(np.zeros((2, 3, 4)), start_dim=1).shape
     ((24,), (2, 12))
     """
-    shape = shape_of(x)
-    dims = max(len(shape), 1)  # a 0-d input takes axis 0 (or -1), as in PyTorch
-    start, end = (_axes_tuple(a, dims, "flatten")[0] for a in (start_dim, end_dim))
+    shape = shape_of(input)
+    (start,) = normalize_dims(start_dim, len(shape), "flatten")
+    (end,) = normalize_dims(end_dim, len(shape), "flatten")
     if start > end:
         raise ValueError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}"
         )
     merged = int(np.prod(shape[start : end + 1]))
-    return reshape(x, shape[:start] + (merged,) + shape[end + 1 :])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])

@@ -1,7 +1,8 @@
-"""Elementwise functions of one input: exp, log, sqrt, abs, sign, tanh, sigmoid, relu.
+"""Elementwise functions of one input, each declared in one `elementwise` statement.
 
-Rules that need the result (exp, sqrt, tanh, sigmoid) read ``self.output`` instead of computing it
-again.
+A rule reads the input ``x`` and, where cheaper, the output ``y``; ``on_floats`` gives the
+``math`` version that `Value` uses (numpy takes over at singular points, so both give IEEE
+results). Piecewise-constant functions pass a zero gradient.
 """
 
 from __future__ import annotations
@@ -11,180 +12,58 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op
+from .registry import elementwise
 from .select import where
 
 
-class Exp(Op):
-    __slots__ = ()
-    name = "exp"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(x)
-
-    def scalar(self, x: float) -> float:
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return math.inf
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.output,)
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))  # never overflows; the two branches share the denominator
+    d = 1 + e
+    return np.where(x >= 0, 1 / d, e / d)  # type: ignore[no-any-return]
 
 
-class Log(Op):
-    __slots__ = ()
-    name = "log"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.log(x)
-
-    def scalar(self, x: float) -> float:
-        if x > 0:
-            return math.log(x)
-        return -math.inf if x == 0 else math.nan
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (x,) = self.inputs
-        return (g / x,)
+def _float_sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1 + e)
 
 
-class Sqrt(Op):
-    __slots__ = ()
-    name = "sqrt"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sqrt(x)
-
-    def scalar(self, x: float) -> float:
-        return math.sqrt(x) if x >= 0 else math.nan
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g / (2 * self.output),)
+def _zero(g: Any, x: Any) -> Any:
+    return g * 0.0
 
 
-class Sign(Op):
-    """-1, 0 or 1; piecewise constant, so it passes no gradient."""
-
-    __slots__ = ()
-    name = "sign"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
-
-    def scalar(self, x: float) -> float:
-        return float((x > 0) - (x < 0))
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (None,)
-
-
-class Abs(Op):
-    """``|x|``; its gradient at 0 is 0, as in PyTorch."""
-
-    __slots__ = ()
-    name = "abs"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.abs(x)
-
-    def scalar(self, x: float) -> float:
-        return math.fabs(x)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (x,) = self.inputs
-        return (g * sign(x),)
-
-
-class Tanh(Op):
-    __slots__ = ()
-    name = "tanh"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(x)
-
-    def scalar(self, x: float) -> float:
-        return math.tanh(x)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        y = self.output
-        return (g * (1 - y * y),)
-
-
-class Sigmoid(Op):
-    """``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it never overflows."""
-
-    __slots__ = ()
-    name = "sigmoid"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))
-        d = 1 + e
-        return np.where(x >= 0, 1 / d, e / d)
-
-    def scalar(self, x: float) -> float:
-        if x >= 0:
-            return 1 / (1 + math.exp(-x))
-        e = math.exp(x)
-        return e / (1 + e)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        y = self.output
-        return (g * y * (1 - y),)
-
-
-class Relu(Op):
-    """``max(x, 0)``; its gradient at 0 is 0, as in PyTorch."""
-
-    __slots__ = ()
-    name = "relu"
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, 0)
-
-    def scalar(self, x: float) -> float:
-        return x if x > 0 else 0.0
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (x,) = self.raw_inputs
-        return (where(x > 0, g, 0.0),)
-
-
-def exp(x: Any) -> Any:
-    """``e ** x``."""
-    return Exp()(x)
-
-
-def log(x: Any) -> Any:
-    """The natural logarithm."""
-    return Log()(x)
-
-
-def sqrt(x: Any) -> Any:
-    """The square root."""
-    return Sqrt()(x)
-
-
-def sign(x: Any) -> Any:
-    """-1, 0 or 1 by the sign of ``x`` (no gradient)."""
-    return Sign()(x)
-
-
-def abs(x: Any) -> Any:  # noqa: A001 - the operation's name
-    """``|x|``."""
-    return Abs()(x)
-
-
-def tanh(x: Any) -> Any:
-    """The hyperbolic tangent."""
-    return Tanh()(x)
-
-
-def sigmoid(x: Any) -> Any:
-    """The logistic sigmoid ``1 / (1 + e ** -x)``, stable for inputs of any size."""
-    return Sigmoid()(x)
-
-
-def relu(x: Any) -> Any:
-    """``max(x, 0)``."""
-    return Relu()(x)
+exp = elementwise(
+    "exp", "``e ** x``.", np.exp, lambda g, x, y: g * y, on_floats=math.exp, uses_output=True
+)
+log = elementwise("log", "The natural logarithm.", np.log, lambda g, x: g / x, on_floats=math.log)
+sqrt = elementwise(
+    "sqrt", "The square root.", np.sqrt, lambda g, x, y: g / (2 * y), on_floats=math.sqrt,
+    uses_output=True,
+)
+sign = elementwise(
+    "sign", "-1, 0 or 1 by the sign of ``x``; piecewise constant, so its gradient is 0.",
+    np.sign, _zero, on_floats=lambda x: float((x > 0) - (x < 0)) if x == x else x,
+)
+abs = elementwise(  # noqa: A001 - the operation's name
+    "abs", "``|x|``; its gradient at 0 is 0, as in PyTorch.", np.abs,
+    lambda g, x: g * sign(x), on_floats=math.fabs,
+)
+tanh = elementwise(
+    "tanh", "The hyperbolic tangent.", np.tanh, lambda g, x, y: g * (1 - y * y),
+    on_floats=math.tanh, uses_output=True, functional=True,
+)
+sigmoid = elementwise(
+    "sigmoid", "The logistic sigmoid ``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it "
+    "never overflows.", _sigmoid, lambda g, x, y: g * y * (1 - y), on_floats=_float_sigmoid,
+    uses_output=True, functional=True,
+)
+relu = elementwise(
+    "relu", "``max(x, 0)``; its gradient at 0 is 0, as in PyTorch, and NaN stays NaN.",
+    lambda x: np.maximum(x, 0), lambda g, x: where(x > 0, g, 0.0),
+    on_floats=lambda x: 0.0 if x <= 0 else x, functional=True,
+)
+softsign = elementwise(
+    "softsign", "``x / (1 + |x|)``.", lambda x: x / (1 + np.abs(x)),
+    lambda g, x: g / (1 + abs(x)) ** 2, functional=True,
+)

@@ -98,7 +98,7 @@ class Optimizer:
         """Clear gradients: None for a Tensor (zeros if not ``set_to_none``), 0.0 for a Value."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p._scalar:
+                if p.holds_float:
                     p.grad = 0.0
                 elif set_to_none or p.grad is None:
                     p.grad = None
@@ -124,7 +124,7 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     new = self._update(p.data, p.grad, self.state.setdefault(p, {}), group)
-                    if p._scalar:
+                    if p.holds_float:
                         p.data = float(new)
                     else:
                         p.copy_(new)
@@ -197,6 +197,6 @@ def _restore(value: Any, param: Node, where: str, key: str) -> Any:
         raise ValueError(
             f"{where}: state {key!r} has shape {value.shape}, its parameter {param.shape}"
         )
-    if param._scalar:
+    if param.holds_float:
         return value.item()
     return np.array(value, dtype=param.data.dtype)

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad as autograd_grad
-from ..engine import Node, enable_grad, no_grad
-from ..engine import backward as engine_backward
+from ..engine import Node, enable_grad, gradients, no_grad
 
 #: Inputs with at most this many elements get every element checked; larger ones a sample.
 FULL_CHECK_SIZE = 64
@@ -56,7 +55,7 @@ def _data(node: Node) -> np.ndarray:
 
 def _set(node: Node, value: np.ndarray) -> None:
     """Replace a node's data without touching its version (finite differences only)."""
-    node.data = float(value) if node._scalar else value.astype(node.data.dtype, copy=False)
+    node.data = float(value) if node.holds_float else value.astype(node.data.dtype, copy=False)
 
 
 def _combine(out: Any, what: str) -> Node:
@@ -191,12 +190,12 @@ def numerical_grad(
     for i, node in enumerate(inputs):
         size = int(np.size(node.data))
         g = _numeric(f, inputs, i, np.arange(size), eps).reshape(np.shape(node.data))
-        grads.append(float(g) if node._scalar else g)
+        grads.append(float(g) if node.holds_float else g)
     return grads
 
 
 def _describe(node: Node, i: int) -> str:
-    dtype = "Value" if node._scalar else str(node.data.dtype)
+    dtype = "Value" if node.holds_float else str(node.data.dtype)
     return f"input {i} (shape {tuple(np.shape(node.data))}, {dtype})"
 
 
@@ -244,7 +243,7 @@ def _judge(
 def _warn_precision(nodes: Sequence[Node], checked: Sequence[int]) -> None:
     for i in checked:
         node = nodes[i]
-        if not node._scalar and node.data.dtype != np.float64:
+        if not node.holds_float and node.data.dtype != np.float64:
             warnings.warn(
                 f"gradcheck: {_describe(node, i)} is not float64; finite differences in lower "
                 "precision are too coarse for the default tolerances",
@@ -265,7 +264,7 @@ def _analytic(
     if not out.requires_grad:
         return [np.zeros(np.shape(nodes[i].data)) for i in checked]
     targets = [nodes[i] for i in checked]
-    recorded = engine_backward([out], [v], retain_graph=True, create_graph=True, inputs=targets)
+    recorded = gradients([out], [v], targets, retain_graph=True, create_graph=True)
     assert recorded is not None
     analytic = []
     for i, g in zip(checked, recorded):
@@ -280,7 +279,7 @@ def _analytic(
                 "gradient has its input's shape (was a broadcast not summed back?)",
                 i,
             )
-        if not node._scalar and g.data.dtype != node.data.dtype:
+        if not node.holds_float and g.data.dtype != node.data.dtype:
             raise GradcheckError(
                 f"gradcheck: the gradient of {_describe(node, i)} has dtype {g.data.dtype}; a "
                 "gradient has its input's dtype",
@@ -288,7 +287,7 @@ def _analytic(
             )
         analytic.append(np.array(g.data, dtype=np.float64))
     if twice:
-        plain = engine_backward([out], [v], retain_graph=True, inputs=targets)
+        plain = gradients([out], [v], targets, retain_graph=True)
         assert plain is not None
         for i, g, first in zip(checked, plain, analytic):
             second = np.zeros_like(first) if g is None else _data(g)
@@ -354,8 +353,7 @@ def _check_jacobian(
     for j in range(size):
         seed = np.zeros(size)
         seed[j] = 1.0
-        grads = engine_backward([out], [seed.reshape(out_shape)], retain_graph=True,
-                                inputs=targets)
+        grads = gradients([out], [seed.reshape(out_shape)], targets, retain_graph=True)
         assert grads is not None
         rows.append([np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
                      for t, g in zip(targets, grads)])
@@ -522,11 +520,11 @@ def gradgradcheck(
             for g, w in zip(grads, ws):
                 if g is None:
                     continue
-                term = (g * (float(w) if g._scalar else w))
-                term = term if g._scalar else term.sum()
+                term = (g * (float(w) if g.holds_float else w))
+                term = term if g.holds_float else term.sum()
                 total = term if total is None else total + term
         if total is None:
-            return type(out)._wrap(0.0 if out._scalar else np.float64(0.0))
+            return type(out)._wrap(0.0 if out.holds_float else np.float64(0.0))
         return total  # type: ignore[no-any-return]
 
     try:

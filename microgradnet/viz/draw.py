@@ -203,7 +203,7 @@ def render(
 
 def _grad_of(v: Node) -> Any:
     """The gradient a drawing can show for ``v``, or None where none is kept."""
-    if v._scalar:
+    if v.holds_float:
         return v.grad if v.requires_grad else None
     return v.grad
 
@@ -255,7 +255,7 @@ class _Plan:
         name = None if self.modules is None else self.modules.params.get(id(v))
         name = name or getattr(v, "label", None) or getattr(v, "name", None)
         fields = [name] if name else []
-        if not v._scalar:
+        if not v.holds_float:
             fields.append(f"{v.shape} {v.data.dtype}")
         if self.show_data:
             fields.append("data " + labels.summary(v.data))

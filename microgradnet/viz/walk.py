@@ -198,6 +198,6 @@ def scopes(w: Walk, modules: ModuleMap) -> list[str | None]:
         if name is not None:
             owner = name.rpartition(".")[0]
             result[i] = next((p for p in ancestors(owner) if p in active), owner)
-        elif len(w.consumers[i]) == 1 and (v._scalar or v.data.size == 1):
+        elif len(w.consumers[i]) == 1 and (v.holds_float or v.data.size == 1):
             result[i] = result[w.consumers[i][0]]
     return result
