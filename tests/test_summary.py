@@ -59,11 +59,10 @@ def test_value_mlp_counts_every_neuron():
     assert table.total == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1) * 1 == 337
     by_path = {r.path: r for r in table.rows}
     assert by_path["layers.0"].output_shape == "16 x ()"
-    assert by_path["layers.2"].output_shape == "[()]"
+    assert by_path["layers.2"].output_shape == "()"
     assert by_path[""].output_shape == "()"
-    assert by_path["layers.1.neurons.3"].trainable == 1  # its bias; its weights are a list below
-    assert by_path["layers.1.neurons.3.weight"].trainable == 16
-    assert by_path["layers.1.neurons.3.weight"].depth == 5
+    assert by_path["layers.1.neurons.3"].trainable == 17  # its 16 weights w.0..w.15 and b
+    assert by_path["layers.1.neurons.3"].depth == 4
     assert table.param_bytes == 337 * 8
 
 

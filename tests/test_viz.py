@@ -161,7 +161,7 @@ def test_value_mlp_clusters_nest_layer_and_neuron():
     score = model([0.5, -1.0])
     score.backward()
     p = Parsed(to_dot(score, model=model))
-    (w,) = p.labelled("layers.0.neurons.1.weight.0")
+    (w,) = p.labelled("layers.0.neurons.1.w.0")
     titles = [p.clusters[c] for c in p.inside[w]]
     assert titles[0].startswith("MLP(") and titles[-1].startswith("layers.0.neurons.1: Neuron(")
     assert any(t.startswith("layers.0: Layer(") for t in titles)

@@ -1,8 +1,9 @@
 """Neural-network building blocks with PyTorch's names: modules, layers, losses, init.
 
 `Tensor` layers (`Linear`, activations, `Dropout`, ...) and neuron-level modules on `Value`s
-(`Neuron`, `Layer`, `MLP`) share one `Module` base: the same ``parameters()``,
-``named_parameters()``, ``zero_grad()`` and ``state_dict()``.
+(`Neuron`, `Layer`, `MLP`, micrograd's) share one `Module` base: the same ``parameters()`` (a
+list on the neuron-level modules, as in micrograd), ``named_parameters()``, ``zero_grad()`` and
+``state_dict()``.
 
 >>> import microgradnet as mg
 >>> from microgradnet import nn

@@ -20,8 +20,8 @@ from .unary import sqrt
 
 def _standardize(x: Any, axes: tuple[int, ...], eps: float) -> Any:
     """``(x - mean) / sqrt(var + eps)`` over ``axes``, the variance biased (divided by n)."""
-    centred = x - mean(x, axes, keepdims=True)
-    var = mean(centred * centred, axes, keepdims=True)
+    centred = x - mean(x, axes, keepdim=True)
+    var = mean(centred * centred, axes, keepdim=True)
     return centred / sqrt(var + eps)
 
 

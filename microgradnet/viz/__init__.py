@@ -21,6 +21,7 @@ install. `explore` writes a web page that steps through the forward and the back
 """
 
 from .draw import DEFAULT_MAX_NODES, draw_graph, render, to_dot
+from .draw_dot import draw_dot
 from .explore import Explorer, explore
 from .pictures import Drawing, GraphvizNotFound, svg_without_dot
 from .summary import Summary, summary
@@ -31,6 +32,7 @@ __all__ = [
     "Explorer",
     "GraphvizNotFound",
     "Summary",
+    "draw_dot",
     "draw_graph",
     "explore",
     "render",
