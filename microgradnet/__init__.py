@@ -9,13 +9,14 @@
 """
 
 import importlib
+import sys
 from typing import Any
 
 from . import autograd, data, func, nn, ops, optim
 from .autograd import Function
 from .checkpoint import CheckpointError, load, save
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .ops.registry import TABLE
+from .ops.registry import TABLE, install
 from .random import manual_seed
 from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor, tensor_function
 from .value import Value
@@ -23,13 +24,7 @@ from .value import Value
 __version__ = "0.1.0"
 
 # Every declared operation whose entry says so, as a function of array-likes: mg.exp, mg.cat, ...
-_wrapped: dict[int, Any] = {}
-_toplevel = {
-    name: _wrapped.setdefault(id(e.fn), tensor_function(e.fn, e.sequence))
-    for name, e in TABLE.items()
-    if e.toplevel
-}
-globals().update(_toplevel)
+install(sys.modules[__name__], "toplevel", tensor_function)
 
 
 def __getattr__(name: str) -> Any:
@@ -61,5 +56,5 @@ __all__ = [
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
-    *_toplevel,
+    *(name for name, entry in TABLE.items() if entry.toplevel),
 ]

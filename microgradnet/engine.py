@@ -82,6 +82,8 @@ class Node:
     holds_float: ClassVar[bool] = False
     #: How many in-place changes the data has seen (`Tensor` counts them; a float never changes).
     _version: int = 0
+    #: The version counter, ``[n]``, shared with views of the same memory; ``(0,)`` for floats.
+    _vc: Sequence[int] = (0,)
 
     @classmethod
     def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Node:

@@ -16,7 +16,7 @@ from . import ops
 from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.indexing import normalize_index
-from .ops.registry import install
+from .ops.registry import Entry, install
 
 ArrayLike = Any
 
@@ -504,14 +504,19 @@ def _as_result(out: Any) -> Any:
     return Tensor._wrap(np.asarray(out))
 
 
-def tensor_function(fn: Callable[..., Any], sequence: bool = False) -> Callable[..., Any]:
+def tensor_function(entry: Entry) -> Callable[..., Any]:
     """``fn`` of `microgradnet.ops` as a function of the ``microgradnet`` namespace: array-likes
     in, `Tensor`s out.
 
-    Its first input (each of them, when ``sequence``), when it is a list or an array, or when no
-    input is a node, becomes a constant `Tensor`; a Python number beside a node stays a number
-    and takes the node's dtype.
+    Its first input (each of them, for an entry that takes a sequence), when it is a list or an
+    array, or when no input is a node, becomes a constant `Tensor`; a Python number beside a
+    node stays a number and takes the node's dtype. One wrapper per function, however many
+    names it has.
     """
+    fn, sequence = entry.fn, entry.sequence
+    made = _wrappers.get(id(fn))
+    if made is not None:
+        return made
 
     def constant(x: Any, others: Any) -> Any:
         if isinstance(x, Node):
@@ -533,7 +538,11 @@ def tensor_function(fn: Callable[..., Any], sequence: bool = False) -> Callable[
             args = (first, *args[1:])
         return _as_result(fn(*args, **kwargs))
 
+    _wrappers[id(fn)] = call
     return call
+
+
+_wrappers: dict[int, Callable[..., Any]] = {}
 
 
 install(Tensor, "method")

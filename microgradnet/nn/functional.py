@@ -9,6 +9,7 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +18,11 @@ import numpy as np
 from .. import ops
 from .. import random as _random
 from ..engine import Node
-from ..ops.registry import TABLE
+from ..ops.registry import install
 from ..tensor import Tensor, tensor_function
 from ..value import Value
 
-globals().update({n: tensor_function(e.fn, e.sequence) for n, e in TABLE.items() if e.functional})
+install(sys.modules[__name__], "functional", tensor_function)
 
 if TYPE_CHECKING:  # the activations set above, from the table of operations
 

@@ -91,7 +91,7 @@ class Op(GraphOp):
         if versions is None:
             return
         for i, (p, v) in enumerate(zip(self.parents, versions)):
-            if p._version != v:
+            if p._vc[0] != v:
                 raise RuntimeError(
                     f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "
                     f"after {self.name} used it (version {p._version}, expected {v}); "
@@ -103,7 +103,7 @@ class Op(GraphOp):
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
         out = self._out
         assert out is not None, "output is only available inside backward"
-        if self._versions is not None and out._version != self._versions[-1]:
+        if self._versions is not None and out._vc[0] != self._versions[-1]:
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
@@ -179,7 +179,7 @@ class Op(GraphOp):
         op = self._record(args, like.holds_float)
         result = cls._wrap(out, op, like)._view_of(args, out)
         if op._versions is not None:
-            op._versions += (result._version,)
+            op._versions += (result._vc[0],)
         return result
 
     def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:
@@ -191,7 +191,7 @@ class Op(GraphOp):
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. `apply` appends the
         # output's version, which starts at that of a base it views (see `Tensor._view_of`).
-        op._versions = None if floats else tuple([p._version for p in parents])
+        op._versions = None if floats else tuple([p._vc[0] for p in parents])
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW

@@ -44,6 +44,10 @@ class Entry:
 #: Every public operation, by name, in declaration order.
 TABLE: dict[str, Entry] = {}
 
+#: Where entries are installed: (namespace, flag, wrap). An operation declared after a front
+#: end was loaded (a user's own) is installed there at once.
+_targets: list[tuple[Any, str, Callable[[Entry], Any] | None]] = []
+
 
 def with_aliases(fn: FnT) -> FnT:
     """``fn`` accepting numpy's keyword for each of its PyTorch keywords (``axis`` for ``dim``)."""
@@ -88,7 +92,9 @@ def export(
         key = name or fn.__name__
         if key in TABLE:
             raise ValueError(f"export: an operation named {key!r} is already declared")
-        TABLE[key] = Entry(key, fn, method, toplevel, functional, value, sequence)
+        entry = TABLE[key] = Entry(key, fn, method, toplevel, functional, value, sequence)
+        for target, flag, wrap in _targets:
+            _set(target, flag, wrap, entry)
         return fn
 
     return declare
@@ -162,9 +168,15 @@ def op_classes() -> list[type[Op]]:
     return found
 
 
-def install(target: type, flag: str) -> None:
-    """Set each entry whose ``flag`` (``method`` or ``value``) is true as a method of the front
-    end ``target``."""
+def _set(target: Any, flag: str, wrap: Callable[[Entry], Any] | None, entry: Entry) -> None:
+    if getattr(entry, flag):
+        setattr(target, entry.name, entry.fn if wrap is None else wrap(entry))
+
+
+def install(target: Any, flag: str, wrap: Callable[[Entry], Any] | None = None) -> None:
+    """Set every entry whose ``flag`` is true (``method``, ``value``, ``toplevel``,
+    ``functional``) as an attribute of ``target`` (a front-end class or a module), made by
+    ``wrap(entry)`` when given; entries declared later are set there too."""
+    _targets.append((target, flag, wrap))
     for entry in TABLE.values():
-        if getattr(entry, flag):
-            setattr(target, entry.name, entry.fn)
+        _set(target, flag, wrap, entry)

@@ -9,6 +9,7 @@ so that an input broadcast in the forward pass gets the sum of the gradients of 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -154,13 +155,13 @@ def _target_shape(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]
         new = tuple(int(s) for s in shape)
     except (TypeError, ValueError):
         raise TypeError(f"reshape: the shape must be ints, not {tuple(shape)!r}") from None
-    size = int(np.prod(old))
-    known = int(np.prod([s for s in new if s != -1]))
+    size = math.prod(old)
+    known = math.prod([s for s in new if s != -1])
     bad = new.count(-1) > 1 or any(s < -1 for s in new)
     if not bad and -1 in new:
         bad = known == 0 or size % known != 0
         new = tuple(size // known if s == -1 else s for s in new) if not bad else new
-    if bad or int(np.prod(new)) != size:
+    if bad or math.prod(new) != size:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
     return new
 
@@ -175,8 +176,11 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
     ((2, 3), (3, 2))
     """
     target = shape[0] if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
-    new = _target_shape(shape_of(input), target)  # type: ignore[arg-type]
-    if shape_of(input) == new:
+    old = shape_of(input)
+    if target == old:  # the rules' common case: a gradient already in shape
+        return input
+    new = _target_shape(old, target)  # type: ignore[arg-type]
+    if old == new:
         return input
     op = Reshape(new)
     return op.forward(input) if type(input) is np.ndarray else op(input)
