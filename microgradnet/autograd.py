@@ -87,9 +87,7 @@ class _FunctionOp(Op):
         self.ctx = ctx
         self.positions = tuple(i for i, a in enumerate(args) if isinstance(a, Node))
         op = self._record(tuple(args[i] for i in self.positions), False)
-        result = Tensor._wrap(out_data, op)
-        op._versions = (*(op._versions or ()), result._version)
-        return result
+        return Tensor._wrap(out_data, op)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         assert self.ctx is not None

@@ -270,30 +270,39 @@ def check_finite(where: str, values: Sequence[Any]) -> None:
 # --------------------------------------------------------------------------- the graph traversal
 
 
+_EMIT = object()  # on the traversal's stack: "the node below me is done, emit it"
+
+
 def topological_order(roots: Sequence[Node], every: bool = False) -> list[Node]:
     """The nodes ``roots`` depend on, each after all of its inputs (roots included).
 
     Only nodes that require grad are followed unless ``every`` is true (drawings want constants
-    too). Iterative, so graphs of millions of nodes need no recursion: a node is pushed once to
-    be expanded and once more, marked, to be emitted after everything it depends on.
+    too). Iterative, so graphs of millions of nodes need no recursion: a node made by an op is
+    pushed back under a marker while its inputs are expanded above it, and emitted when the
+    marker comes off the stack. Deterministic: inputs are visited in the order the op reads them.
+    Nodes hash by identity, so they are their own keys.
     """
     order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
+    seen: set[Node] = set()
+    stack: list[Any] = list(reversed(roots))
+    push, pop, emit = stack.append, stack.pop, order.append
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = pop()
+        if node is _EMIT:
+            emit(pop())
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
+        seen.add(node)
         ctx = node._ctx
-        if ctx is not None:
-            for parent in reversed(ctx.parents):
-                if (every or parent.requires_grad) and id(parent) not in seen:
-                    stack.append((parent, False))
+        if ctx is None:
+            emit(node)
+            continue
+        push(node)
+        push(_EMIT)
+        for parent in reversed(ctx.parents):
+            if (every or parent.requires_grad) and parent not in seen:
+                push(parent)
     return order
 
 
@@ -313,12 +322,12 @@ def propagate(
     Each rule runs once per pass, on the sum of the gradients of its output. Unless
     ``retain_graph``, each operation frees what it saved as soon as its rule has run.
     """
-    pending: dict[int, Any] = {}
+    pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):
-        prev = pending.get(id(root))
-        pending[id(root)] = seed if prev is None else prev + seed
+        prev = pending.get(root)
+        pending[root] = seed if prev is None else prev + seed
     for node in reversed(topological_order(roots)):
-        grad = pending.pop(id(node), None)
+        grad = pending.pop(node, None)
         if grad is None:
             continue
         reached(node, grad)
@@ -328,8 +337,8 @@ def propagate(
         for parent, g in zip(ctx.parents, ctx.vjp(node, grad, create_graph)):
             if g is None or not parent.requires_grad:
                 continue
-            prev = pending.get(id(parent))
-            pending[id(parent)] = g if prev is None else prev + g
+            prev = pending.get(parent)
+            pending[parent] = g if prev is None else prev + g
         if not retain_graph:
             ctx.release()
 
@@ -375,10 +384,10 @@ def accumulate(
 ) -> None:
     """Backward from ``roots``, adding the gradients into ``.grad`` of the leaves (and of nodes
     that retain their gradient), or only of ``inputs`` when given."""
-    wanted = None if inputs is None else {id(n) for n in inputs}
+    wanted = None if inputs is None else set(inputs)
 
     def reached(node: Node, grad: Any) -> None:
-        keep = node._ctx is None or node._retains_grad if wanted is None else id(node) in wanted
+        keep = node._ctx is None or node._retains_grad if wanted is None else node in wanted
         if keep:
             node._accumulate(grad.data if create_graph else grad)
 
@@ -396,11 +405,11 @@ def gradients(
 ) -> list[Any]:
     """Backward from ``roots``, returning the gradient reaching each of ``inputs`` (None where
     none reaches it) instead of accumulating: nodes, recorded when ``create_graph``."""
-    slots = {id(n): i for i, n in enumerate(inputs)}
+    slots = {n: i for i, n in enumerate(inputs)}
     found: list[Any] = [None] * len(inputs)
 
     def reached(node: Node, grad: Any) -> None:
-        slot = slots.get(id(node))
+        slot = slots.get(node)
         if slot is not None:
             found[slot] = grad if create_graph else type(node)._wrap(node._raw_grad(grad))
 

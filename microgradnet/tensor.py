@@ -144,11 +144,10 @@ class Tensor(Node):
 
     def _view_of(self, args: Any, out: Any) -> Tensor:
         """Share the version counter of the input whose memory ``out`` views, if any."""
-        if out.base is not None:
-            for a in args:
-                if isinstance(a, Tensor) and np.may_share_memory(out, a.data):
-                    self._vc = a._vc
-                    break
+        for a in args:
+            if isinstance(a, Tensor) and np.may_share_memory(out, a.data):
+                self._vc = a._vc
+                break
         return self
 
     @property
@@ -529,6 +528,9 @@ def tensor_function(entry: Entry) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], Node):
+            out = fn(*args, **kwargs)
+            return out if isinstance(out, Node) else _as_result(out)
         if args:
             first = args[0]
             if sequence and isinstance(first, list | tuple):

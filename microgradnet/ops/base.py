@@ -172,14 +172,18 @@ class Op(GraphOp):
                     f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
                 ) from err
         cls = type(like)
+        view = type(out) is np.ndarray and out.base is not None
         if not (requires and st.grad_enabled):
-            return cls._wrap(out, None, like)._view_of(args, out)
+            result = cls._wrap(out, None, like)
+            return result._view_of(args, out) if view else result
         if constants:
             args = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
         op = self._record(args, like.holds_float)
-        result = cls._wrap(out, op, like)._view_of(args, out)
-        if op._versions is not None:
-            op._versions += (result._vc[0],)
+        result = cls._wrap(out, op, like)
+        if view:  # the output starts at the version of the memory it views
+            result._view_of(args, out)
+            if op._versions is not None:
+                op._versions = (*op._versions[:-1], result._vc[0])
         return result
 
     def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:
@@ -189,9 +193,9 @@ class Op(GraphOp):
         """
         op = copy.copy(self) if getattr(self, "parents", None) is not None else self
         op.parents = parents
-        # A Value has no in-place operations, so its version never moves. `apply` appends the
-        # output's version, which starts at that of a base it views (see `Tensor._view_of`).
-        op._versions = None if floats else tuple([p._vc[0] for p in parents])
+        # A Value has no in-place operations, so its version never moves. The last entry is the
+        # output's version: 0, unless it views an input's memory (`apply` corrects it then).
+        op._versions = None if floats else (*[p._vc[0] for p in parents], 0)
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
