@@ -175,7 +175,7 @@ def take_along(x: Any, index: np.ndarray, dim: int) -> Any:
         index if d == dim else np.arange(n).reshape((n,) + (1,) * (len(shape) - d - 1))
         for d, n in enumerate(shape)
     )
-    return getitem(x, parts) if shape else x
+    return getitem(x, parts if shape else ...)
 
 
 def pick_along(x: Any, index: np.ndarray, dim: int, keepdim: bool) -> ValuesIndices:
@@ -202,9 +202,9 @@ def _extremum(x: Any, dim: Any, keepdim: bool, op: str, pick: Any, elementwise: 
         )
     raw = x.data if isinstance(x, Node) else np.asarray(x)
     (d,) = _nonempty_dims(dim, raw, op) or (0,)
-    index = (
-        pick(raw, axis=d, keepdims=True) if raw.ndim else np.zeros((), np.int64)
-    ).astype(np.int64)
+    index = (pick(raw, axis=d, keepdims=True) if raw.ndim else np.zeros((), np.int64)).astype(
+        np.int64
+    )
     return pick_along(x, index, d, keepdim)
 
 
