@@ -80,11 +80,13 @@ def sum(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A0
 
 @export()
 def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
-    """The mean over ``dim``: the sum divided by the count."""
+    """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
+    PyTorch)."""
     shape = shape_of(input)
     dims = reduced_dims(dim, len(shape), "mean")
     count = int(np.prod([shape[d] for d in dims])) if dims else 1
-    return Sum(dims, keepdim)(input) / count
+    total = Sum(dims, keepdim)(input)
+    return total / count if count else total * np.nan
 
 
 class Amax(Op):

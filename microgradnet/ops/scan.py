@@ -22,7 +22,7 @@ import numpy as np
 from ..engine import Node
 from .base import Op
 from .indexing import getitem
-from .pad import constant_pad
+from .padding import constant_pad
 from .reduce import Dims, ValuesIndices, kept_shape, reduced_dims, take_along
 from .registry import export
 from .shape import broadcast_to, normalize_dims, permute, reshape, shape_of
