@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import (
     arithmetic,
+    diagonals,
     indexing,
     join,
     linalg,
     norms,
     padding,
+    rearrange,
     reduce,
     scan,
     select,
     shape,
+    slices,
     stats,
     unary,
 )
@@ -31,15 +34,18 @@ from .shape import matrix_transpose, reverse_dims, shape_of, sum_to
 
 _families = (
     arithmetic,
+    diagonals,
     indexing,
     join,
     linalg,
     norms,
     padding,
+    rearrange,
     reduce,
     scan,
     select,
     shape,
+    slices,
     stats,
     unary,
 )
