@@ -514,7 +514,7 @@ def tensor_function(fn: Callable[..., Any], sequence: bool = False) -> Callable[
     """
 
     def constant(x: Any, others: Any) -> Any:
-        if isinstance(x, Node):
+        if isinstance(x, Node | str):  # a str is a parameter (einsum's equation), not data
             return x
         if isinstance(x, list | tuple | np.ndarray | np.generic) or not any(
             isinstance(a, Node) for a in others

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import (
     arithmetic,
+    contraction,
     diagonals,
     indexing,
     join,
@@ -34,6 +35,7 @@ from .shape import matrix_transpose, reverse_dims, shape_of, sum_to
 
 _families = (
     arithmetic,
+    contraction,
     diagonals,
     indexing,
     join,
