@@ -29,9 +29,11 @@ from .shape import broadcast_to, normalize_dims, permute, reshape, shape_of
 from .unary import exp
 
 
-def _one_dim(x: Any, dim: int, op: str) -> int:
-    (d,) = normalize_dims(dim, len(shape_of(x)), op)
-    return d
+def _along(x: Any, dim: int, op: str, make: Any) -> Any:
+    """``make(d)(x)`` for the op along dim ``d``; a 0-d input is treated as one element."""
+    shape = shape_of(x)
+    (d,) = normalize_dims(dim, len(shape), op)
+    return make(d)(x) if shape else reshape(make(0)(reshape(x, (1,))), ())
 
 
 def _at(ndim: int, dim: int, pair: tuple[int, int]) -> tuple[tuple[int, int], ...]:
@@ -213,7 +215,7 @@ def cumsum(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
     >>> cumsum(np.array([1.0, 2.0, 3.0]), 0)
     array([1., 3., 6.])
     """
-    return CumSum(_one_dim(input, dim, "cumsum"))(input)
+    return _along(input, dim, "cumsum", CumSum)
 
 
 @export()
@@ -225,7 +227,7 @@ def cumprod(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
     >>> cumprod(np.array([2.0, 0.0, 3.0]), 0)
     array([2., 0., 0.])
     """
-    return CumProd(_one_dim(input, dim, "cumprod"))(input)
+    return _along(input, dim, "cumprod", CumProd)
 
 
 @export()
@@ -237,12 +239,12 @@ def logcumsumexp(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
     >>> logcumsumexp(np.array([0.0, 0.0, np.log(2.0)]), 0)
     array([0.        , 0.69314718, 1.38629436])
     """
-    return LogCumSumExp(_one_dim(input, dim, "logcumsumexp"))(input)
+    return _along(input, dim, "logcumsumexp", LogCumSumExp)
 
 
 def _running(x: Any, dim: int, op: str, accumulate: Any) -> ValuesIndices:
     raw = x.data if isinstance(x, Node) else np.asarray(x)
-    d = _one_dim(x, dim, op)
+    (d,) = normalize_dims(dim, raw.ndim, op)
     if raw.ndim == 0:
         index = np.zeros((), np.int64)
         return ValuesIndices(
