@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -158,5 +159,47 @@ def mnist_mlp_nn(p: Problem) -> _ModuleTrainer:
     return _ModuleTrainer(p, model, lambda logits: functional.cross_entropy(logits, labels))
 
 
-TRAINERS: dict[str, Factory] = {"A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise}
-NN_TRAINERS: dict[str, Factory] = {"A": seed_network_nn, "B": moons_mlp_nn, "C": mnist_mlp_nn}
+class MnistCNN(_Trainer):
+    def __init__(self, p: Problem) -> None:
+        super().__init__(p, _leaves(p))
+        self.x, self.y = mg.tensor(p.x), mg.tensor(p.y)
+
+    def forward(self) -> mg.Tensor:
+        w1, b1, w2, b2, w3, b3 = self.params
+        h = functional.max_pool2d(functional.conv2d(self.x, w1, b1, padding=1).relu(), 2)
+        h = functional.max_pool2d(functional.conv2d(h, w2, b2, padding=1).relu(), 2)
+        logits = h.reshape(len(self.x), -1) @ w3 + b3
+        return -(logits.log_softmax(axis=1) * self.y).sum() / len(self.x)
+
+
+TRAINERS: dict[str, Factory] = {
+    "A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise, "E": MnistCNN
+}
+class _CnnTrainer(_ModuleTrainer):
+    """`_ModuleTrainer` for a model whose convolution weights keep PyTorch's layout (only the
+    Linear weight is transposed into the hand-written one)."""
+
+    def __init__(self, p: Problem, model: nn.Module, loss: Callable[[Any], mg.Tensor]) -> None:
+        # The base copies every weight transposed; transposing the kernels first undoes that.
+        kernels_undone = tuple(w.T if w.ndim > 2 else w for w in p.weights)
+        super().__init__(dataclasses.replace(p, weights=kernels_undone), model, loss)
+
+    def result(self) -> list[np.ndarray]:
+        weights = [np.asarray(q.data) for q in self.model.parameters()]
+        return [self.loss.data, *(w.T if w.ndim == 2 else w for w in weights)]
+
+
+def mnist_cnn_nn(p: Problem) -> _ModuleTrainer:
+    dtype = p.x.dtype
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(784, 10, dtype=dtype),
+    )
+    labels = p.extra["labels"]
+    return _CnnTrainer(p, model, lambda logits: functional.cross_entropy(logits, labels))
+
+
+NN_TRAINERS: dict[str, Factory] = {
+    "A": seed_network_nn, "B": moons_mlp_nn, "C": mnist_mlp_nn, "E": mnist_cnn_nn
+}

@@ -89,4 +89,19 @@ class Elementwise:
         return [t.detach().numpy() for t in (self.z, self.a.grad, self.b.grad)]  # type: ignore[union-attr]
 
 
-TRAINERS: dict[str, Factory] = {"A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise}
+class MnistCNN(_Trainer):
+    def __init__(self, p: Problem) -> None:
+        super().__init__(p)
+        self.labels = torch.tensor(p.extra["labels"])
+
+    def forward(self) -> torch.Tensor:
+        f = torch.nn.functional
+        w1, b1, w2, b2, w3, b3 = self.params
+        h = f.max_pool2d(torch.relu(f.conv2d(self.x, w1, b1, padding=1)), 2)
+        h = f.max_pool2d(torch.relu(f.conv2d(h, w2, b2, padding=1)), 2)
+        return f.cross_entropy(h.reshape(len(h), -1) @ w3 + b3, self.labels)
+
+
+TRAINERS: dict[str, Factory] = {
+    "A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise, "E": MnistCNN
+}

@@ -65,10 +65,10 @@ class MoonsMLP(_Trainer):
         params: list[Value] = []
         for layer, w, b in zip(self.model.layers, p.weights[::2], p.weights[1::2]):
             for j, neuron in enumerate(layer.neurons):
-                for q, v in zip([*neuron.weight, neuron.bias], [*w[:, j], b[j]]):
+                for q, v in zip([*neuron.w, neuron.b], [*w[:, j], b[j]]):
                     q.data = float(v)
-            params += [n.weight[i] for i in range(len(w)) for n in layer.neurons]
-            params += [n.bias for n in layer.neurons]
+            params += [n.w[i] for i in range(len(w)) for n in layer.neurons]
+            params += [n.b for n in layer.neurons]
         super().__init__(p, params)
         self.x, self.y, self.alpha = p.x.tolist(), p.y[:, 0].tolist(), p.extra["alpha"]
 

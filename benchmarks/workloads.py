@@ -98,6 +98,28 @@ def mnist_mlp(dtype: Any = np.float32) -> Problem:
     return Problem(x, one_hot, cast, lr=0.01, extra={"labels": labels})
 
 
+def mnist_cnn(dtype: Any = np.float32) -> Problem:
+    """E: a 2-layer CNN on a batch of 64 MNIST-sized images: conv 1->8 3x3 (padding 1), ReLU,
+    max-pool 2, conv 8->16 3x3 (padding 1), ReLU, max-pool 2, linear 784->10, cross-entropy, SGD.
+
+    Convolution weights are stored as PyTorch's ``(C_out, C_in, kh, kw)``.
+    """
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.0, 1.0, (64, 1, 28, 28)).astype(dtype)
+    labels = rng.integers(0, 10, 64)
+    weights = (
+        _uniform(rng, 9, (8, 1, 3, 3)),
+        _uniform(rng, 9, (8,)),
+        _uniform(rng, 72, (16, 8, 3, 3)),
+        _uniform(rng, 72, (16,)),
+        _uniform(rng, 784, (784, 10)),
+        _uniform(rng, 784, (10,)),
+    )
+    one_hot = (labels[:, None] == np.arange(10)).astype(dtype)
+    cast = tuple(w.astype(dtype) for w in weights)
+    return Problem(x, one_hot, cast, lr=0.05, extra={"labels": labels})
+
+
 def elementwise(dtype: Any = np.float64) -> Problem:
     """D: ``z = a * b`` on two 4x4 arrays, backward from the gradient ``y`` (no training)."""
     rng = np.random.default_rng(4)
@@ -128,5 +150,7 @@ WORKLOADS = {
                  {"tensor": (1.05, "x")}),
         Workload("D", "4x4 mul, forward + backward", elementwise, np.float64,
                  {"tensor": (4e-6, "s")}),
+        Workload("E", "MNIST CNN 2 conv + linear, batch 64, f32", mnist_cnn, np.float32,
+                 {"tensor": (1.5, "x"), "nn": (1.5, "x")}),
     )
 }

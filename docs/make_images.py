@@ -1,16 +1,19 @@
-"""Draw the pictures of the documentation into ``docs/images/``.
+"""Draw the pictures of the documentation into ``docs/_generated/images/`` (not tracked).
 
 Three graphs: micrograd's single tanh neuron on `Value`s, the seed article's network on tensors
 (one cluster per layer), and a 2-16-16-1 `Value` MLP's hinge loss over moons-like points with each
-layer collapsed into a box. SVG always (through the WebAssembly fallback where Graphviz's ``dot``
-is missing); PNG too when ``dot`` is installed.
+layer collapsed into a box. SVG always (through a fallback where Graphviz's ``dot`` is missing);
+PNG too when ``dot`` is installed. The documentation build runs it, and leaves tracked files alone.
 
-Run it: ``python docs/make_images.py``.
+``python docs/make_images.py --readme`` also refreshes the one tracked picture,
+``docs/images/seed_network.svg`` (the README's and the front page's), writing it only when its
+bytes change.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +21,14 @@ import numpy as np
 from microgradnet import Value, manual_seed, nn
 from microgradnet.demo import seed_loss, seed_network
 from microgradnet.nn.functional import hinge_loss
-from microgradnet.viz import Drawing, draw_graph, render
+from microgradnet.viz import Drawing, draw_graph
+from microgradnet.viz.pictures import pipe
 
-IMAGES = Path(__file__).resolve().parent / "images"
+DOCS = Path(__file__).resolve().parent
+#: Where the build writes its pictures (ignored by git).
+IMAGES = DOCS / "_generated" / "images"
+#: The tracked picture of the README, refreshed only on request.
+README_PICTURE = DOCS / "images" / "seed_network.svg"
 
 
 def neuron() -> Drawing:
@@ -41,10 +49,10 @@ def seed() -> Drawing:
     model = seed_network(0)
     loss = seed_loss(model)
     loss.backward()
-    return draw_graph(loss, model=model, rankdir="TB")
+    return draw_graph(loss, model=model)
 
 
-def moons(points: int = 6) -> Drawing:
+def moons(points: int = 4) -> Drawing:
     """A 2-16-16-1 ReLU MLP's mean hinge loss over ``points`` two-moons points, layers collapsed."""
     rng = np.random.default_rng(0)
     angle = rng.uniform(0.0, np.pi, points)
@@ -54,18 +62,29 @@ def moons(points: int = 6) -> Drawing:
     model = nn.MLP(2, [16, 16, 1])
     loss = hinge_loss([model(xi.tolist()) for xi in x], label.tolist())
     loss.backward()
-    return draw_graph(loss, model=model, collapse=2, grad_edges=True)
+    return draw_graph(loss, model=model, collapse=2, grad_edges=True, rankdir="TB")
 
 
-def main() -> None:
-    """Write every picture as SVG, and as PNG where ``dot`` is installed."""
-    IMAGES.mkdir(exist_ok=True)
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` unless it already holds exactly that."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.write_bytes(data)
+    print("wrote", path)
+
+
+def main(readme: bool = False) -> None:
+    """Write every picture as SVG, and as PNG where ``dot`` is installed; with ``readme``, also
+    the README's tracked picture."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
     formats = ["svg", "png"] if shutil.which("dot") else ["svg"]
     for name, make in (("value_neuron", neuron), ("seed_network", seed), ("moons_mlp", moons)):
         drawing = make()
         for fmt in formats:
-            print("wrote", render(drawing, IMAGES / f"{name}.{fmt}", format=fmt))
+            _write(IMAGES / f"{name}.{fmt}", pipe(drawing, fmt))
+    if readme:
+        _write(README_PICTURE, pipe(seed(), "svg"))
 
 
 if __name__ == "__main__":
-    main()
+    main(readme="--readme" in sys.argv[1:])

@@ -53,8 +53,8 @@ def tensor_mlp_like(model: nn.MLP) -> nn.Sequential:
         neurons = list(layer.neurons)
         linear = nn.Linear(neurons[0].nin, len(neurons))
         with mg.no_grad():
-            linear.weight.copy_(np.array([[w.data for w in n.weight] for n in neurons]))
-            linear.bias.copy_(np.array([n.bias.data for n in neurons]))
+            linear.weight.copy_(np.array([[w.data for w in n.w] for n in neurons]))
+            linear.bias.copy_(np.array([n.b.data for n in neurons]))
         layers += [linear, nn.ReLU()]
     return nn.Sequential(*layers[:-1])
 

@@ -8,7 +8,8 @@
 (2, 1)
 """
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any
 
 from . import autograd, data, func, linalg, nn, ops, optim
 from .autograd import Function
@@ -30,9 +31,13 @@ _toplevel = {
 }
 globals().update(_toplevel)
 
-if TYPE_CHECKING:  # the operations set above, from the table
 
-    def __getattr__(name: str) -> Any: ...
+def __getattr__(name: str) -> Any:
+    """Load `microgradnet.viz` on first use (``mg.viz.draw_graph``): it imports Graphviz's
+    Python package, which ``import microgradnet`` alone does not need."""
+    if name == "viz":
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module 'microgradnet' has no attribute {name!r}")
 
 
 __all__ = [

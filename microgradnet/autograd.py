@@ -35,6 +35,9 @@ class FunctionCtx:
         self.needs_input_grad = needs_input_grad
         self._saved: tuple[Any, ...] = ()
         self._versions: tuple[int, ...] = ()
+        # True while a plain (unrecorded) backward pass runs: saved tensors then come detached,
+        # so the rule records nothing and no grad-mode switch is needed.
+        self._plain = False
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep tensors (inputs or outputs of ``forward``) for ``backward``."""
@@ -50,6 +53,8 @@ class FunctionCtx:
                     f"saved_tensors: saved tensor {i} (shape {t.shape}) was modified in place "
                     "after it was saved"
                 )
+        if self._plain:
+            return tuple(t.detach() if isinstance(t, Tensor) else t for t in self._saved)
         return self._saved
 
 
@@ -92,8 +97,11 @@ class _FunctionOp(Op):
         if graph:
             result = self.fn.backward(self.ctx, g)
         else:
-            with no_grad():  # a plain pass records nothing, whatever the rule computes with
+            self.ctx._plain = True
+            try:
                 result = self.fn.backward(self.ctx, Tensor._wrap(g))
+            finally:
+                self.ctx._plain = False
         grads = result if isinstance(result, tuple) else (result,)
         n_inputs = len(self.ctx.needs_input_grad)
         if len(grads) != n_inputs:

@@ -18,9 +18,14 @@ Subparsers = Any  # argparse's private _SubParsersAction
 
 
 def progress_bar(steps: range, label: str = "training", width: int = 30) -> Iterator[int]:
-    """Yield from ``steps`` while drawing a one-line progress bar on standard error."""
+    """Yield from ``steps`` while showing progress on standard error.
+
+    On a terminal, one bar redrawn in place (a carriage return); elsewhere (a log file, a pipe,
+    CI) ten plain lines, so the log reads cleanly.
+    """
     total = max(len(steps), 1)
-    every = max(total // (100 if sys.stderr.isatty() else 10), 1)
+    terminal = sys.stderr.isatty()
+    every = max(total // (100 if terminal else 10), 1)
     start = time.perf_counter()
     for done, step in enumerate(steps, 1):
         yield step
@@ -28,9 +33,11 @@ def progress_bar(steps: range, label: str = "training", width: int = 30) -> Iter
             filled = width * done // total
             rate = done / max(time.perf_counter() - start, 1e-9)
             bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r{label} |{bar}| {done}/{total} [{rate:,.0f} it/s]")
-    sys.stderr.write("\n")
-    sys.stderr.flush()
+            line = f"{label} |{bar}| {done}/{total} [{rate:,.0f} it/s]"
+            sys.stderr.write(f"\r{line}" if terminal else f"{line}\n")
+            sys.stderr.flush()
+    if terminal:
+        sys.stderr.write("\n")
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -54,17 +61,24 @@ def add_demo(subparsers: Subparsers) -> None:
             "output, no biases) on its four examples with plain gradient descent on the sum of "
             "squared errors, then print each prediction beside its target."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--iterations", type=_at_least(int, 1), default=1500, help="gradient-descent steps"
+        "--iterations",
+        type=_at_least(int, 1),
+        default=1500,
+        help="gradient-descent steps (default: %(default)s)",
     )
-    parser.add_argument("--lr", type=_at_least(float, 0), default=1.0, help="learning rate of SGD")
+    parser.add_argument(
+        "--lr",
+        type=_at_least(float, 0),
+        default=1.0,
+        help="learning rate of SGD (default: %(default)s)",
+    )
     parser.add_argument(
         "--seed",
         type=_at_least(int, 0),
         default=0,
-        help="seed of the initial weights (uniform on [0, 1), drawn with microgradnet.manual_seed)",
+        help="seed of the initial weights, uniform on [0, 1) (default: %(default)s)",
     )
     parser.set_defaults(run=_run_demo)
 
@@ -77,7 +91,7 @@ def _run_graph(args: argparse.Namespace) -> int:
     loss = seed_loss(model)
     loss.backward()
     drawing = draw_graph(loss, model=model, rankdir=args.rankdir)
-    output = Path(args.output or f"seed_network.{args.format}")
+    output = Path(args.output or f"seed_network.{args.format or 'svg'}")
     try:
         written = render(drawing, output, format=args.format)
     except GraphvizNotFound as err:
@@ -97,24 +111,64 @@ def add_graph(subparsers: Subparsers) -> None:
         description=(
             "Build the seed article's network, compute its loss on the four examples, run one "
             "backward pass and draw the graph: one cluster per layer, parameters by their names, "
-            "every value with its data and gradient. Uses Graphviz's dot program; without it, "
-            "SVG needs the optional packages of microgradnet[svg]."
+            "every value with its data and gradient. Uses Graphviz's dot program; where it is "
+            "missing, SVG still works (WebAssembly Graphviz from microgradnet[svg], or a "
+            "simple pure-Python layout); PNG, PDF and the rest need dot."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--output", default=None, help="the picture's path (default: seed_network.<format>)"
+        "--output",
+        default=None,
+        help="the picture's path; its suffix picks the format (default: seed_network.svg)",
     )
     parser.add_argument(
-        "--format", default="svg", help="svg, png, pdf or any format of Graphviz's dot"
+        "--format",
+        default=None,
+        help="svg, png, pdf or any format of Graphviz's dot, for an --output without a suffix",
     )
     parser.add_argument(
-        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="direction of flow"
+        "--rankdir",
+        choices=("TB", "LR", "BT", "RL"),
+        default="TB",
+        help="direction of flow (default: %(default)s)",
     )
     parser.add_argument(
-        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights"
+        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights (default: 0)"
     )
     parser.set_defaults(run=_run_graph)
+
+
+def _run_explore(args: argparse.Namespace) -> int:
+    from .demo import seed_loss, seed_network
+    from .viz import explore
+
+    model = seed_network(args.seed)
+    page = explore(seed_loss(model), args.output, model=model)
+    print(f"wrote {args.output} ({len(page.steps)} steps); open it in a browser")
+    return 0
+
+
+def add_explore(subparsers: Subparsers) -> None:
+    """Register ``microgradnet explore``: the seed network's backpropagation, step by step."""
+    parser = subparsers.add_parser(
+        "explore",
+        help="write a web page that steps through the seed network's forward and backward pass",
+        description=(
+            "Build the seed article's network and its loss on the four examples, then write one "
+            "self-contained HTML page (no network, no server) that steps through the forward "
+            "pass and then the backward pass, showing every value and every gradient as it "
+            "arrives."
+        ),
+    )
+    parser.add_argument(
+        "--output",
+        default="seed_network.html",
+        help="the page's path (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights (default: 0)"
+    )
+    parser.set_defaults(run=_run_explore)
 
 
 def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any]:
@@ -134,14 +188,17 @@ def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any
 
 
 #: The subcommands, each a function that registers its parser.
-SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo, add_graph)
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo, add_graph, add_explore)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``microgradnet`` command with every subcommand registered."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="microgradnet", description="Exact reverse-mode autodiff on numpy: demos and tools."
     )
+    parser.add_argument("--version", action="version", version=f"microgradnet {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in SUBCOMMANDS:
         register(subparsers)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -149,12 +148,15 @@ class _GradMode:
         self.enabled = enabled
         self._prev: list[bool] = []
 
+    # Both switch with one plain assignment as their last (or first) step, where no signal
+    # handler can run in between: a Ctrl-C never leaves the switch changed.
     def __enter__(self) -> None:
         self._prev.append(state.grad_enabled)
         state.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._prev.pop()
+        state.grad_enabled = self._prev[-1]
+        del self._prev[-1]
 
     def __call__(self, fn: F) -> F:
         enabled = self.enabled
@@ -212,18 +214,23 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
     def __enter__(self) -> None:
         pass
 
+    def __call__(self, fn: F) -> F:
+        # As a decorator it switches only while the function runs: undo the constructor's switch.
+        state.grad_enabled = self._prev[-1]
+        del self._prev[-1]
+        return super().__call__(fn)
+
 
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded in this thread."""
     return state.grad_enabled
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+class detect_anomaly:  # noqa: N801 - PyTorch's name
     """Raise `FloatingPointError` at the first operation whose forward or backward makes NaN or inf.
 
     The error names the operation, so the source of a NaN is found where it appears rather than
-    where it ends up. Per thread, like grad mode.
+    where it ends up. A context manager, per thread, like grad mode.
 
     Examples
     --------
@@ -235,12 +242,17 @@ def detect_anomaly() -> Iterator[None]:
     ...
     FloatingPointError: detect_anomaly: the forward of log produced NaN or infinity
     """
-    prev = state.anomaly
-    state.anomaly = True
-    try:
-        yield
-    finally:
-        state.anomaly = prev
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(state.anomaly)
+        state.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.anomaly = self._prev[-1]
+        del self._prev[-1]
 
 
 def check_finite(where: str, values: Sequence[Any]) -> None:

@@ -12,6 +12,10 @@ from .engine import GraphOp, Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.registry import install
 
+# `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
+# + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
+_MICROGRAD_OPS = {"add": "+", "mul": "*", "sub": "-", "div": "/", "pow": "**", "relu": "ReLU"}
+
 
 class Value(Node):
     """A scalar node for neuron-level graphs: ``.data`` and ``.grad`` are Python floats.
@@ -81,13 +85,19 @@ class Value(Node):
 
     @property
     def _op(self) -> str:
-        """The name of the operation that made this value ('' for a leaf), as in micrograd."""
-        return "" if self._ctx is None else self._ctx.name
+        """micrograd's label of the operation that made this value ('' for a leaf): '+', '*',
+        '**2' for a power by a number, 'ReLU', 'tanh', 'exp'; see `_MICROGRAD_OPS` for the rest."""
+        ctx = self._ctx
+        if ctx is None:
+            return ""
+        if isinstance(ctx, PowConst):
+            return f"**{ctx.p}"
+        return _MICROGRAD_OPS.get(ctx.name, ctx.name)
 
     @property
-    def _prev(self) -> tuple[Value, ...]:
-        """The inputs of the operation that made this value, as in micrograd."""
-        return () if self._ctx is None else self._ctx.parents  # type: ignore[return-value]
+    def _prev(self) -> set[Value]:
+        """The set of inputs of the operation that made this value, as in micrograd."""
+        return set() if self._ctx is None else set(self._ctx.parents)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -39,7 +39,7 @@ def test_quick_run_agrees_with_numpy_and_keeps_memory_flat(bench, tmp_path, caps
     assert "A seed network" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("key", ["A", "B", "C", "D"])
+@pytest.mark.parametrize("key", ["A", "B", "C", "D", "E"])
 def test_a_slightly_wrong_implementation_is_caught(bench, key):
     floor = bench.impl_numpy.TRAINERS[key]
 

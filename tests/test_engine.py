@@ -223,7 +223,7 @@ def test_value_keeps_every_grad_and_micrograd_surface() -> None:
     c = b + 1
     c.backward()
     assert (a.grad, b.grad, c.grad) == (3.0, 1.0, 1.0)
-    assert c._op == "add" and b in c._prev
+    assert c._op == "+" and b in c._prev
     assert "label='a'" in repr(a)
 
 

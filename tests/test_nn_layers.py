@@ -3,6 +3,8 @@ and Neuron/Layer/MLP output types."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
@@ -137,21 +139,58 @@ def test_neuron_computes_the_weighted_sum_and_activation() -> None:
         (None, lambda z: z),
     ]:
         n = nn.Neuron(3, activation=activation)
-        n.bias.data = 0.25
-        w = np.array([p.data for p in n.weight])
+        n.b.data = 0.25
+        w = np.array([p.data for p in n.w])
         assert n(x).data == pytest.approx(float(fn(w @ np.array(x) + 0.25)), abs=1e-15)
-    with pytest.raises(ValueError, match="activation must be 'sigmoid', 'tanh', 'relu' or None"):
+    with pytest.raises(ValueError, match="activation must be 'relu', 'sigmoid', 'tanh' or None"):
         nn.Neuron(2, activation="gelu")
     with pytest.raises(ValueError, match="Neuron: expected 3 inputs, got 2"):
         nn.Neuron(3)([1.0, 2.0])
 
 
-def test_neuron_default_is_sigmoid_and_weights_start_in_range() -> None:
+def test_neuron_is_micrograd_s_relu_unit_and_nonlin_false_is_linear() -> None:
+    n = nn.Neuron(2)
+    assert (n.activation, n.nonlin, repr(n)) == ("relu", True, "ReLUNeuron(2)")
+    n.w[0].data, n.w[1].data = 1.0, 1.0
+    assert n([-2.0, 0.5]).data == 0.0  # ReLU of -1.5
+    linear = nn.Neuron(2, nonlin=False)
+    assert (linear.activation, linear.nonlin, repr(linear)) == (None, False, "LinearNeuron(2)")
+    linear.w[0].data, linear.w[1].data = 1.0, 1.0
+    assert linear([-2.0, 0.5]).data == -1.5
+    assert repr(nn.Neuron(3, activation="sigmoid")) == "SigmoidNeuron(3)"
+    assert repr(nn.Neuron(3, activation="tanh")) == "TanhNeuron(3)"
+    assert repr(nn.Neuron(3, activation=None)) == "LinearNeuron(3)"
+    with pytest.raises(ValueError, match="nonlin=False makes a linear unit; it cannot also"):
+        nn.Neuron(2, nonlin=False, activation="sigmoid")
+    with pytest.raises(TypeError, match=r"activation is passed by name: Neuron\(2, activation="):
+        nn.Neuron(2, "sigmoid")  # type: ignore[arg-type]
+
+
+def test_neuron_draws_weights_as_micrograd_from_python_random() -> None:
+    random.seed(1337)
+    expected = [random.uniform(-1, 1) for _ in range(2 * 3 + 3 * 1)]
+    random.seed(1337)
+    mlp = nn.MLP(2, [3, 1])
+    weights = [w.data for layer in mlp.layers for n in layer.neurons for w in n.w]
+    assert weights == expected  # micrograd's order: layer by layer, neuron by neuron
+    assert all(n.b.data == 0.0 for layer in mlp.layers for n in layer.neurons)
+
+
+def test_manual_seed_also_seeds_the_weights_of_neurons() -> None:
+    mg.manual_seed(5)
+    first = [w.data for w in nn.Neuron(4).w]
+    mg.manual_seed(5)
+    assert [w.data for w in nn.Neuron(4).w] == first
+    random.seed(5)
+    assert [w.data for w in nn.Neuron(4).w] == first  # manual_seed(s) is random.seed(s) here
+
+
+def test_neuron_weights_start_in_range() -> None:
     mg.manual_seed(0)
     n = nn.Neuron(1000)
-    assert n.activation == "sigmoid" and n.bias.data == 0.0
-    w = np.array([p.data for p in n.weight])
-    assert w.min() >= -1 and w.max() < 1 and w.std() > 0.5
+    assert n.b.data == 0.0
+    w = np.array([p.data for p in n.w])
+    assert w.min() >= -1 and w.max() <= 1 and w.std() > 0.5
     assert all(type(p) is Value and p.requires_grad and p.is_leaf for p in n.parameters())
 
 
@@ -161,17 +200,28 @@ def test_neuron_gradients_are_the_inputs_times_the_activation_slope() -> None:
     y = n(x)
     y.backward()
     slope = y.data * (1 - y.data)
-    assert n.weight[0].grad == pytest.approx(1.5 * slope, abs=1e-15)
-    assert n.weight[1].grad == pytest.approx(-0.5 * slope, abs=1e-15)
-    assert n.bias.grad == pytest.approx(slope, abs=1e-15)
-    assert x[0].grad == pytest.approx(n.weight[0].data * slope, abs=1e-15)
+    assert n.w[0].grad == pytest.approx(1.5 * slope, abs=1e-15)
+    assert n.w[1].grad == pytest.approx(-0.5 * slope, abs=1e-15)
+    assert n.b.grad == pytest.approx(slope, abs=1e-15)
+    assert x[0].grad == pytest.approx(n.w[0].data * slope, abs=1e-15)
 
 
-def test_layers_return_lists_whatever_their_width() -> None:
-    for width in (1, 3):
-        out = nn.Layer(2, width)([1.0, 2.0])
-        assert isinstance(out, list) and len(out) == width
-        assert all(isinstance(v, Value) for v in out)
+def test_neuron_adds_in_micrograd_s_order() -> None:
+    # micrograd's sum((wi * xi for ...), b) is ((b + w0*x0) + w1*x1) + w2*x2; other orders of
+    # these additions give 0.5 here, that one 0.0 (1 + 1e16 rounds to 1e16)
+    n = nn.Neuron(3, nonlin=False)
+    for wi, v in zip(n.w, (1.0, 1e16, -1e16)):
+        wi.data = v
+    n.b.data = 0.5
+    assert n([0.5, 1.0, 1.0]).data == ((0.5 + 1.0 * 0.5) + 1e16 * 1.0) + -1e16 * 1.0 == 0.0
+
+
+def test_layers_return_a_list_or_micrograd_s_single_value() -> None:
+    out = nn.Layer(2, 3)([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 3
+    assert all(isinstance(v, Value) for v in out)
+    assert isinstance(nn.Layer(2, 1)([1.0, 2.0]), Value)
+    assert repr(nn.Layer(2, 2, nonlin=False)) == "Layer of [LinearNeuron(2), LinearNeuron(2)]"
 
 
 def test_mlp_returns_a_value_for_width_one_and_a_list_otherwise() -> None:
@@ -188,26 +238,36 @@ def test_mlp_activations_hidden_relu_last_linear_by_default() -> None:
     acts = [layer.neurons[0].activation for layer in mlp.layers]
     assert acts == ["tanh", "tanh", "sigmoid"]
     assert [layer.neurons[0].activation for layer in nn.MLP(2, [3, 1]).layers] == ["relu", None]
+    assert repr(nn.MLP(2, [2, 1])) == (
+        "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]"
+    )
 
 
-def test_mlp_parameters_names_and_count_as_micrograd() -> None:
+def test_mlp_parameters_a_list_in_micrograd_s_order_with_names() -> None:
     mlp = nn.MLP(3, [4, 4, 1])
-    assert len(list(mlp.parameters())) == 4 * 4 + 4 * 5 + 1 * 5  # micrograd's 41
+    params = mlp.parameters()
+    assert isinstance(params, list) and len(params) == 4 * 4 + 4 * 5 + 1 * 5  # micrograd's 41
+    micrograd_order = [p for layer in mlp.layers for n in layer.neurons for p in [*n.w, n.b]]
+    assert all(a is b for a, b in zip(params, micrograd_order, strict=True))
+    assert [p for _, p in mlp.named_parameters()] == params
     names = [n for n, _ in mlp.named_parameters()]
-    assert names[:3] == [
-        "layers.0.neurons.0.bias",
-        "layers.0.neurons.0.weight.0",
-        "layers.0.neurons.0.weight.1",
+    assert names[:5] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.w.2",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
     ]
-    assert names[-1] == "layers.2.neurons.0.weight.3"
+    assert names[-1] == "layers.2.neurons.0.b"
+    assert isinstance(mlp.layers[0].parameters(), list)
 
 
 def test_value_mlp_equals_the_tensor_network_with_the_same_weights() -> None:
     mg.manual_seed(4)
     mlp = nn.MLP(3, [4, 1], activation="tanh")
-    W1 = np.array([[p.data for p in n.weight] for n in mlp.layers[0].neurons])
-    b1 = np.array([n.bias.data for n in mlp.layers[0].neurons])
-    W2 = np.array([[p.data for p in n.weight] for n in mlp.layers[1].neurons])
+    W1 = np.array([[p.data for p in n.w] for n in mlp.layers[0].neurons])
+    b1 = np.array([n.b.data for n in mlp.layers[0].neurons])
+    W2 = np.array([[p.data for p in n.w] for n in mlp.layers[1].neurons])
     x = [0.3, -0.7, 1.1]
     out = mlp(x)
     out.backward()
@@ -221,5 +281,5 @@ def test_value_mlp_equals_the_tensor_network_with_the_same_weights() -> None:
     tout = nn.Sequential(t1, nn.Tanh(), t2)(mg.tensor(x))
     tout.sum().backward()
     assert out.data == pytest.approx(tout.item(), abs=1e-14)
-    grads = [[p.grad for p in n.weight] for n in mlp.layers[0].neurons]
+    grads = [[p.grad for p in n.w] for n in mlp.layers[0].neurons]
     np.testing.assert_allclose(grads, t1.weight.grad, rtol=0, atol=1e-14)

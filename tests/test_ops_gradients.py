@@ -258,6 +258,7 @@ CASES = [
     elementwise("abs", lambda a: a.abs(), AWAY_FROM_0),
     elementwise("tanh", lambda a: a.tanh(), {}),
     elementwise("sigmoid", lambda a: a.sigmoid(), {"domain": (-6.0, 6.0)}),
+    elementwise("softsign", lambda a: a.softsign()),
     elementwise("relu", lambda a: a.relu(), AWAY_FROM_0),
     lattice_case("maximum", mg.maximum, 0.25, -0.25),
     lattice_case("minimum", mg.minimum, 0.25, -0.25),

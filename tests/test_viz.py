@@ -97,7 +97,7 @@ def test_tensor_records_show_shape_dtype_values_of_small_and_summary_of_large_te
     b = mg.tensor([1.0, -2.0], requires_grad=True)
     loss = a.sum() * (b * b).sum()
     loss.backward()
-    p = Parsed(to_dot(loss))
+    p = Parsed(to_dot(loss, rankdir="LR"))
     (big,) = p.labelled("(3, 4) float32")
     assert "data min 0  mean 5.5  max 11" in p.nodes[big][0]
     assert "grad min 5  mean 5  max 5" in p.nodes[big][0]
@@ -111,19 +111,26 @@ def test_roles_are_coloured_and_the_legend_explains_them():
     w = mg.tensor([0.5, 0.5], requires_grad=True)
     loss = (x * w).sum()
     loss.backward()
-    p = Parsed(to_dot(loss))
+    p = Parsed(to_dot(loss, legend=True))
     legend = {label: attrs for n, (label, attrs) in p.nodes.items() if n.startswith("legend")}
     assert set(legend) >= {"input or constant", "parameter", "intermediate result", "output"}
     fill = re.compile(r'fillcolor="(#\w+)"')
-    colour = {role: fill.search(legend[text]).group(1) for role, text in [
-        ("input", "input or constant"), ("param", "parameter"), ("mid", "intermediate result"),
-        ("out", "output")]}
+    colour = {
+        role: fill.search(legend[text]).group(1)
+        for role, text in [
+            ("input", "input or constant"),
+            ("param", "parameter"),
+            ("mid", "intermediate result"),
+            ("out", "output"),
+        ]
+    }
     assert len(set(colour.values())) == 4
     assert fill.search(p.nodes["v0"][1]).group(1) == colour["input"]
     assert fill.search(p.nodes["v1"][1]).group(1) == colour["param"]
     assert fill.search(p.nodes["v2"][1]).group(1) == colour["mid"]
     assert fill.search(p.nodes["v3"][1]).group(1) == colour["out"]
-    assert not Parsed(to_dot(loss, legend=False)).clusters
+    assert not Parsed(to_dot(loss)).clusters  # no legend by default
+    assert "NaN or infinity" not in legend  # only the colours the drawing uses
 
 
 def test_model_names_parameters_and_groups_nodes_into_module_clusters():
@@ -132,9 +139,10 @@ def test_model_names_parameters_and_groups_nodes_into_module_clusters():
     loss.backward()
     p = Parsed(to_dot(loss, model=model))
     titles = set(p.clusters.values())
-    assert "0: Linear(in_features=3, out_features=4, bias=False)" in titles
-    assert "1: Sigmoid()" in titles and "3: Sigmoid()" in titles
-    assert sum(t.startswith("Sequential(") for t in titles) == 1
+    assert "0: Linear(in_features=3, out_features=4, bias=False)\\n12 parameters" in titles
+    assert "2: Linear(in_features=4, out_features=1, bias=False)\\n4 parameters" in titles
+    assert "1: Sigmoid()" in titles and "3: Sigmoid()" in titles  # no parameters, no count
+    assert "Sequential()\\n16 parameters" in titles
     (w0,) = p.labelled("0.weight")
     assert len(p.labelled("2.weight")) == 1
     root = next(c for c, t in p.clusters.items() if t.startswith("Sequential("))
@@ -153,7 +161,7 @@ def test_value_mlp_clusters_nest_layer_and_neuron():
     score = model([0.5, -1.0])
     score.backward()
     p = Parsed(to_dot(score, model=model))
-    (w,) = p.labelled("layers.0.neurons.1.weight.0")
+    (w,) = p.labelled("layers.0.neurons.1.w.0")
     titles = [p.clusters[c] for c in p.inside[w]]
     assert titles[0].startswith("MLP(") and titles[-1].startswith("layers.0.neurons.1: Neuron(")
     assert any(t.startswith("layers.0: Layer(") for t in titles)
@@ -167,8 +175,8 @@ def test_collapse_draws_modules_as_boxes_and_merges_their_edges():
     boxed = Parsed(to_dot(loss, model=model, legend=False, collapse=1))
     boxes = [n for n in boxed.graph_nodes() if n.startswith("m")]
     assert len(boxes) == 4
-    title = "0: Linear(in_features=3, out_features=4, bias=False)"
-    assert boxed.labelled(title + "\\n2 operations, 1 parameters")
+    title = "0: Linear(in_features=3, out_features=4, bias=False)\\n12 parameters"
+    assert boxed.labelled(title + "\\n2 operations")
     # outside the boxes: x, y, and sub, pow and sum with their outputs
     assert len(boxed.graph_nodes()) == 4 + 2 + 3 * 2
     assert len(full.graph_nodes()) > len(boxed.graph_nodes())
@@ -189,7 +197,7 @@ def test_collapse_errors_name_the_problem():
         draw_graph(loss, model=model, collapse=("7",))
     with pytest.raises(ValueError, match="collapse needs model="):
         draw_graph(loss, collapse=1)
-    with pytest.raises(ValueError, match="rankdir"):
+    with pytest.raises(ValueError, match="rankdir must be 'TB', 'LR'"):
         draw_graph(loss, rankdir="up")
     with pytest.raises(TypeError, match="expected a Tensor or a Value, got a list"):
         draw_graph([loss])
@@ -201,7 +209,7 @@ def test_nan_and_infinity_are_red_and_zero_gradients_grey_only_after_backward():
     with np.errstate(divide="ignore", invalid="ignore"):
         y = (x.log() * 0.0).sum() + (unused * 0.0).sum()
     before = Parsed(to_dot(y))
-    assert '#d62728' in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
+    assert "#d62728" in before.nodes[before.labelled("data [-inf, 0]")[0]][1]
     assert not any("#c2c2c2" in attrs for n, (_, attrs) in before.nodes.items() if n[0] == "v")
     with np.errstate(invalid="ignore"):
         y.backward()
@@ -303,3 +311,20 @@ def test_large_drawings_ask_dot_for_a_quick_layout():
     model, loss = moons_mlp(40)
     assert "nslimit=1" in to_dot(loss, model=model, collapse=2)
     assert "nslimit" not in to_dot(neuron())
+
+
+def test_tensor_graphs_flow_top_to_bottom_and_value_graphs_left_to_right():
+    loss = seed_loss(seed_network(0))
+    assert "rankdir=TB" in to_dot(loss)
+    assert "rankdir=LR" in to_dot(neuron())
+    assert "rankdir=LR" in to_dot(loss, rankdir="LR")
+
+
+def test_shapes_on_edges_are_an_option():
+    model = seed_network(0)
+    loss = seed_loss(model)
+    shaped = Parsed(to_dot(loss, shapes=True))
+    labels = [re.search(r'label="?([^"\]]*)', a).group(1) for _, _, a in shaped.edges]
+    assert labels.count(" 4x3") >= 2  # X and the first weight into the matmul
+    assert " 4x1" in labels
+    assert not any("label" in a for _, _, a in Parsed(to_dot(loss)).edges)

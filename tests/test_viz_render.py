@@ -43,7 +43,7 @@ def drawing() -> Drawing:
     y = (x * w).tanh()
     y.label = "out"
     y.backward()
-    return draw_graph(y)
+    return draw_graph(y, legend=True)
 
 
 def texts(svg: bytes | str) -> list[str]:
@@ -97,18 +97,25 @@ def test_notebooks_get_svg():
     check_svg(bundle["image/svg+xml"])
 
 
-def test_without_dot_or_fallback_the_error_says_how_to_install(
+def test_without_dot_or_webassembly_the_pure_python_layout_draws_svg(
     no_dot: None, no_fallback: None, tmp_path: Path
 ):
     d = drawing()
-    for attempt in (
-        lambda: d.pipe(format="svg"),
-        lambda: d.render(tmp_path / "x", format="svg"),
-        lambda: render(d, tmp_path / "x.svg"),
-        lambda: d._repr_mimebundle_(),
-    ):
-        with pytest.raises(GraphvizNotFound, match=r"apt-get install.*microgradnet\[svg\]"):
-            attempt()
+    check_svg(d.pipe(format="svg"))
+    check_svg(render(d, tmp_path / "x.svg").read_bytes())
+    check_svg(Path(d.render(tmp_path / "x", format="svg")).read_bytes())
+    bundle = d._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    check_svg(bundle["image/svg+xml"])
+
+
+def test_dot_the_pure_python_layout_cannot_read_says_how_to_install(
+    no_dot: None, no_fallback: None, tmp_path: Path
+):
+    html_label = graphviz.Digraph()
+    html_label.node("a", "<<b>bold</b>>")
+    with pytest.raises(GraphvizNotFound, match=r"HTML-like.*apt-get install.*microgradnet\[svg\]"):
+        render(html_label, tmp_path / "x.svg")
 
 
 def test_without_dot_other_formats_say_only_svg_works(no_dot: None, tmp_path: Path):
@@ -134,12 +141,79 @@ def test_graph_command_writes_the_seed_network_with_gradients(tmp_path: Path, ca
     assert any(t.startswith("grad ") for t in found)
 
 
-def test_graph_command_without_a_renderer_writes_dot_and_explains(
-    no_dot: None, no_fallback: None, tmp_path: Path, capsys
+def test_graph_command_without_dot_writes_dot_for_a_png_and_explains(
+    no_dot: None, tmp_path: Path, capsys
 ):
-    out = tmp_path / "seed.svg"
+    out = tmp_path / "seed.png"
     assert main(["graph", "--output", str(out)]) == 1
     assert not out.exists()
     source = (tmp_path / "seed.dot").read_text()
     assert source.startswith("digraph computation {")
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_graph_command_without_any_graphviz_still_writes_svg(
+    no_dot: None, no_fallback: None, tmp_path: Path, capsys
+):
+    out = tmp_path / "seed.svg"
+    assert main(["graph", "--output", str(out)]) == 0
+    assert "0.weight" in texts(out.read_bytes())
+
+
+@pytest.mark.parametrize("name", ["g.png", "g.pdf", "g.PNG"])
+def test_the_suffix_chooses_the_format_and_png_is_never_svg(name: str, tmp_path: Path):
+    path = tmp_path / name
+    if HAS_DOT:
+        out = render(drawing(), path)
+        assert out == path
+        magic = {".png": b"\x89PNG", ".pdf": b"%PDF"}[path.suffix.lower()]
+        assert out.read_bytes().startswith(magic)
+    else:
+        with pytest.raises(GraphvizNotFound, match=f"cannot render {path.suffix[1:].lower()}"):
+            render(drawing(), path)
+        assert not path.exists()
+
+
+def test_render_format_errors_name_the_file(tmp_path: Path):
+    with pytest.raises(ValueError, match=r"format='svg' does not match the suffix of 'g.png'"):
+        render(drawing(), tmp_path / "g.png", format="svg")
+    with pytest.raises(ValueError, match=r"'g.txt': 'txt' is not a Graphviz output format"):
+        render(drawing(), tmp_path / "g.txt")
+    assert render(drawing(), tmp_path / "g") == tmp_path / "g.svg"
+    assert render(drawing(), tmp_path / "h", format="svg") == tmp_path / "h.svg"
+
+
+def test_graph_command_takes_the_format_from_the_output_suffix(tmp_path: Path, capsys):
+    out = tmp_path / "seed.png"
+    status = main(["graph", "--output", str(out)])
+    if HAS_DOT:
+        assert status == 0 and out.read_bytes().startswith(b"\x89PNG")
+    else:
+        assert status == 1 and not out.exists()
+        assert "cannot render png" in capsys.readouterr().err
+
+
+def test_pure_python_layout_keeps_ids_clusters_and_refuses_huge_graphs(
+    no_dot: None, no_fallback: None
+):
+    from microgradnet.demo import seed_loss, seed_network
+    from microgradnet.viz import layout
+
+    model = seed_network(0)
+    loss = seed_loss(model)
+    loss.backward()
+    source = draw_graph(loss, model=model).source
+    svg = layout.svg_from_dot(source)
+    root = ET.fromstring(svg)
+    groups = {g.get("class"): 0 for g in root.iter(SVG + "g")}
+    for g in root.iter(SVG + "g"):
+        groups[g.get("class")] += 1
+    assert groups["node"] == source.count(" [label=")
+    assert groups["edge"] == source.count(" -> ")
+    assert groups["cluster"] == 5  # the model and its four layers
+    assert "0: Linear(in_features=3, out_features=4, bias=False)" in texts(svg)
+    width = float(root.get("width").removesuffix("pt"))
+    assert width < 1000  # top to bottom: narrow enough for a page
+    chain = "digraph {\n" + "".join(f"\tn{i} -> n{i + 1}\n" for i in range(layout.MAX_NODES))
+    with pytest.raises(layout.UnsupportedDot, match=r"takes at most 2000"):
+        layout.svg_from_dot(chain + "}")

@@ -1,8 +1,9 @@
 """Neural-network building blocks with PyTorch's names: modules, layers, losses, init.
 
 `Tensor` layers (`Linear`, activations, `Dropout`, ...) and neuron-level modules on `Value`s
-(`Neuron`, `Layer`, `MLP`) share one `Module` base: the same ``parameters()``,
-``named_parameters()``, ``zero_grad()`` and ``state_dict()``.
+(`Neuron`, `Layer`, `MLP`, micrograd's) share one `Module` base: the same ``parameters()`` (a
+list on the neuron-level modules, as in micrograd), ``named_parameters()``, ``zero_grad()`` and
+``state_dict()``.
 
 >>> import microgradnet as mg
 >>> from microgradnet import nn
@@ -16,13 +17,29 @@ Sequential(
 )
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .dropout import Dropout
+from .attention import MultiheadAttention
+from .container import ModuleDict, ParameterDict, Unflatten
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, ParameterList, Sequential
 from .neuron import MLP, Layer, Neuron
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from .resample import PixelShuffle, PixelUnshuffle, Upsample
+from .sparse import Embedding
 
 __all__ = [
     "MLP",
@@ -52,4 +69,36 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    # layers
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "Embedding",
+    "GroupNorm",
+    "LayerNorm",
+    "MaxPool1d",
+    "MaxPool2d",
+    "ModuleDict",
+    "MultiheadAttention",
+    "ParameterDict",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unflatten",
+    "Upsample",
+    "utils",
 ]

@@ -33,3 +33,42 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class _FeatureDropout(Dropout):
+    """Dropout of whole channels; ``n`` spatial dimensions."""
+
+    n = 1
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` with whole channels zeroed when training."""
+        fn = (functional.dropout1d, functional.dropout2d, functional.dropout3d)[self.n - 1]
+        return fn(x, self.p, self.training)
+
+
+class Dropout1d(_FeatureDropout):
+    """Zero whole channels of ``(B, C, L)`` with probability ``p`` while training."""
+
+    n = 1
+
+
+class Dropout2d(_FeatureDropout):
+    """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` while training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import microgradnet as mg
+    >>> from microgradnet import nn
+    >>> y = nn.Dropout2d(0.5)(mg.tensor(np.ones((4, 8, 3, 3))))
+    >>> bool(np.all(y.numpy().std(axis=(2, 3)) == 0))
+    True
+    """
+
+    n = 2
+
+
+class Dropout3d(_FeatureDropout):
+    """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` while training."""
+
+    n = 3

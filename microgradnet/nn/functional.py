@@ -361,3 +361,282 @@ def cross_entropy(
         soft = -(_as_target(target, input) * log_p).sum(dim=axis)
         return _reduce(name, soft, reduction)  # type: ignore[no-any-return]
     return _nll(name, log_p, target, ignore_index, reduction)
+
+
+# ---------------------------------------------------------------------------------------- layers
+
+from ..ops import conv as _conv  # noqa: E402 - kept with the section it serves
+from ..ops import normalization as _norm  # noqa: E402
+from ..ops import pool as _pool  # noqa: E402
+from ..ops import resample as _resample  # noqa: E402
+from ..ops.indexing import GetItem as _GetItem  # noqa: E402
+
+IntOrTuple = int | tuple[int, ...]
+
+
+def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any) -> Tensor:  # noqa: A002
+    """``run(input, weight)`` on a batch (a missing batch axis is added and removed), plus bias."""
+    shape = _shape_of(input)
+    if _shape_of(weight) and len(_shape_of(weight)) != n + 2:
+        raise ValueError(f"{name}: weight of shape {_shape_of(weight)} must have {n + 2} "
+                         "dimensions")
+    unbatched = len(shape) == n + 1
+    x = ops.reshape(input, (1, *shape)) if unbatched else input
+    out = run(x, weight)
+    if bias is not None:
+        if _shape_of(bias) != (out.shape[1],):
+            raise ValueError(f"{name}: bias of shape {_shape_of(bias)} must be "
+                             f"({out.shape[1]},), one per output channel")
+        out = out + ops.reshape(bias, (out.shape[1],) + (1,) * n)
+    return ops.reshape(out, out.shape[1:]) if unbatched else out  # type: ignore[no-any-return]
+
+
+def _conv_n(n: int) -> Any:
+    def convnd(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple | str = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+    ) -> Tensor:
+        return _convolution(
+            f"conv{n}d", n, input, weight, bias,
+            lambda x, w: _conv.conv(x, w, stride, padding, dilation, groups),
+        )
+
+    convnd.__name__ = convnd.__qualname__ = f"conv{n}d"
+    convnd.__doc__ = f"""The {n}-d convolution of ``input`` ``(B, C_in, *size)`` (or ``(C_in,
+    *size)``) with ``weight`` ``(C_out, C_in / groups, *kernel)``, plus ``bias`` ``(C_out,)``;
+    ``padding`` may be ``"same"`` or ``"valid"``. PyTorch's signature and semantics."""
+    return convnd
+
+
+def _conv_transpose_n(n: int) -> Any:
+    def conv_transposend(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple = 0,
+        output_padding: IntOrTuple = 0,
+        groups: int = 1,
+        dilation: IntOrTuple = 1,
+    ) -> Tensor:
+        return _convolution(
+            f"conv_transpose{n}d", n, input, weight, bias,
+            lambda x, w: _conv.conv_transpose(x, w, stride, padding, output_padding, groups,
+                                              dilation),
+        )
+
+    conv_transposend.__name__ = conv_transposend.__qualname__ = f"conv_transpose{n}d"
+    conv_transposend.__doc__ = f"""The {n}-d transposed convolution of ``input`` ``(B, C_in,
+    *size)`` with ``weight`` ``(C_in, C_out / groups, *kernel)``, plus ``bias`` ``(C_out,)``: the
+    gradient of `conv{n}d` in its input. PyTorch's signature and semantics."""
+    return conv_transposend
+
+
+conv1d, conv2d, conv3d = _conv_n(1), _conv_n(2), _conv_n(3)
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (
+    _conv_transpose_n(1), _conv_transpose_n(2), _conv_transpose_n(3)
+)
+
+
+def _max_pool_n(n: int) -> Any:
+    def max_poolnd(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        dilation: IntOrTuple = 1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ) -> Any:
+        out, index = _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n)
+        return (out, Tensor(index)) if return_indices else out
+
+    max_poolnd.__name__ = max_poolnd.__qualname__ = f"max_pool{n}d"
+    max_poolnd.__doc__ = f"""{n}-d max pooling of ``(B, C, *size)`` or ``(C, *size)``; with
+    ``return_indices``, also each maximum's flat index within its spatial plane. The gradient
+    goes to the first largest element of each window, as in PyTorch."""
+    return max_poolnd
+
+
+def _avg_pool_n(n: int) -> Any:
+    def avg_poolnd(
+        input: Tensor,  # noqa: A002 - PyTorch's name
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> Tensor:
+        return _pool.avg_pool(  # type: ignore[no-any-return]
+            input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
+        )
+
+    avg_poolnd.__name__ = avg_poolnd.__qualname__ = f"avg_pool{n}d"
+    avg_poolnd.__doc__ = f"""{n}-d average pooling of ``(B, C, *size)`` or ``(C, *size)``, with
+    PyTorch's divisors for ``padding``, ``ceil_mode`` and ``count_include_pad``."""
+    return avg_poolnd
+
+
+max_pool1d, max_pool2d, max_pool3d = _max_pool_n(1), _max_pool_n(2), _max_pool_n(3)
+avg_pool1d, avg_pool2d, avg_pool3d = _avg_pool_n(1), _avg_pool_n(2), _avg_pool_n(3)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
+    """Average pooling of ``(B, C, L)`` to length ``output_size``, PyTorch's windows."""
+    return _pool.adaptive_avg_pool(input, output_size, 1)  # type: ignore[no-any-return]
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Average pooling of ``(B, C, H, W)`` to ``output_size`` (an int, or a pair whose entries
+    may be None for "unchanged"), PyTorch's windows."""
+    return _pool.adaptive_avg_pool(input, output_size, 2)  # type: ignore[no-any-return]
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int, return_indices: bool = False) -> Any:  # noqa: A002
+    """Max pooling of ``(B, C, L)`` to length ``output_size``, PyTorch's windows."""
+    out, index = _pool.adaptive_max_pool(input, output_size, 1)
+    return (out, Tensor(index)) if return_indices else out
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
+    """Max pooling of ``(B, C, H, W)`` to ``output_size``, PyTorch's windows; with
+    ``return_indices`` also each maximum's flat index within its plane."""
+    out, index = _pool.adaptive_max_pool(input, output_size, 2)
+    return (out, Tensor(index)) if return_indices else out
+
+
+interpolate = _resample.interpolate
+pixel_shuffle = _resample.pixel_shuffle
+pixel_unshuffle = _resample.pixel_unshuffle
+layer_norm = _norm.layer_norm
+group_norm = _norm.group_norm
+batch_norm = _norm.batch_norm
+
+
+def embedding(
+    input: Any,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    padding_idx: int | None = None,
+) -> Tensor:
+    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the integer ``input``: the result
+    has shape ``input.shape + (dim,)``. Rows at ``padding_idx`` take no gradient.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> w = mg.tensor([[0.0, 0.0], [1.0, 2.0]], requires_grad=True)
+    >>> F.embedding(np.array([1, 0, 1]), w, padding_idx=0).sum().backward()
+    >>> w.grad
+    array([[0., 0.],
+           [2., 2.]])
+    """
+    idx = np.asarray(input.data if isinstance(input, Node) else input)
+    rows = weight.shape[0] if weight.ndim == 2 else 0
+    if weight.ndim != 2 or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"embedding: needs integer indices (got {idx.dtype}) and a 2-d weight "
+                        f"(got shape {weight.shape})")
+    if idx.size and (idx.min() < -rows or idx.max() >= rows):
+        raise IndexError(f"embedding: indices must be in [0, {rows}) for a weight of shape "
+                         f"{weight.shape}; got values from {idx.min()} to {idx.max()}")
+    out = _GetItem((idx,), True)(weight)
+    if padding_idx is None:
+        return out  # type: ignore[no-any-return]
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"embedding: padding_idx {padding_idx} is outside [-{rows}, {rows})")
+    keep = (idx != padding_idx % rows)[..., None]
+    return ops.where(keep, out, _GetItem((idx,), True)(weight.data))  # type: ignore[no-any-return]
+
+
+def _feature_dropout(name: str, n: int, input: Tensor, p: float, training: bool) -> Tensor:  # noqa: A002
+    """Zero whole channels of ``(B, C, *size)`` (or ``(C, *size)``) with probability ``p``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: probability p must be in [0, 1], not {p}")
+    if input.ndim not in (n + 1, n + 2):
+        raise ValueError(f"{name}: expected an input of {n + 1} or {n + 2} dimensions, not "
+                         f"shape {input.shape}")
+    if not training or p == 0.0:
+        return input
+    lead = input.shape[: input.ndim - n]
+    if p == 1.0:
+        return input * np.zeros(lead + (1,) * n, dtype=input.dtype)
+    keep = _random.default_generator.random(lead + (1,) * n) >= p
+    return input * (keep / (1.0 - p)).astype(input.dtype)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero whole channels of ``(B, C, L)`` with probability ``p``, scaling the rest by
+    ``1 / (1 - p)``; the identity when not ``training``."""
+    return _feature_dropout("dropout1d", 1, input, p, training)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` (see `dropout1d`)."""
+    return _feature_dropout("dropout2d", 2, input, p, training)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
+    """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` (see `dropout1d`)."""
+    return _feature_dropout("dropout3d", 3, input, p, training)
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Any = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """``softmax(query @ key^T * scale + mask) @ value`` over ``(..., L, E)``, ``(..., S, E)`` and
+    ``(..., S, Ev)``, as PyTorch computes it.
+
+    ``attn_mask`` is boolean (True: may attend) or added to the scores; ``is_causal`` lets
+    position ``i`` attend to ``j <= i`` only; ``scale`` defaults to ``1 / sqrt(E)``. A row with
+    every position masked gives zeros (PyTorch's choice) rather than NaN. With ``dropout_p``, the
+    attention weights are dropped out (always, as in PyTorch: pass 0 in evaluation).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> q = k = mg.tensor(np.eye(2)[None])
+    >>> v = mg.tensor([[[1.0], [3.0]]])
+    >>> F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    tensor([[[1.       ],
+             [2.3395231]]])
+    """
+    name = "scaled_dot_product_attention"
+    qs, ks, vs = query.shape, key.shape, value.shape
+    if min(len(qs), len(ks), len(vs)) < 2 or qs[-1] != ks[-1] or ks[-2] != vs[-2]:
+        raise ValueError(f"{name}: query {qs}, key {ks} and value {vs} do not fit: they must be "
+                         "(..., L, E), (..., S, E) and (..., S, Ev)")
+    if is_causal and attn_mask is not None:
+        raise ValueError(f"{name}: give attn_mask or is_causal, not both")
+    size = qs[-1]
+    factor = 1.0 / float(np.sqrt(size)) if scale is None else float(scale)
+    scores = (query @ ops.matrix_transpose(key)) * factor
+    length, source = qs[-2], ks[-2]
+    if is_causal:
+        attn_mask = np.tril(np.ones((length, source), dtype=bool))
+    if attn_mask is not None:
+        mask = attn_mask.data if isinstance(attn_mask, Node) else np.asarray(attn_mask)
+        if mask.dtype == np.bool_:
+            scores = ops.where(mask, scores, -np.inf)
+        else:
+            scores = scores + mask.astype(scores.dtype)
+    dead = np.all(scores.data == -np.inf, axis=-1, keepdims=True)
+    if np.any(dead):
+        weights = ops.where(dead, 0.0, ops.softmax(ops.where(dead, 0.0, scores), -1))
+    else:
+        weights = ops.softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value  # type: ignore[no-any-return]

@@ -68,7 +68,11 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder in a `Sequential`)."""
+    """Returns its input unchanged (a placeholder in a `Sequential`); any arguments are ignored,
+    as in PyTorch."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
     def forward(self, x: Any) -> Any:
         """``x``."""

@@ -93,7 +93,7 @@ def _is_param(value: Any) -> bool:
 _LOADABLE_KINDS = {"f": "fiu", "i": "iu", "u": "iu", "b": "b"}
 
 
-def _state_array(value: Any, param: Param) -> tuple[np.ndarray, str | None]:
+def _state_array(value: Any, param: Param | Tensor) -> tuple[np.ndarray, str | None]:
     """``value`` as an array, and what makes it unfit for ``param`` (None if nothing)."""
     if isinstance(value, np.ma.MaskedArray):
         return np.asarray(value), "a masked array, whose mask would be lost"
@@ -147,11 +147,15 @@ class Module:
     training: bool
     _parameters: dict[str, Param | None]
     _modules: dict[str, Module | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent: set[str]
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent", set())
 
     # -- registration -------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -162,7 +166,12 @@ class Module:
                 "Module.__init__() has run; call super().__init__() first"
             )
         modules = self._modules
-        if _is_param(value):
+        if name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
+                                f"to the buffer {name!r} (a Tensor or None expected)")
+            self._buffers[name] = value
+        elif _is_param(value):
             modules.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):
@@ -181,7 +190,55 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register ``tensor`` (made a `Tensor` that needs no grad; or None) as the buffer
+        ``name``: state that is not trained, such as batch norm's running statistics. A
+        persistent buffer is saved and loaded by `state_dict` with the parameters.
+
+        Examples
+        --------
+        >>> from microgradnet import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer("count", np.zeros(()))
+        >>> list(m.state_dict())
+        ['count']
+        """
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: {name!r} is already a parameter or a sub-module")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(tensor)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """The buffers with dotted names (``bn.running_mean``)."""
+        tree = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, module in tree:
+            for name, b in module._buffers.items():
+                if b is not None:
+                    yield _join(mod_name, name), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Param | Tensor]]:
+        """Parameters, then persistent buffers, module by module: PyTorch's state dict order."""
+        for mod_name, module in self.named_modules(prefix, remove_duplicate=False):
+            for name, p in module._parameters.items():
+                if p is not None:
+                    yield _join(mod_name, name), p
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent:
+                    yield _join(mod_name, name), b
 
     def register_parameter(self, name: str, param: Param | None) -> None:
         """Register ``param`` (a `Parameter`, a `Value` or None) under ``name``."""
@@ -292,8 +349,9 @@ class Module:
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:
-        """A copy of every parameter, by dotted name: arrays for tensors, 0-d float64 arrays for
-        `Value`s. A parameter shared by two modules appears under both names, as in PyTorch.
+        """A copy of every parameter and persistent buffer, by dotted name: arrays for tensors,
+        0-d float64 arrays for `Value`s. A parameter shared by two modules appears under both
+        names, as in PyTorch.
 
         Examples
         --------
@@ -303,13 +361,14 @@ class Module:
         """
         return OrderedDict(
             (name, np.array(p.data, dtype=np.float64) if isinstance(p, Value) else p.data.copy())
-            for name, p in self.named_parameters(prefix, remove_duplicate=False)
+            for name, p in self._named_state(prefix)
         )
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> IncompatibleKeys:
-        """Copy parameters from ``state_dict`` (as `state_dict` makes) into this module, in place.
+        """Copy parameters and buffers from ``state_dict`` (as `state_dict` makes) into this
+        module, in place.
 
         Nothing is copied unless every shape matches, every value's dtype converts to its
         parameter's without losing meaning (integers or floats into a float parameter; never
@@ -322,10 +381,10 @@ class Module:
         IncompatibleKeys
             The missing and the unexpected names (both empty when ``strict`` succeeds).
         """
-        own = OrderedDict(self.named_parameters(remove_duplicate=False))
+        own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        sources: list[tuple[Param, np.ndarray]] = []
+        sources: list[tuple[Param | Tensor, np.ndarray]] = []
         mismatched, wrong_dtypes = [], []
         for name, p in own.items():
             if name not in state_dict:
@@ -356,6 +415,13 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------------------
+    def summary(self, example_input: Any) -> Any:
+        """A table of this model's layers, output shapes and parameter counts
+        (`microgradnet.viz.summary`; the model runs once on ``example_input``)."""
+        from ..viz.summary import summary  # a tool above nn: imported on use
+
+        return summary(self, example_input)
+
     def extra_repr(self) -> str:
         """This module's own settings, as shown in its repr (``in_features=3, ...``)."""
         return ""

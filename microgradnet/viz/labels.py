@@ -94,3 +94,15 @@ def short_repr(module: Any) -> str:
     """
     extra = module.extra_repr() if hasattr(module, "extra_repr") else ""
     return f"{type(module).__name__}({extra})"
+
+
+def parameter_count(module: Any) -> int:
+    """How many numbers a module's parameters hold (a shared parameter counts once).
+
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> parameter_count(nn.Linear(3, 4))
+    16
+    """
+    return sum(1 if p.holds_float else int(p.data.size) for p in module.parameters())

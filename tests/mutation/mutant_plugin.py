@@ -40,11 +40,23 @@ MULTI_INPUT_KINDS = frozenset({"swap"})
 ENV = "MICROGRADNET_MUTANT"
 
 
+def op_class(target: str) -> Any:
+    """The op class ``module.Class`` names, among those declared in that module (including the
+    classes that `microgradnet.ops.elementwise` makes, which are not module attributes)."""
+    from microgradnet.ops.registry import op_classes
+
+    module_name, class_name = target.rsplit(".", 1)
+    importlib.import_module(module_name)
+    for cls in op_classes():
+        if cls.__module__ == module_name and cls.__name__ == class_name:
+            return cls
+    raise LookupError(f"no op class {target}")
+
+
 def mutate(spec: str) -> None:
     """Replace the backward rule that ``spec`` (``module.Class:kind``) names by a mutant of it."""
     target, kind = spec.split(":")
-    module_name, class_name = target.rsplit(".", 1)
-    cls = getattr(importlib.import_module(module_name), class_name)
+    cls = op_class(target)
     original = cls.__dict__["backward"]
     change = KINDS[kind]
 

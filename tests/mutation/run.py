@@ -32,10 +32,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from mutant_plugin import ENV, KINDS, MULTI_INPUT_KINDS  # noqa: E402
+from mutant_plugin import ENV, KINDS, MULTI_INPUT_KINDS, op_class  # noqa: E402
 
 import microgradnet.ops  # noqa: E402
-from microgradnet.ops.base import Op  # noqa: E402
+from microgradnet.ops import registry  # noqa: E402
 
 #: The tests that check backward rules, most targeted first (a killed mutant stops early).
 TEST_PATTERNS = (
@@ -63,26 +63,22 @@ class Outcome:
 
 def op_classes() -> list[str]:
     """``module.Class`` of every op in ``microgradnet.ops`` that defines its own backward."""
-    found = []
     for info in pkgutil.iter_modules(microgradnet.ops.__path__):
-        module = importlib.import_module(f"microgradnet.ops.{info.name}")
-        for name, cls in vars(module).items():
-            if (
-                inspect.isclass(cls)
-                and issubclass(cls, Op)
-                and cls is not Op
-                and cls.__module__ == module.__name__
-                and "backward" in vars(cls)
-            ):
-                found.append(f"{module.__name__}.{name}")
-    return sorted(found)
+        importlib.import_module(f"microgradnet.ops.{info.name}")
+    return sorted(
+        f"{cls.__module__}.{cls.__name__}"
+        for cls in registry.op_classes()
+        if cls.__module__.startswith("microgradnet.ops.")
+    )
 
 
 def several_inputs(target: str) -> bool:
     """Whether the op ``module.Class`` takes more than one input (its ``forward``'s arguments)."""
-    module_name, class_name = target.rsplit(".", 1)
-    cls = getattr(importlib.import_module(module_name), class_name)
-    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    forward = inspect.getattr_static(op_class(target), "forward")
+    parameters = list(inspect.signature(forward.__func__ if isinstance(forward, staticmethod)
+                                        else forward).parameters.values())
+    if not isinstance(forward, staticmethod):
+        parameters = parameters[1:]  # self
     return len(parameters) > 1 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 

@@ -1,0 +1,153 @@
+"""Resampling composed from indexing and arithmetic: `interpolate`, `pixel_shuffle` and
+`pixel_unshuffle`.
+
+Interpolation works one spatial axis at a time. Nearest gathers one source index per output
+position; linear gathers the two neighbours and mixes them with constant weights, with PyTorch's
+source coordinates (``align_corners`` or half-pixel centres, clamped at 0). Both are gathers and
+products by constants, so their gradients, of every order, are those of `getitem` and `mul`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .indexing import GetItem
+from .shape import permute, reshape, shape_of
+
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def _along(x: Any, axis: int, index: np.ndarray) -> Any:
+    """``x`` indexed by ``index`` along ``axis`` (an integer array: repeats add gradients)."""
+    return GetItem((slice(None),) * axis + (index,), True)(x)
+
+
+def _sizes(
+    op: str, shape: tuple[int, ...], size: Any, scale_factor: Any, recompute: bool | None
+) -> tuple[tuple[int, ...], list[float | None]]:
+    """The output size and, per axis, the scale PyTorch's source coordinates use (None: the
+    ratio of input to output size)."""
+    n = len(shape) - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = (size,) * n if isinstance(size, int) else tuple(size)
+        if len(sizes) != n:
+            raise ValueError(f"{op}: size {size} must have {n} entries for input of shape {shape}")
+        return tuple(int(s) for s in sizes), [None] * n
+    factors = (scale_factor,) * n if isinstance(scale_factor, int | float) else tuple(scale_factor)
+    if len(factors) != n:
+        raise ValueError(
+            f"{op}: scale_factor {scale_factor} must have {n} entries for input of shape {shape}"
+        )
+    out = tuple(math.floor(m * float(f)) for m, f in zip(shape[2:], factors))
+    scales = [None if recompute else 1.0 / float(f) for f in factors]
+    return out, scales
+
+
+def interpolate(
+    input: Any,  # noqa: A002 - PyTorch's name
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+) -> Any:
+    """Resize ``(B, C, *size)`` to ``size`` (or by ``scale_factor``) with ``mode`` ``"nearest"``,
+    ``"linear"`` (3-d input), ``"bilinear"`` (4-d) or ``"trilinear"`` (5-d), as PyTorch does.
+
+    Examples
+    --------
+    >>> interpolate(np.array([[[0.0, 1.0]]]), size=4, mode="linear", align_corners=True)
+    array([[[0.        , 0.33333333, 0.66666667, 1.        ]]])
+    """
+    op = "interpolate"
+    shape = shape_of(input)
+    if len(shape) < 3:
+        raise ValueError(f"{op}: expected (B, C, *size), not shape {shape}")
+    n = len(shape) - 2
+    if mode == "nearest":
+        if align_corners is not None:
+            raise ValueError(f"{op}: align_corners only goes with the linear modes, not {mode!r}")
+    elif mode in _LINEAR:
+        if _LINEAR[mode] != n:
+            raise ValueError(
+                f"{op}: mode {mode!r} needs a {_LINEAR[mode] + 2}-d input, not shape {shape}"
+            )
+    else:
+        raise ValueError(
+            f"{op}: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', not {mode!r}"
+        )
+    out, scales = _sizes(op, shape, size, scale_factor, recompute_scale_factor)
+    if min(out) < 1:
+        raise ValueError(f"{op}: output size {out} must be positive")
+    dtype = np.asarray(getattr(input, "data", input)).dtype
+    x = input
+    for axis in range(n):
+        m, o, scale = shape[2 + axis], out[axis], scales[axis]
+        dst = np.arange(o, dtype=np.float64)
+        if mode == "nearest":
+            # PyTorch computes the source index in float32.
+            ratio = np.float32(m / o if scale is None else scale)
+            src = np.floor(dst.astype(np.float32) * ratio).astype(np.int64)
+            x = _along(x, 2 + axis, np.minimum(src, m - 1))
+            continue
+        if align_corners:
+            pos = dst * ((m - 1) / (o - 1) if o > 1 else 0.0)
+        else:
+            step = m / o if scale is None else scale
+            pos = np.maximum((dst + 0.5) * step - 0.5, 0.0)
+        lo = np.minimum(np.floor(pos).astype(np.int64), m - 1)
+        hi = np.minimum(lo + 1, m - 1)
+        frac = (pos - lo).reshape((-1,) + (1,) * (n - 1 - axis)).astype(dtype)
+        x = _along(x, 2 + axis, lo) * (1 - frac) + _along(x, 2 + axis, hi) * frac
+    return x
+
+
+def pixel_shuffle(input: Any, upscale_factor: int) -> Any:  # noqa: A002 - PyTorch's name
+    """``(*, C * r * r, H, W)`` to ``(*, C, H * r, W * r)``, ``r`` the ``upscale_factor``.
+
+    Examples
+    --------
+    >>> pixel_shuffle(np.arange(4.0).reshape(1, 4, 1, 1), 2)[0, 0]
+    array([[0., 1.],
+           [2., 3.]])
+    """
+    shape = shape_of(input)
+    r = int(upscale_factor)
+    if len(shape) < 3 or r < 1 or shape[-3] % (r * r):
+        raise ValueError(
+            f"pixel_shuffle: input of shape {shape} needs at least 3 dimensions and "
+            f"channels divisible by upscale_factor**2 = {r * r}"
+        )
+    lead, (c, h, w) = shape[:-3], shape[-3:]
+    k = len(lead)
+    x = reshape(input, (*lead, c // (r * r), r, r, h, w))
+    x = permute(x, (*range(k), k, k + 3, k + 1, k + 4, k + 2))
+    return reshape(x, (*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:  # noqa: A002 - PyTorch's name
+    """The inverse of `pixel_shuffle`: ``(*, C, H * r, W * r)`` to ``(*, C * r * r, H, W)``.
+
+    Examples
+    --------
+    >>> pixel_unshuffle(np.arange(4.0).reshape(1, 1, 2, 2), 2).ravel()
+    array([0., 1., 2., 3.])
+    """
+    shape = shape_of(input)
+    r = int(downscale_factor)
+    if len(shape) < 3 or r < 1 or shape[-1] % r or shape[-2] % r:
+        raise ValueError(
+            f"pixel_unshuffle: input of shape {shape} needs at least 3 dimensions "
+            f"and height and width divisible by downscale_factor = {r}"
+        )
+    lead, (c, h, w) = shape[:-3], shape[-3:]
+    k = len(lead)
+    x = reshape(input, (*lead, c, h // r, r, w // r, r))
+    x = permute(x, (*range(k), k, k + 2, k + 4, k + 1, k + 3))
+    return reshape(x, (*lead, c * r * r, h // r, w // r))

@@ -1,0 +1,74 @@
+"""`Adagrad`: per-element learning rates that shrink with the sum of squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .optimizer import Optimizer, ParamsT
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi, Hazan and Singer), PyTorch's update rule.
+
+    At step ``t`` with gradient ``g`` (plus ``weight_decay * p``): ``s += g**2`` (``s`` starts at
+    ``initial_accumulator_value``) and ``p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) +
+    eps)``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or Value, or of parameter-group dicts
+        What to update.
+    lr : float
+        The learning rate.
+    lr_decay : float
+        How fast the learning rate decays with the step count.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    initial_accumulator_value : float
+        The starting sum of squared gradients.
+    eps : float
+        Added to the denominator for numerical stability.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> w = mg.Value(3.0)
+    >>> opt = mg.optim.Adagrad([w], lr=0.5)
+    >>> (w * w).backward()
+    >>> opt.step()
+    >>> round(w.data, 6)
+    2.5
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyperparameters(group)
+        for key in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            if group[key] < 0:
+                raise ValueError(f"Adagrad: invalid {key} {group[key]}")
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        step = state.get("step", 0) + 1
+        total = state.get("sum", group["initial_accumulator_value"]) + grad * grad
+        state.update(step=step, sum=total)
+        lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        return param - lr * grad / (total**0.5 + group["eps"])

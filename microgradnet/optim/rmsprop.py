@@ -1,0 +1,88 @@
+"""`RMSprop`: divide the step by a running root mean square of the gradient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .optimizer import Optimizer, ParamsT
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), PyTorch's update rule.
+
+    With gradient ``g`` (plus ``weight_decay * p``): ``v = alpha * v + (1 - alpha) * g**2``; the
+    denominator is ``sqrt(v) + eps``, or, when ``centered``, ``sqrt(v - m**2) + eps`` with ``m``
+    the running mean of ``g``. Then ``p -= lr * g / denominator``, or with ``momentum``,
+    ``b = momentum * b + g / denominator`` and ``p -= lr * b``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or Value, or of parameter-group dicts
+        What to update.
+    lr : float
+        The learning rate.
+    alpha : float
+        Decay rate of the running mean of the squared gradient.
+    eps : float
+        Added to the denominator for numerical stability.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    momentum : float
+        Momentum of the step.
+    centered : bool
+        Normalise by the running variance of the gradient instead of its mean square.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> w = mg.Value(3.0)
+    >>> opt = mg.optim.RMSprop([w], lr=0.01, alpha=0.0)
+    >>> (w * w).backward()
+    >>> opt.step()
+    >>> round(w.data, 6)
+    2.99
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super()._check_hyperparameters(group)
+        for key in ("alpha", "eps", "weight_decay", "momentum"):
+            if group[key] < 0:
+                raise ValueError(f"RMSprop: invalid {key} {group[key]}")
+
+    def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        alpha = group["alpha"]
+        square_avg = alpha * state.get("square_avg", 0.0) + (1 - alpha) * grad * grad
+        state.update(step=state.get("step", 0) + 1, square_avg=square_avg)
+        if group["centered"]:
+            grad_avg = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * grad
+            state["grad_avg"] = grad_avg
+            denom = (square_avg - grad_avg * grad_avg) ** 0.5 + group["eps"]
+        else:
+            denom = square_avg**0.5 + group["eps"]
+        if group["momentum"] > 0:
+            buf = group["momentum"] * state.get("momentum_buffer", 0.0) + grad / denom
+            state["momentum_buffer"] = buf
+            return param - group["lr"] * buf
+        return param - group["lr"] * grad / denom
