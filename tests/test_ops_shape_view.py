@@ -104,7 +104,7 @@ def draw_pad(data: st.DataObject, shape: tuple[int, ...]) -> dict[str, Any]:
     widths: list[int] = []
     for n in reversed(shape[-data.draw(st.integers(1, min(3, len(shape)))) :]):
         top = {"constant": 3, "reflect": n - 1, "replicate": 3, "circular": n}[mode]
-        low = -n // 2 if mode in ("constant", "circular") else 0
+        low = -(n // 2) if mode in ("constant", "circular") else 0
         widths += [data.draw(st.integers(low, top)) for _ in range(2)]
     value = data.draw(st.floats(-2, 2)) if mode == "constant" else None
     return {"pad": tuple(widths), "mode": mode, "value": value}
@@ -238,6 +238,7 @@ def test_pad_follows_pytorchs_order_and_modes() -> None:
             r"pad: reflect padding \(3, 0\) of dim 1",
         ),
         (lambda x: functional.pad(x, (1,)), r"pad: \(1,\) must hold a \(before, after\) pair"),
+        (lambda x: functional.pad(x, (-2, -2)), r"pad: widths \(-2, -2\) would crop dim 1"),
         (lambda x: functional.pad(x, (1, 1), mode="wrap"), "pad: mode must be 'constant'"),
         (lambda x: x.expand(3, 3), r"expand: a tensor of shape \(2, 3\) cannot be expanded"),
         (lambda x: x.repeat(2), r"repeat: 1 repeat counts \(2,\) for an input of 2 dims"),

@@ -107,6 +107,12 @@ def pad(
     pairs = [(int(widths_in[i]), int(widths_in[i + 1])) for i in range(0, len(widths_in), 2)]
     lead = len(shape) - len(pairs)
     widths = ((0, 0),) * lead + tuple(reversed(pairs))
+    for d, ((b, a), n) in enumerate(zip(widths, shape)):
+        if n + min(b, 0) + min(a, 0) < 0 or n + b + a < 0:
+            raise ValueError(
+                f"pad: widths ({b}, {a}) would crop dim {d} of length {n} below nothing "
+                f"(input of shape {shape})"
+            )
     if mode == "constant":
         return constant_pad(input, widths, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
