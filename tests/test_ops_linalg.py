@@ -66,8 +66,14 @@ def draw_norm(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
     shape = data.draw(st.sampled_from([(2, 3), (3, 2, 2), (4,)]))
     if kind == "matrix" and len(shape) < 2:
         shape = (2, 3)
-    x = data.draw(arrays(shape, away_from=(0.0,), margin=0.3))
-    x = np.round(x) + np.arange(x.size).reshape(shape) / (2 * x.size + 2) + 0.1  # no ties
+    # Magnitudes that are distinct powers of 2: no two sums of them tie (so no row or column
+    # sum ties with another: the maxima are away from kinks), and none is 0.
+    size = int(np.prod(shape))
+    powers = np.array(data.draw(st.permutations(range(size))), dtype=np.float64)
+    signs = np.array(
+        data.draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=size, max_size=size))
+    )
+    x = (signs * 2.0 ** (powers - size / 2)).reshape(shape)
     if kind == "vector":
         ords = [2, 1, 3, np.inf, -np.inf]
         return [x], {"ord": data.draw(st.sampled_from(ords)), "dim": -1}
