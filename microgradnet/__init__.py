@@ -12,7 +12,7 @@ import importlib
 import sys
 from typing import Any
 
-from . import autograd, data, func, nn, ops, optim
+from . import autograd, data, func, linalg, nn, ops, optim
 from .autograd import Function
 from .checkpoint import CheckpointError, load, save
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -46,6 +46,7 @@ __all__ = [
     "func",
     "get_default_dtype",
     "is_grad_enabled",
+    "linalg",
     "load",
     "manual_seed",
     "nn",

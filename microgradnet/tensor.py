@@ -518,7 +518,7 @@ def tensor_function(entry: Entry) -> Callable[..., Any]:
         return made
 
     def constant(x: Any, others: Any) -> Any:
-        if isinstance(x, Node):
+        if isinstance(x, Node | str):  # a str is a parameter (einsum's equation), not data
             return x
         if isinstance(x, list | tuple | np.ndarray | np.generic) or not any(
             isinstance(a, Node) for a in others

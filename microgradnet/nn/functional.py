@@ -367,7 +367,7 @@ def cross_entropy(
 # ---------------------------------------------------------------------------------------- layers
 
 from ..ops import conv as _conv  # noqa: E402 - kept with the section it serves
-from ..ops import norm as _norm  # noqa: E402
+from ..ops import normalization as _norm  # noqa: E402
 from ..ops import pool as _pool  # noqa: E402
 from ..ops import resample as _resample  # noqa: E402
 from ..ops.indexing import GetItem as _GetItem  # noqa: E402

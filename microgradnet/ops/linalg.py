@@ -1,4 +1,5 @@
-"""Matrix products: ``matmul`` for 1-D, 2-D and batched operands, as numpy's ``@``."""
+"""Matrix products: ``matmul`` for 1-D, 2-D and batched operands, as numpy's ``@``; PyTorch's
+narrower ``dot``, ``mv``, ``mm``, ``bmm`` (shapes checked, then ``matmul``) and ``outer``."""
 
 from __future__ import annotations
 
@@ -124,3 +125,80 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
             f"weighted_sum: {len(weights)} weights for {len(inputs)} inputs; they must pair up"
         )
     return WeightedSum(len(weights))(*weights, *inputs, bias)
+
+
+def _need(op: str, *pairs: tuple[Any, int]) -> None:
+    """An error naming ``op`` unless each input has the number of dims paired with it."""
+    shapes = [shape_of(x) for x, _ in pairs]
+    if any(len(s) != n for s, (_, n) in zip(shapes, pairs)):
+        want = " and ".join(f"{n}-D" for _, n in pairs)
+        raise ValueError(f"{op}: needs {want} inputs, not shapes {', '.join(map(str, shapes))}")
+
+
+@export()
+def dot(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The dot product of two 1-D inputs of one length.
+
+    Examples
+    --------
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    """
+    _need("dot", (input, 1), (other, 1))
+    return matmul(input, other)
+
+
+@export()
+def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The outer product ``input[i] * vec2[j]`` of two 1-D inputs.
+
+    Examples
+    --------
+    >>> outer(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])).shape
+    (2, 3)
+    """
+    _need("outer", (input, 1), (vec2, 1))
+    return reshape(input, (-1, 1)) * reshape(vec2, (1, -1))
+
+
+@export()
+def mv(input: Any, vec: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The product of a matrix and a vector.
+
+    Examples
+    --------
+    >>> mv(np.eye(2), np.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    _need("mv", (input, 2), (vec, 1))
+    return matmul(input, vec)
+
+
+@export()
+def mm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The product of two matrices (no broadcasting; `matmul` has it).
+
+    Examples
+    --------
+    >>> mm(np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
+    _need("mm", (input, 2), (mat2, 2))
+    return matmul(input, mat2)
+
+
+@export()
+def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The products of two batches of matrices of one batch size (no broadcasting).
+
+    Examples
+    --------
+    >>> bmm(np.ones((5, 2, 3)), np.ones((5, 3, 4))).shape
+    (5, 2, 4)
+    """
+    _need("bmm", (input, 3), (mat2, 3))
+    if shape_of(input)[0] != shape_of(mat2)[0]:
+        raise ValueError(
+            f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}"
+        )
+    return matmul(input, mat2)

@@ -1,7 +1,11 @@
-"""Reductions over axes: sum (the primitive), mean, max and min; softmax and log-softmax.
+"""Reductions over axes: sum (the primitive), mean, amax and amin, max and min, logsumexp, any
+and all, argmax and argmin; softmax and log-softmax.
 
-``max`` and ``min`` send the gradient to the elements that attain the extremum, split evenly
-among ties (PyTorch's rule for ``amax``/``amin``).
+``amax`` and ``amin`` (and ``max()``/``min()`` of a whole tensor) send the gradient to the
+elements that attain the extremum, split evenly among ties, as PyTorch does. ``max(dim)`` and
+``min(dim)`` return ``(values, indices)``, and the gradient goes to the index picked: the values
+are taken with `take_along`, which indexes the input, so every order of derivative follows from
+`getitem`'s rule.
 
 Softmax and log-softmax subtract the maximum over the axis first: that leaves the results
 unchanged and keeps every exponent at most 0, so inputs of any magnitude give finite results
@@ -11,15 +15,16 @@ differentiate again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .indexing import getitem
 from .registry import export
-from .select import where
-from .shape import broadcast_to, normalize_dims, reshape, shape_of
+from .select import maximum, minimum, where
+from .shape import broadcast_to, normalize_dims, reshape, shape_of, squeeze
 from .unary import exp
 
 Dims = int | tuple[int, ...] | None
@@ -75,18 +80,21 @@ def sum(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A0
 
 @export()
 def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
-    """The mean over ``dim``: the sum divided by the count."""
+    """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
+    PyTorch)."""
     shape = shape_of(input)
     dims = reduced_dims(dim, len(shape), "mean")
     count = int(np.prod([shape[d] for d in dims])) if dims else 1
-    return Sum(dims, keepdim)(input) / count
+    total = Sum(dims, keepdim)(input)
+    return total / count if count else total * np.nan
 
 
-class Max(Op):
-    """The largest element over ``axes``; `Min` is the same with the smallest."""
+class Amax(Op):
+    """The largest element over ``axes``; tied maxima share the gradient evenly (PyTorch's
+    ``amax``). `Amin` is the same with the smallest."""
 
     __slots__ = ("axes", "keepdims")
-    name = "max"
+    name = "amax"
     reduce: Any = staticmethod(np.max)
 
     def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
@@ -108,38 +116,204 @@ class Max(Op):
         return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
-class Min(Max):
+class Amin(Amax):
     """The smallest element over ``axes``; tied minima share the gradient evenly."""
 
     __slots__ = ()
-    name = "min"
+    name = "amin"
     reduce = staticmethod(np.min)
 
 
 @export()
-def max(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The largest element over ``dim`` (every dim when None); ties share the gradient.
+def amax(input: Any, dim: Dims = (), keepdim: bool = False) -> Any:  # noqa: A002
+    """The largest element over ``dim`` (an int or a tuple; every dim when ``()`` or None); tied
+    maxima share the gradient evenly, as in PyTorch.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> max(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=1)
+    >>> amax(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=1)
     array([4., 3.])
     """
-    return Max(reduced_dims(dim, len(shape_of(input)), "max"), keepdim)(input)
+    return Amax(_nonempty_dims(dim, input, "amax"), keepdim)(input)
 
 
 @export()
-def min(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The smallest element over ``dim`` (every dim when None); ties share the gradient.
+def amin(input: Any, dim: Dims = (), keepdim: bool = False) -> Any:  # noqa: A002
+    """The smallest element over ``dim`` (every dim when ``()`` or None); tied minima share the
+    gradient evenly.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> min(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=0)
+    >>> amin(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=0)
     array([1., 2.])
     """
-    return Min(reduced_dims(dim, len(shape_of(input)), "min"), keepdim)(input)
+    return Amin(_nonempty_dims(dim, input, "amin"), keepdim)(input)
+
+
+def _nonempty_dims(dim: Dims, x: Any, op: str) -> tuple[int, ...]:
+    """The dims to reduce (PyTorch reads ``dim=()`` as every dim), or an error where one is
+    empty: an extremum of nothing is undefined."""
+    shape = shape_of(x)
+    axes = reduced_dims(None if dim == () else dim, len(shape), op)
+    if 0 in [shape[a] for a in axes]:
+        raise ValueError(f"{op}: cannot reduce an input of shape {shape} over an empty dim")
+    return axes
+
+
+class ValuesIndices(NamedTuple):
+    """The ``(values, indices)`` pair of `max`, `min`, `median`, `mode`, `cummax`, `cummin` (as
+    PyTorch's ``torch.return_types``): unpacks as a tuple, or read ``.values`` and ``.indices``."""
+
+    values: Any
+    indices: Any
+
+
+def take_along(x: Any, index: np.ndarray, dim: int) -> Any:
+    """The elements of ``x`` at positions ``index`` along ``dim`` (``index`` has ``x``'s shape,
+    any length along ``dim``): numpy's ``take_along_axis``, differentiable through `getitem`, so
+    the gradient goes to the positions taken."""
+    shape = index.shape
+    parts = tuple(
+        index if d == dim else np.arange(n).reshape((n,) + (1,) * (len(shape) - d - 1))
+        for d, n in enumerate(shape)
+    )
+    return getitem(x, parts if shape else ...)
+
+
+def pick_along(x: Any, index: np.ndarray, dim: int, keepdim: bool) -> ValuesIndices:
+    """``(values, indices)`` for one index per slice along ``dim`` (``index`` of the kept shape):
+    the values come from `take_along`, so the gradient goes to the index picked."""
+    values = take_along(x, index, dim)
+    if not keepdim and index.ndim:
+        values, index = squeeze(values, dim), np.squeeze(index, dim)
+    out_index = type(x)._wrap(index) if isinstance(x, Node) else index
+    return ValuesIndices(values, out_index)
+
+
+def _extremum(x: Any, dim: Any, keepdim: bool, op: str, pick: Any, elementwise: Any) -> Any:
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{op}: keepdim needs a dim (got keepdim=True without one)")
+        return (Amax if op == "max" else Amin)(_nonempty_dims(None, x, op), False)(x)
+    if isinstance(dim, Node | np.ndarray):
+        return elementwise(x, dim)
+    if isinstance(dim, tuple | list):
+        raise TypeError(
+            f"{op}: dim must be one int, not {dim!r}; use a{op}(dim={tuple(dim)}) to reduce over "
+            "several dims"
+        )
+    raw = x.data if isinstance(x, Node) else np.asarray(x)
+    (d,) = _nonempty_dims(dim, raw, op) or (0,)
+    index = (pick(raw, axis=d, keepdims=True) if raw.ndim else np.zeros((), np.int64)).astype(
+        np.int64
+    )
+    return pick_along(x, index, d, keepdim)
+
+
+@export()
+def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """PyTorch's three ``max``: the largest element of ``input`` (``max()``; tied maxima share
+    the gradient); the named pair ``(values, indices)`` along one ``dim`` (``max(dim)``, the
+    gradient going to the index picked, the first among ties); or, given a tensor in place of
+    ``dim``, the elementwise `maximum`. `amax` reduces over several dims.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 4.0], [3.0, 2.0]])
+    >>> max(x), max(x, 1)
+    (np.float64(4.0), ValuesIndices(values=array([4., 3.]), indices=array([1, 0])))
+    """
+    return _extremum(input, dim, keepdim, "max", np.argmax, maximum)
+
+
+@export()
+def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """PyTorch's three ``min``: the smallest element, the pair ``(values, indices)`` along one
+    ``dim``, or the elementwise `minimum` with a tensor (see `max`).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 4.0], [3.0, 2.0]])
+    >>> min(x), min(x, 0).indices
+    (np.float64(1.0), array([0, 1]))
+    """
+    return _extremum(input, dim, keepdim, "min", np.argmin, minimum)
+
+
+class LogSumExp(Op):
+    """``log(sum(exp(x)))`` over ``axes``, computed after subtracting the maximum; the rule
+    ``g * exp(x - y)`` has every exponent at most 0, so it is as stable as the forward."""
+
+    __slots__ = ("axes", "keepdims")
+    name = "logsumexp"
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
+        self.axes = axes
+        self.keepdims = keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.size == 0:
+            shift = np.zeros(kept_shape(x.shape, self.axes), x.dtype)
+        else:
+            shift = np.max(x, axis=self.axes, keepdims=True)
+            shift = np.where(np.isfinite(shift), shift, 0)  # all -inf, or an inf: no shift
+        with np.errstate(divide="ignore"):  # log(0) = -inf where every term is -inf
+            out = np.log(np.sum(np.exp(x - shift), axis=self.axes, keepdims=True)) + shift
+        return out if self.keepdims else np.squeeze(out, self.axes)  # type: ignore[no-any-return]
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (x,) = self.inputs
+        shape = self.parents[0].shape
+        kept = kept_shape(shape, self.axes)
+        y = broadcast_to(reshape(self.output, kept), shape)
+        return (broadcast_to(reshape(g, kept), shape) * exp(x - y),)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
+
+
+@export()
+def logsumexp(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``log(sum(exp(input)))`` over ``dim``, finite for inputs of any magnitude (every dim when
+    None, which PyTorch requires you to name).
+
+    Examples
+    --------
+    >>> round(float(logsumexp(np.array([1000.0, 1000.0 + np.log(3.0)]))) - 1000.0, 12)  # log 4
+    1.38629436112
+    """
+    return LogSumExp(reduced_dims(dim, len(shape_of(input)), "logsumexp"), keepdim)(input)
+
+
+def _truth(fn: Any, x: Any, dim: Dims, keepdim: bool, op: str) -> Any:
+    raw = x.data if isinstance(x, Node) else np.asarray(x)
+    axes = reduced_dims(dim, raw.ndim, op)
+    out = np.asarray(fn(raw, axis=axes, keepdims=keepdim), dtype=np.bool_)
+    return type(x)._wrap(out) if isinstance(x, Node) else out
+
+
+@export()
+def any(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """Whether any element over ``dim`` is nonzero (every dim when None); boolean, no gradient.
+
+    Examples
+    --------
+    >>> any(np.array([[0.0, 1.0], [0.0, 0.0]]), dim=1)
+    array([ True, False])
+    """
+    return _truth(np.any, input, dim, keepdim, "any")
+
+
+@export()
+def all(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    """Whether every element over ``dim`` is nonzero (every dim when None); boolean, no gradient.
+
+    Examples
+    --------
+    >>> all(np.array([[0.0, 1.0], [2.0, 3.0]]), dim=1)
+    array([False,  True])
+    """
+    return _truth(np.all, input, dim, keepdim, "all")
 
 
 def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:

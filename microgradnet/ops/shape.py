@@ -323,3 +323,89 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:  # noqa: 
         )
     merged = int(np.prod(shape[start : end + 1]))
     return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
+
+
+@export()
+def movedim(input: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:  # noqa: A002
+    """``input`` with the dims ``source`` moved to the positions ``destination``, the others
+    keeping their order (numpy's ``moveaxis``, another name for it).
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 3, 4))
+    >>> movedim(x, 0, -1).shape, movedim(x, (0, 1), (2, 0)).shape
+    ((3, 4, 2), (3, 4, 2))
+    """
+    return _movedim(input, source, destination, "movedim")
+
+
+@export()
+def moveaxis(input: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:  # noqa: A002
+    """Another name for `movedim` (PyTorch's and numpy's)."""
+    return _movedim(input, source, destination, "moveaxis")
+
+
+def _movedim(x: Any, source: Any, destination: Any, op: str) -> Any:
+    ndim = len(shape_of(x))
+    src = normalize_dims(source, ndim, op)
+    dst = normalize_dims(destination, ndim, op)
+    if len(src) != len(dst):
+        raise ValueError(f"{op}: {len(src)} source dims {source} for {len(dst)} destinations")
+    order: list[int | None] = [None] * ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(ndim) if i not in src)
+    return permute(x, tuple(next(rest) if o is None else o for o in order))
+
+
+def _sizes(sizes: tuple[Any, ...]) -> tuple[int, ...]:
+    """Sizes given as separate ints or as one sequence (PyTorch takes both)."""
+    return tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes
+
+
+@export(toplevel=False)
+def expand(input: Any, *sizes: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """``input`` repeated along length-1 dims and new leading dims to ``sizes`` (``-1`` keeps a
+    dim's length), without copying in PyTorch; here a copy whose gradient sums the repeats.
+
+    Examples
+    --------
+    >>> expand(np.zeros((3, 1)), 2, -1, 4).shape
+    (2, 3, 4)
+    """
+    shape = shape_of(input)
+    target = _sizes(sizes)
+    lead = len(target) - len(shape)
+    bad = lead < 0 or any(s == -1 for s in target[:lead])
+    new = tuple(shape[i - lead] if s == -1 and i >= lead else int(s) for i, s in enumerate(target))
+    bad = bad or any(n != s and n != 1 for n, s in zip(shape, new[lead:] if lead >= 0 else ()))
+    if bad or any(s < 0 for s in new):
+        raise ValueError(f"expand: a tensor of shape {shape} cannot be expanded to {target}")
+    return broadcast_to(input, new)
+
+
+@export(toplevel=False)
+def expand_as(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """`expand` to the shape of ``other``."""
+    return expand(input, shape_of(other))
+
+
+@export()
+def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
+    """Split dim ``dim`` into several of lengths ``sizes`` (one may be -1), the inverse of
+    `flatten`.
+
+    Examples
+    --------
+    >>> unflatten(np.zeros((2, 12)), 1, (3, -1)).shape
+    (2, 3, 4)
+    """
+    shape = shape_of(input)
+    (d,) = normalize_dims(dim, len(shape), "unflatten")
+    try:
+        inner = _target_shape((shape[d],) if shape else (1,), tuple(sizes))
+    except ValueError:
+        raise ValueError(
+            f"unflatten: dim {dim} of shape {shape} cannot be split into {tuple(sizes)}"
+        ) from None
+    return reshape(input, shape[:d] + inner + shape[d + 1 :])
