@@ -503,16 +503,20 @@ def _as_result(out: Any) -> Any:
     return Tensor._wrap(np.asarray(out))
 
 
-def tensor_function(entry: Entry) -> Callable[..., Any]:
+def tensor_function(entry: Entry | Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` of `microgradnet.ops` as a function of the ``microgradnet`` namespace: array-likes
     in, `Tensor`s out.
 
+    ``entry`` is an entry of the table of operations, or a plain function of ``microgradnet.ops``.
     Its first input (each of them, for an entry that takes a sequence), when it is a list or an
     array, or when no input is a node, becomes a constant `Tensor`; a Python number beside a
     node stays a number and takes the node's dtype. One wrapper per function, however many
     names it has.
     """
-    fn, sequence = entry.fn, entry.sequence
+    if isinstance(entry, Entry):
+        fn, sequence = entry.fn, entry.sequence
+    else:
+        fn, sequence = entry, False
     made = _wrappers.get(id(fn))
     if made is not None:
         return made
