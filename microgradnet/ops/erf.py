@@ -70,7 +70,7 @@ _Q = (
 )
 _SQRT_1_PI = 5.6418958354775628695e-1
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
-_BIG = 27.0  # erfc(x) underflows to 0 for x > 26.55; larger inputs (and inf) are clipped here
+_BIG = 28.0  # erfc(x) is subnormal from 26.55 and 0 from 27.3; larger inputs (inf) clip here
 
 
 def _erf_near_zero(x: np.ndarray) -> np.ndarray:
