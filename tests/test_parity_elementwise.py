@@ -14,7 +14,7 @@ import pytest
 import microgradnet as mg
 from microgradnet import nn
 from microgradnet.autograd import grad
-from microgradnet.nn import functional as F
+from microgradnet.nn import functional as F  # noqa: N812 - PyTorch users' spelling
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -60,12 +60,15 @@ def uniform(shape: tuple[int, ...], lo: float, hi: float, dtype: Any, seed: int)
     return np.random.default_rng(seed).uniform(lo, hi, size=shape).astype(dtype)
 
 
+def method(name: str) -> Fn:
+    return lambda x: getattr(x, name)()
+
+
 # (name, microgradnet, PyTorch, domain of the inputs, shapes, derivative order checked)
 R = (-3.0, 3.0)
 OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], int]] = [
     *[
-        (n, (lambda n: lambda x: getattr(x, n)())(n), (lambda n: lambda x: getattr(x, n)())(n),
-         dom, ((3, 4),), 2)
+        (n, method(n), method(n), dom, ((3, 4),), 2)
         for n, dom in [
             ("sin", R), ("cos", R), ("tan", (-1.3, 1.3)), ("asin", (-0.95, 0.95)),
             ("acos", (-0.95, 0.95)), ("atan", R), ("sinh", R), ("cosh", R), ("asinh", R),
@@ -116,9 +119,7 @@ OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], i
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize(
-    "name, mine, theirs, domain, shapes, order", OPS, ids=[o[0] for o in OPS]
-)
+@pytest.mark.parametrize("name, mine, theirs, domain, shapes, order", OPS, ids=[o[0] for o in OPS])
 def test_float64_values_and_derivatives_match_pytorch(
     name: str, mine: Fn, theirs: Fn, domain: tuple[float, float],
     shapes: tuple[tuple[int, ...], ...], order: int, seed: int,
@@ -129,9 +130,7 @@ def test_float64_values_and_derivatives_match_pytorch(
         np.testing.assert_allclose(ours, pytorch, rtol=1e-10, atol=1e-14)
 
 
-@pytest.mark.parametrize(
-    "name, mine, theirs, domain, shapes, order", OPS, ids=[o[0] for o in OPS]
-)
+@pytest.mark.parametrize("name, mine, theirs, domain, shapes, order", OPS, ids=[o[0] for o in OPS])
 def test_float32_values_and_gradients_match_pytorch(
     name: str, mine: Fn, theirs: Fn, domain: tuple[float, float],
     shapes: tuple[tuple[int, ...], ...], order: int,

@@ -270,7 +270,7 @@ def softplus(
     Examples
     --------
     >>> softplus(np.array([0.0, 30.0, -800.0]))
-    array([0.69314718, 30.        ,  0.        ])
+    array([ 0.69314718, 30.        ,  0.        ])
     """
     return Softplus(beta, threshold)(input)
 

@@ -193,7 +193,7 @@ def nan_to_num(
 
     Examples
     --------
-    >>> nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.5]), posinf=9.0)
-    array([ 0.00000000e+000,  9.00000000e+000, -1.79769313e+308,  1.50000000e+000])
+    >>> nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.5]), posinf=9.0, neginf=-9.0)
+    array([ 0. ,  9. , -9. ,  1.5])
     """
     return NanToNum(nan, posinf, neginf)(input)

@@ -140,7 +140,10 @@ class Fmod(_Remainder):
 
     __slots__ = ()
     name = "fmod"
-    compute = staticmethod(np.fmod)
+
+    @staticmethod
+    def compute(a: Any, b: Any) -> Any:
+        return np.fmod(a, b)
 
     @staticmethod
     def quotient(a: Any, b: Any) -> Any:
@@ -152,8 +155,14 @@ class Remainder(_Remainder):
 
     __slots__ = ()
     name = "remainder"
-    compute = staticmethod(np.remainder)
-    quotient = staticmethod(np.floor_divide)
+
+    @staticmethod
+    def compute(a: Any, b: Any) -> Any:
+        return np.remainder(a, b)
+
+    @staticmethod
+    def quotient(a: Any, b: Any) -> Any:
+        return np.floor_divide(a, b)
 
 
 @export(value=True)

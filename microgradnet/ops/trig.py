@@ -9,6 +9,7 @@ PyTorch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,16 @@ from .select import where
 from .shape import sum_to
 from .unary import sqrt
 
-sin = elementwise("sin", "The sine (radians).", np.sin, lambda g, x: g * cos(x), on_floats=math.sin)
+
+def _sin_rule(g: Any, x: Any) -> Any:  # a function, as cos is declared below
+    return g * cos(x)
+
+
+def _sinh_rule(g: Any, x: Any) -> Any:
+    return g * cosh(x)
+
+
+sin = elementwise("sin", "The sine (radians).", np.sin, _sin_rule, on_floats=math.sin)
 cos = elementwise(
     "cos", "The cosine (radians).", np.cos, lambda g, x: g * -sin(x), on_floats=math.cos
 )
@@ -52,9 +62,7 @@ atan = elementwise(
     lambda g, x: g / (1 + x * x),
     on_floats=math.atan,
 )
-sinh = elementwise(
-    "sinh", "The hyperbolic sine.", np.sinh, lambda g, x: g * cosh(x), on_floats=math.sinh
-)
+sinh = elementwise("sinh", "The hyperbolic sine.", np.sinh, _sinh_rule, on_floats=math.sinh)
 cosh = elementwise(
     "cosh", "The hyperbolic cosine.", np.cosh, lambda g, x: g * sinh(x), on_floats=math.cosh
 )
@@ -121,7 +129,7 @@ def atan2(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
 
 
 # numpy's names, which PyTorch also accepts.
-for _alias, _fn in {
+_NUMPY_NAMES: dict[str, Callable[..., Any]] = {
     "arcsin": asin,
     "arccos": acos,
     "arctan": atan,
@@ -129,5 +137,6 @@ for _alias, _fn in {
     "arcsinh": asinh,
     "arccosh": acosh,
     "arctanh": atanh,
-}.items():
+}
+for _alias, _fn in _NUMPY_NAMES.items():
     export(value=True, name=_alias)(_fn)
