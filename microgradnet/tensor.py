@@ -378,6 +378,18 @@ class Tensor(Node):
     def __rpow__(self, other: Any) -> Tensor:  # other ** self
         return ops.pow(_operand(other, "pow", self), self)
 
+    def __mod__(self, other: Any) -> Tensor:
+        return ops.remainder(self, _operand(other, "remainder", self))
+
+    def __rmod__(self, other: Any) -> Tensor:  # other % self
+        return ops.remainder(_operand(other, "remainder", self), self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return ops.floor_divide(self, _operand(other, "floor_divide", self))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:  # other // self
+        return ops.floor_divide(_operand(other, "floor_divide", self), self)
+
     def __neg__(self) -> Tensor:
         return ops.neg(self)
 
@@ -416,20 +428,27 @@ class Tensor(Node):
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    # -- bit operations: integer and boolean tensors, no gradient -----------------------------
     def __and__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_and)
+        return ops.bitwise_and(self, other)
 
-    __rand__ = __and__
+    def __rand__(self, other: Any) -> Tensor:
+        return ops.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._compare(other, np.logical_or)
+        return ops.bitwise_or(self, other)
 
-    __ror__ = __or__
+    def __ror__(self, other: Any) -> Tensor:
+        return ops.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return ops.bitwise_xor(other, self)
 
     def __invert__(self) -> Tensor:
-        if self.data.dtype != np.bool_:
-            raise TypeError(f"invert: ~ needs a boolean tensor, not dtype {self.data.dtype}")
-        return Tensor._wrap(~self.data)
+        return ops.bitwise_not(self)
 
     def __bool__(self) -> bool:
         return bool(self.data)

@@ -212,7 +212,7 @@ def test_boolean_operators_combine_masks() -> None:
     np.testing.assert_array_equal(((x > 0.7) & (x < 2)).data, [False, True, False])
     np.testing.assert_array_equal(((x < 0.7) | (x > 2)).data, [True, False, True])
     np.testing.assert_array_equal((~(x > 0.7)).data, [True, False, False])
-    with pytest.raises(TypeError, match=r"invert: ~ needs a boolean tensor, not dtype float64"):
+    with pytest.raises(TypeError, match=r"bitwise_not: needs integer .*not dtype float64"):
         ~x
 
 

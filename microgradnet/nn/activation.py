@@ -1,39 +1,78 @@
-"""Activation modules, each a thin wrapper over `microgradnet.nn.functional`."""
+"""Activation modules, each a thin wrapper over `microgradnet.nn.functional`.
+
+Their constructors take PyTorch's arguments and their reprs show them as PyTorch's do. ``inplace``
+is accepted for PyTorch code and shown in the repr, but the result is always a new tensor: the
+input is left unchanged (a difference listed in docs/pytorch-names.md).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..tensor import Tensor
 from . import functional
 from .module import Module
 
 
-class Sigmoid(Module):
+class _Pointwise(Module):
+    """Calls ``functional.<function>`` on the input with the attributes named in ``arguments``."""
+
+    function: ClassVar[str]
+    arguments: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, inplace: bool = False, **arguments: Any) -> None:
+        super().__init__()
+        for name, value in arguments.items():
+            setattr(self, name, value)
+        self.inplace = inplace
+
+    def forward(self, x: Any) -> Any:
+        """The activation of ``x``, elementwise."""
+        fn = getattr(functional, self.function)
+        return fn(x, **{name: getattr(self, name) for name in self.arguments})
+
+    def extra_repr(self) -> str:
+        parts = [f"{name}={getattr(self, name)!r}" for name in self.arguments]
+        if self.inplace:
+            parts.append("inplace=True")
+        return ", ".join(parts)
+
+
+class Sigmoid(_Pointwise):
     """The logistic sigmoid, elementwise (Tensors and Values)."""
 
-    def forward(self, x: Any) -> Any:
-        """``1 / (1 + exp(-x))``."""
-        return functional.sigmoid(x)
+    function = "sigmoid"
+
+    def __init__(self) -> None:
+        super().__init__()
 
 
-class Tanh(Module):
+class Tanh(_Pointwise):
     """The hyperbolic tangent, elementwise (Tensors and Values)."""
 
-    def forward(self, x: Any) -> Any:
-        """``tanh(x)``."""
-        return functional.tanh(x)
+    function = "tanh"
+
+    def __init__(self) -> None:
+        super().__init__()
 
 
-class ReLU(Module):
-    """``max(x, 0)``, elementwise (Tensors and Values)."""
+class ReLU(_Pointwise):
+    """``max(x, 0)``, elementwise (Tensors and Values).
 
-    def forward(self, x: Any) -> Any:
-        """``max(x, 0)``."""
-        return functional.relu(x)
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> nn.ReLU(inplace=True)
+    ReLU(inplace=True)
+    """
+
+    function = "relu"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Pointwise):
     """``x`` for positive ``x``, ``negative_slope * x`` elsewhere.
 
     Examples
@@ -43,16 +82,167 @@ class LeakyReLU(Module):
     LeakyReLU(negative_slope=0.2)
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    function = "leaky_relu"
+    arguments = ("negative_slope",)
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace, negative_slope=negative_slope)
+
+
+class ELU(_Pointwise):
+    """`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."""
+
+    function = "elu"
+    arguments = ("alpha",)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace, alpha=alpha)
+
+
+class CELU(_Pointwise):
+    """`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."""
+
+    function = "celu"
+    arguments = ("alpha",)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace, alpha=alpha)
+
+
+class SELU(_Pointwise):
+    """`functional.selu`, the self-normalising ELU."""
+
+    function = "selu"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class GELU(_Pointwise):
+    """`functional.gelu`: ``x * Phi(x)``, or its tanh approximation.
+
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> nn.GELU(approximate="tanh")
+    GELU(approximate='tanh')
+    """
+
+    function = "gelu"
+    arguments = ("approximate",)
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', not {approximate!r}")
+        super().__init__(approximate=approximate)
+
+
+class SiLU(_Pointwise):
+    """`functional.silu`: ``x * sigmoid(x)``."""
+
+    function = "silu"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class Mish(_Pointwise):
+    """`functional.mish`: ``x * tanh(softplus(x))``."""
+
+    function = "mish"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class Softplus(_Pointwise):
+    """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
+
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> nn.Softplus()
+    Softplus(beta=1.0, threshold=20.0)
+    """
+
+    function = "softplus"
+    arguments = ("beta", "threshold")
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__(beta=beta, threshold=threshold)
+
+
+class Softsign(_Pointwise):
+    """`functional.softsign`: ``x / (1 + |x|)``."""
+
+    function = "softsign"
+
+    def __init__(self) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
 
-    def forward(self, x: Any) -> Any:
-        """The leaky rectifier of ``x``."""
-        return functional.leaky_relu(x, self.negative_slope)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+class Hardtanh(_Pointwise):
+    """`functional.hardtanh`: ``x`` clipped to ``[min_val, max_val]``.
+
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> nn.Hardtanh(-2.0, 2.0)
+    Hardtanh(min_val=-2.0, max_val=2.0)
+    """
+
+    function = "hardtanh"
+    arguments = ("min_val", "max_val")
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        super().__init__(inplace, min_val=min_val, max_val=max_val)
+
+
+class ReLU6(_Pointwise):
+    """`functional.relu6`: ``min(max(x, 0), 6)``."""
+
+    function = "relu6"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class Hardsigmoid(_Pointwise):
+    """`functional.hardsigmoid`: ``relu6(x + 3) / 6``."""
+
+    function = "hardsigmoid"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class Hardswish(_Pointwise):
+    """`functional.hardswish`: ``x * relu6(x + 3) / 6``."""
+
+    function = "hardswish"
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class LogSigmoid(_Pointwise):
+    """`functional.logsigmoid`: ``log(sigmoid(x))``, stable."""
+
+    function = "logsigmoid"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class Tanhshrink(_Pointwise):
+    """`functional.tanhshrink`: ``x - tanh(x)``."""
+
+    function = "tanhshrink"
+
+    def __init__(self) -> None:
+        super().__init__()
 
 
 class _AlongDim(Module):
@@ -88,3 +278,35 @@ class LogSoftmax(_AlongDim):
     def forward(self, x: Tensor) -> Tensor:
         """``log_softmax(x, dim)``."""
         return functional.log_softmax(x, self.dim)
+
+
+class Softmin(Module):
+    """`functional.softmin` along ``dim``: ``softmax(-x, dim)``.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet import nn
+    >>> nn.Softmin(dim=1)(mg.tensor([[0.0, 0.0]]))
+    tensor([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``softmin(x, dim)``."""
+        return functional.softmin(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(_AlongDim):
+    """`functional.glu`: the first half of ``x`` along ``dim`` gated by the sigmoid of the
+    second."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``glu(x, dim)``."""
+        return functional.glu(x, self.dim)

@@ -32,26 +32,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----------------------------------------------------------------------------------- activations
-# The activations declared with the operations (relu, sigmoid, tanh, softmax, log_softmax,
-# softsign, ...) are installed from the table below; Values pass through them unchanged.
-
-def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
-    """``x`` where ``x > 0``, ``negative_slope * x`` elsewhere (at 0 the gradient is the slope, as
-    in PyTorch).
-
-    Examples
-    --------
-    >>> import microgradnet as mg
-    >>> from microgradnet.nn import functional as F
-    >>> F.leaky_relu(mg.tensor([-2.0, 3.0]), 0.1)
-    tensor([-0.2,  3. ])
-    """
-    if isinstance(x, Value):
-        return x * (1.0 if x.data > 0 else float(negative_slope))
-    data = x.data if isinstance(x, Node) else np.asarray(x)
-    # The slope is a constant per element, so one multiplication gives the exact gradient.
-    return x * np.where(data > 0, 1.0, negative_slope).astype(data.dtype)
-
+# The activations declared with the operations (relu, sigmoid, tanh, softmax, log_softmax, gelu,
+# elu, leaky_relu, softplus, ...: microgradnet/ops/activation.py) are installed from the table
+# above; Values pass through them unchanged.
 
 def dropout(
     x: Tensor,

@@ -2,55 +2,24 @@
 
 The functions here accept raw data (numpy arrays, floats) or graph nodes. On raw data they
 compute; on nodes they record. Derivative rules are written with them, which is what makes every
-rule differentiable again. Importing the family modules fills `registry.TABLE`, from which this
-namespace, the `Tensor` and `Value` methods, ``microgradnet.<name>`` and ``nn.functional`` get
-their entries.
+rule differentiable again. Importing the family modules (every module of this package) fills
+`registry.TABLE`, from which this namespace, the `Tensor` and `Value` methods,
+``microgradnet.<name>`` and ``nn.functional`` get their entries: a new family file needs no line
+here.
 """
 
+import importlib
+import pkgutil
 from typing import TYPE_CHECKING, Any
 
-from . import (
-    arithmetic,
-    contraction,
-    diagonals,
-    indexing,
-    join,
-    linalg,
-    norms,
-    padding,
-    rearrange,
-    reduce,
-    scan,
-    select,
-    shape,
-    slices,
-    stats,
-    unary,
-)
 from .base import Op
 from .indexing import getitem
 from .linalg import weighted_sum
 from .registry import TABLE, elementwise, export
 from .shape import matrix_transpose, reverse_dims, shape_of, sum_to
 
-_families = (
-    arithmetic,
-    contraction,
-    diagonals,
-    indexing,
-    join,
-    linalg,
-    norms,
-    padding,
-    rearrange,
-    reduce,
-    scan,
-    select,
-    shape,
-    slices,
-    stats,
-    unary,
-)
+for _family in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_family.name}")
 globals().update({name: entry.fn for name, entry in TABLE.items()})
 
 if TYPE_CHECKING:  # the declared operations are set above, from the table

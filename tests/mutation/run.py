@@ -50,6 +50,8 @@ TEST_PATTERNS = (
 #: Ops whose mutants cannot change any result, so no test can kill them, and why.
 EQUIVALENT = {
     "microgradnet.ops.unary.Sign": "its gradient is zero, and stays zero scaled, negated or zeroed",
+    "microgradnet.ops.rounding.Round": "its gradient is zero, like Sign's",
+    "microgradnet.ops.rounding.FloorDivide": "both gradients are zero, also when swapped",
 }
 
 

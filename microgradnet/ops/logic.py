@@ -1,0 +1,199 @@
+"""Boolean results and bit operations: isnan isinf isfinite isclose, logical_and/or/xor/not,
+bitwise_and/or/xor/not; and ``nan_to_num``, which replaces the non-finite values.
+
+Everything but ``nan_to_num`` computes on the data and returns a tensor outside the graph (no
+gradient): booleans for the tests and the logical operations, integers (or booleans, for boolean
+inputs) for the bit operations, which refuse floating-point inputs as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import Node
+from .base import Op
+from .registry import export
+from .select import where
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Node) else x
+
+
+def _on_data(result: Any, *args: Any) -> Any:
+    """``result`` as a constant node of the kind of the first node among ``args``, if any."""
+    for a in args:
+        if isinstance(a, Node):
+            return type(a)._wrap(np.asarray(result))
+    return result
+
+
+@export()
+def isnan(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """True where ``input`` is NaN.
+
+    Examples
+    --------
+    >>> isnan(np.array([1.0, np.nan]))
+    array([False,  True])
+    """
+    return _on_data(np.isnan(_raw(input)), input)
+
+
+@export()
+def isinf(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """True where ``input`` is ``inf`` or ``-inf``."""
+    return _on_data(np.isinf(_raw(input)), input)
+
+
+@export()
+def isfinite(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """True where ``input`` is neither infinite nor NaN."""
+    return _on_data(np.isfinite(_raw(input)), input)
+
+
+@export()
+def isclose(
+    input: Any,  # noqa: A002 - PyTorch's names
+    other: Any,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> Any:
+    """True where ``|input - other| <= atol + rtol * |other|`` (equal infinities are close; NaNs
+    only with ``equal_nan``); broadcasts.
+
+    Examples
+    --------
+    >>> isclose(np.array([1.0, 1.1, np.nan]), np.array([1.0 + 1e-9, 1.0, np.nan]))
+    array([ True, False, False])
+    """
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be non-negative, not {rtol} and {atol}")
+    result = np.isclose(_raw(input), _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return _on_data(result, input, other)
+
+
+def _logical(name: str, fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
+    def logical(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+        return _on_data(fn(_raw(input), _raw(other)), input, other)
+
+    logical.__name__ = logical.__qualname__ = name
+    logical.__doc__ = doc
+    return export()(logical)
+
+
+logical_and = _logical(
+    "logical_and", np.logical_and, "True where both inputs are nonzero; broadcasts."
+)
+logical_or = _logical(
+    "logical_or", np.logical_or, "True where either input is nonzero; broadcasts."
+)
+logical_xor = _logical(
+    "logical_xor", np.logical_xor, "True where exactly one input is nonzero; broadcasts."
+)
+
+
+@export()
+def logical_not(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """True where ``input`` is zero.
+
+    Examples
+    --------
+    >>> logical_not(np.array([0.0, 2.0]))
+    array([ True, False])
+    """
+    return _on_data(np.logical_not(_raw(input)), input)
+
+
+def _integers(name: str, *args: Any) -> list[Any]:
+    """The raw data of ``args``, checked to be integers or booleans."""
+    raws = [_raw(a) for a in args]
+    for r in raws:
+        kind = np.asarray(r).dtype.kind
+        if kind not in "biu":
+            raise TypeError(
+                f"{name}: needs integer or boolean inputs, not dtype {np.asarray(r).dtype}"
+            )
+    return raws
+
+
+def _bitwise(name: str, fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
+    def bitwise(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+        return _on_data(fn(*_integers(name, input, other)), input, other)
+
+    bitwise.__name__ = bitwise.__qualname__ = name
+    bitwise.__doc__ = doc
+    return export()(bitwise)
+
+
+bitwise_and = _bitwise(
+    "bitwise_and",
+    np.bitwise_and,
+    "The bits set in both integer inputs (``&``; logical and for booleans); broadcasts.",
+)
+bitwise_or = _bitwise(
+    "bitwise_or",
+    np.bitwise_or,
+    "The bits set in either integer input (``|``; logical or for booleans); broadcasts.",
+)
+bitwise_xor = _bitwise(
+    "bitwise_xor",
+    np.bitwise_xor,
+    "The bits set in exactly one integer input (``^``; logical xor for booleans); broadcasts.",
+)
+
+
+@export()
+def bitwise_not(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """Every bit of an integer input flipped (``~x == -x - 1``; logical not for booleans).
+
+    Examples
+    --------
+    >>> bitwise_not(np.array([5, -1])), bitwise_not(np.array([True, False]))
+    (array([-6,  0]), array([False,  True]))
+    """
+    (raw,) = _integers("bitwise_not", input)
+    return _on_data(np.invert(raw), input)
+
+
+class NanToNum(Op):
+    """NaN, ``inf`` and ``-inf`` replaced by numbers; the gradient is 1 where the input is finite
+    and 0 where it was replaced (PyTorch)."""
+
+    __slots__ = ("nan", "posinf", "neginf")
+    name = "nan_to_num"
+
+    def __init__(self, nan: float, posinf: float | None, neginf: float | None) -> None:
+        self.nan, self.posinf, self.neginf = nan, posinf, neginf
+
+    def forward(self, x: Any) -> Any:
+        return np.nan_to_num(x, copy=True, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (x,) = self.raw_inputs
+        return (where(np.isfinite(x), g, 0.0),)
+
+    def extra_repr(self) -> str:
+        return f"nan={self.nan}, posinf={self.posinf}, neginf={self.neginf}"
+
+
+@export()
+def nan_to_num(
+    input: Any,  # noqa: A002 - PyTorch's names
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Any:
+    """``input`` with NaN replaced by ``nan``, ``inf`` by ``posinf`` and ``-inf`` by ``neginf``
+    (by default the largest and the smallest finite numbers of the dtype).
+
+    Examples
+    --------
+    >>> nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.5]), posinf=9.0, neginf=-9.0)
+    array([ 0. ,  9. , -9. ,  1.5])
+    """
+    return NanToNum(nan, posinf, neginf)(input)

@@ -1,0 +1,259 @@
+"""Rounding, remainders and signs: floor ceil round trunc frac, fmod remainder floor_divide,
+copysign.
+
+Rounding is piecewise constant, so its gradient is 0 (PyTorch's convention, also at the jumps);
+integer inputs round to themselves and keep their dtype. The remainders pass the gradient
+unchanged to the dividend and ``-q`` to the divisor, ``q`` the rounded quotient (truncated for
+`fmod`, floored for `remainder`), as PyTorch does. Integer division by zero raises
+ZeroDivisionError, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .base import Op
+from .registry import elementwise, export
+from .shape import sum_to
+
+
+def _zero(g: Any, x: Any) -> Any:
+    return g * 0.0
+
+
+def _keep_ints(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` on floats; integers and bools are already whole, so they come back unchanged."""
+
+    def rounded(x: Any) -> Any:
+        return fn(x) if np.asarray(x).dtype.kind == "f" else np.array(x, copy=True)
+
+    return rounded
+
+
+def _whole(fn: Callable[[float], int]) -> Callable[[float], float]:
+    return lambda x: float(fn(x))
+
+
+floor = elementwise(
+    "floor",
+    "The largest integer not above ``x``; gradient 0.",
+    _keep_ints(np.floor),
+    _zero,
+    on_floats=_whole(math.floor),
+)
+ceil = elementwise(
+    "ceil",
+    "The smallest integer not below ``x``; gradient 0.",
+    _keep_ints(np.ceil),
+    _zero,
+    on_floats=_whole(math.ceil),
+)
+trunc = elementwise(
+    "trunc",
+    "``x`` rounded toward 0; gradient 0.",
+    _keep_ints(np.trunc),
+    _zero,
+    on_floats=_whole(math.trunc),
+)
+frac = elementwise(
+    "frac",
+    "``x - trunc(x)``, with the sign of ``x``; gradient 1.",
+    _keep_ints(lambda x: x - np.trunc(x)),
+    lambda g, x: g,
+    on_floats=lambda x: x - math.trunc(x),
+)
+
+
+class Round(Op):
+    """``x`` rounded to ``decimals`` decimal places, halves to even; gradient 0."""
+
+    __slots__ = ("decimals",)
+    name = "round"
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def forward(self, x: Any) -> Any:
+        if np.asarray(x).dtype.kind != "f" and self.decimals >= 0:
+            return np.array(x, copy=True)
+        return np.round(x, self.decimals)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * 0.0,)
+
+    def extra_repr(self) -> str:
+        return f"decimals={self.decimals}" if self.decimals else ""
+
+
+@export(value=True)
+def round(input: Any, decimals: int = 0) -> Any:  # noqa: A001, A002 - PyTorch's names
+    """``input`` rounded to ``decimals`` decimal places (negative: to tens, hundreds, ...), halves
+    to even as in PyTorch and numpy; piecewise constant, so its gradient is 0.
+
+    Examples
+    --------
+    >>> round(np.array([0.5, 1.5, 2.675]), decimals=0), round(np.array([1234.5]), decimals=-2)
+    (array([0., 2., 3.]), array([1200.]))
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer):
+        raise TypeError(f"round: decimals must be an int, not {decimals!r}")
+    return Round(int(decimals))(input)
+
+
+def _check_integer_divisor(name: str, a: Any, b: Any) -> None:
+    if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError(f"{name}: integer division by zero")
+
+
+class _Remainder(Op):
+    """``a - q * b`` for a rounded quotient ``q``: `Fmod` truncates it, `Remainder` floors it."""
+
+    __slots__ = ()
+
+    def forward(self, a: Any, b: Any) -> Any:
+        _check_integer_divisor(self.name, a, b)
+        return self.compute(a, b)
+
+    @staticmethod
+    def compute(a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def quotient(a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        pa, pb = self.parents
+        ra, rb = self.raw_inputs
+        return (
+            sum_to(g, pa.shape) if pa.requires_grad else None,
+            sum_to(-g * self.quotient(ra, rb), pb.shape) if pb.requires_grad else None,
+        )
+
+
+class Fmod(_Remainder):
+    """The remainder of ``a / b`` with the sign of ``a`` (C's ``fmod``)."""
+
+    __slots__ = ()
+    name = "fmod"
+
+    @staticmethod
+    def compute(a: Any, b: Any) -> Any:
+        return np.fmod(a, b)
+
+    @staticmethod
+    def quotient(a: Any, b: Any) -> Any:
+        return np.trunc(a / b)
+
+
+class Remainder(_Remainder):
+    """The remainder of ``a / b`` with the sign of ``b`` (Python's ``%``)."""
+
+    __slots__ = ()
+    name = "remainder"
+
+    @staticmethod
+    def compute(a: Any, b: Any) -> Any:
+        return np.remainder(a, b)
+
+    @staticmethod
+    def quotient(a: Any, b: Any) -> Any:
+        return np.floor_divide(a, b)
+
+
+@export(value=True)
+def fmod(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The remainder of ``input / other`` with the sign of ``input`` (C's ``fmod``); broadcasts.
+    The gradient is 1 for ``input`` and ``-trunc(input / other)`` for ``other``.
+
+    Examples
+    --------
+    >>> fmod(np.array([5.0, -5.0]), 3.0)
+    array([ 2., -2.])
+    """
+    return Fmod()(input, other)
+
+
+@export(value=True)
+def remainder(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The remainder of ``input / other`` with the sign of ``other`` (Python's ``%``, the Tensor's
+    ``%``); broadcasts. The gradient is 1 for ``input`` and ``-floor(input / other)`` for
+    ``other``.
+
+    Examples
+    --------
+    >>> remainder(np.array([5.0, -5.0]), 3.0)
+    array([2., 1.])
+    """
+    return Remainder()(input, other)
+
+
+class FloorDivide(Op):
+    """``floor(a / b)`` (Python's ``//``); piecewise constant, so both gradients are 0."""
+
+    __slots__ = ()
+    name = "floor_divide"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        _check_integer_divisor(self.name, a, b)
+        return np.floor_divide(a, b)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        pa, pb = self.parents
+        return (
+            sum_to(g * 0.0, pa.shape) if pa.requires_grad else None,
+            sum_to(g * 0.0, pb.shape) if pb.requires_grad else None,
+        )
+
+
+@export(value=True)
+def floor_divide(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """``floor(input / other)``, the Tensor's ``//``; broadcasts; integers stay integers. Its
+    gradient is 0 (PyTorch raises instead: it has no derivative for ``floor_divide``).
+
+    Examples
+    --------
+    >>> floor_divide(np.array([7, -7]), 2)
+    array([ 3, -4])
+    """
+    return FloorDivide()(input, other)
+
+
+class Copysign(Op):
+    """``|a|`` with the sign of ``b`` (``-0.0`` counts as negative); the gradient for ``a`` is
+    ``sign(a) * sign(b)``, 0 at ``a = 0`` (PyTorch), and ``b`` gets 0."""
+
+    __slots__ = ()
+    name = "copysign"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return np.copysign(a, b)
+
+    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+        return math.copysign(a, b)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        pa, pb = self.parents
+        ra, rb = self.raw_inputs
+        flip = np.sign(ra) * np.copysign(1.0, rb).astype(np.result_type(ra, rb))
+        return (
+            sum_to(g * flip, pa.shape) if pa.requires_grad else None,
+            sum_to(g * 0.0, pb.shape) if pb.requires_grad else None,
+        )
+
+
+@export(value=True)
+def copysign(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The magnitude of ``input`` with the sign of ``other`` (``-0.0`` counts as negative);
+    broadcasts. Integers give floats.
+
+    Examples
+    --------
+    >>> copysign(np.array([1.0, -2.0, 3.0]), np.array([-1.0, 1.0, -0.0]))
+    array([-1.,  2., -3.])
+    """
+    return Copysign()(input, other)
