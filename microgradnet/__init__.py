@@ -13,10 +13,32 @@ from typing import TYPE_CHECKING, Any
 from . import autograd, data, func, nn, ops, optim
 from .autograd import Function
 from .checkpoint import CheckpointError, load, save
+from .creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.cast import DTYPES
 from .ops.registry import TABLE
 from .random import manual_seed
-from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor, tensor_function
+from .tensor import Size, Tensor, get_default_dtype, set_default_dtype, tensor, tensor_function
 from .value import Value
 
 __version__ = "0.1.0"
@@ -29,6 +51,7 @@ _toplevel = {
     if e.toplevel
 }
 globals().update(_toplevel)
+globals().update(DTYPES)  # PyTorch's dtype names: mg.float32, mg.long, ...
 
 if TYPE_CHECKING:  # the operations set above, from the table
 
@@ -38,23 +61,44 @@ if TYPE_CHECKING:  # the operations set above, from the table
 __all__ = [
     "CheckpointError",
     "Function",
+    "Size",
     "Tensor",
     "Value",
+    "arange",
     "autograd",
     "data",
+    "empty",
+    "empty_like",
     "enable_grad",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
     "func",
     "get_default_dtype",
     "is_grad_enabled",
+    "linspace",
     "load",
     "manual_seed",
     "nn",
     "no_grad",
+    "normal",
+    "ones",
+    "ones_like",
     "ops",
     "optim",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
     "save",
     "set_default_dtype",
     "set_grad_enabled",
     "tensor",
+    "zeros",
+    "zeros_like",
     *_toplevel,
+    *DTYPES,
 ]

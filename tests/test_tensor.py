@@ -225,9 +225,12 @@ def test_numpy_values_on_the_left_record_the_operation(left: object) -> None:
     np.testing.assert_array_equal(x.grad, np.broadcast_to(left, (3,)))
 
 
-def test_numpy_ufuncs_refuse_tensors_instead_of_dropping_the_graph() -> None:
-    with pytest.raises(TypeError):
-        np.exp(t([1.0], requires_grad=True))
+def test_numpy_ufuncs_record_and_functions_without_a_rule_refuse_to_drop_the_graph() -> None:
+    x = t([1.0], requires_grad=True)
+    y = np.exp(x)
+    assert isinstance(y, Tensor) and y.requires_grad
+    with pytest.raises(TypeError, match=r"numpy.sort has no rule .* t.detach\(\).numpy\(\)"):
+        np.sort(x)
 
 
 # ------------------------------------------------------------------------------------ dtypes

@@ -9,14 +9,14 @@ their entries.
 
 from typing import TYPE_CHECKING, Any
 
-from . import arithmetic, indexing, join, linalg, reduce, select, shape, unary
+from . import arithmetic, cast, indexing, join, linalg, reduce, select, shape, unary
 from .base import Op
 from .indexing import getitem
 from .linalg import weighted_sum
 from .registry import TABLE, elementwise, export
 from .shape import matrix_transpose, reverse_dims, shape_of, sum_to
 
-_families = (arithmetic, indexing, join, linalg, reduce, select, shape, unary)
+_families = (arithmetic, cast, indexing, join, linalg, reduce, select, shape, unary)
 globals().update({name: entry.fn for name, entry in TABLE.items()})
 
 if TYPE_CHECKING:  # the declared operations are set above, from the table
