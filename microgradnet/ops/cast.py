@@ -26,6 +26,9 @@ _NAMES = {
     "bool": np.bool_,
 }
 
+#: PyTorch's device names, recognised so that ``to('cuda')`` says why it cannot be.
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")
+
 #: PyTorch's dtype names, as numpy dtypes (``microgradnet.float32``, ``microgradnet.long``, ...).
 DTYPES = {
     name: np.dtype(dt)
@@ -129,7 +132,7 @@ def to(
     for arg in args:
         if isinstance(arg, Node):
             dtype = arg.data.dtype
-        elif isinstance(arg, str) and arg.split(":")[0] == "cpu":
+        elif isinstance(arg, str) and arg.split(":")[0] in _DEVICES:
             device = arg
         elif dtype is None:
             dtype = arg
