@@ -141,13 +141,18 @@ INDICES = [
     np.array([[0, 1], [1, 1]]),
     A > 0,
     (slice(None), np.array([True, False, True])),
-    (1, Ellipsis, np.array([True, False, True, True])),
 ]
 
 
 @pytest.mark.parametrize("index", INDICES, ids=repr)
 def test_indexing_equals_numpy(index: object) -> None:
     np.testing.assert_array_equal(t()[index].data, A[index])
+
+
+def test_an_int_beside_an_array_is_basic_indexing_as_in_pytorch() -> None:
+    # numpy would index with the int and the mask together and put their dim first.
+    mask = np.array([True, False, True, True])
+    np.testing.assert_array_equal(t()[1, ..., mask].data, A[1][..., mask])
 
 
 def test_index_tensors_work_as_their_arrays() -> None:
