@@ -100,7 +100,7 @@ class Elementwise:
         self.z = z
 
     def result(self) -> list[np.ndarray]:
-        return [self.z.data, self.a.grad, self.b.grad]
+        return [self.z.data, self.a.grad.data, self.b.grad.data]
 
 
 # -------------------------------------------------------------------------------- nn + optim

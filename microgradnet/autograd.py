@@ -154,7 +154,7 @@ class Function:
     >>> x = mg.tensor(2.0, requires_grad=True)
     >>> Cube.apply(x).backward()
     >>> x.grad
-    array(12.)
+    tensor(12.)
     """
 
     @staticmethod

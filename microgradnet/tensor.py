@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import ops
+from . import numpy_functions, ops
 from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.indexing import normalize_index
 from .ops.registry import Entry, install
+from .ops.shape import normalize_dims
 
 ArrayLike = Any
 
@@ -67,6 +68,49 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+class Size(tuple):  # type: ignore[type-arg]
+    """A tensor's shape, as `Tensor.size()` returns it: a tuple of ints (PyTorch's ``Size``).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> s = mg.zeros(2, 3).size()
+    >>> s, s.numel(), s == (2, 3)
+    (Size([2, 3]), 6, True)
+    """
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+
+def sizes(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    """A shape given PyTorch's two ways, as separate ints or as one sequence, as a tuple of
+    non-negative ints; an error naming ``op`` otherwise.
+
+    Examples
+    --------
+    >>> sizes((2, 3), "zeros"), sizes(([2, 3],), "zeros"), sizes((), "zeros")
+    ((2, 3), (2, 3), ())
+    """
+    if len(size) == 1 and isinstance(size[0], tuple | list | np.ndarray | Node):
+        size = tuple(np.asarray(size[0].data if isinstance(size[0], Node) else size[0]).tolist())
+    out = []
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, int | np.integer):
+            raise TypeError(f"{op}: a size must be ints, not {size!r}")
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"{op}: a size cannot be negative, got {tuple(size)}")
+        out.append(n)
+    return tuple(out)
+
+
 def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
     if not np.issubdtype(dtype, np.floating):
         raise TypeError(
@@ -94,12 +138,13 @@ class Tensor(Node):
     >>> y = (x * x).sum()
     >>> y.backward()
     >>> x.grad
-    array([2., 4., 6.])
+    tensor([2., 4., 6.])
     """
 
-    __slots__ = ("label", "_vc", "__weakref__")
+    __slots__ = ("label", "_vc", "_grad", "__weakref__")
 
     label: str | None
+    _grad: Tensor | None
     #: The version counter, ``[n]``: shared by a tensor and its views, moved by in-place changes.
     _vc: list[int]
 
@@ -117,7 +162,7 @@ class Tensor(Node):
         if requires_grad:
             _check_grad_dtype(arr.dtype, "Tensor")
         self.data = arr
-        self.grad = None
+        self._grad = None
         self.requires_grad = requires_grad
         self._ctx = None
         self._vc = [0]
@@ -134,7 +179,7 @@ class Tensor(Node):
             else:
                 data = np.asarray(data)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.requires_grad = ctx is not None
         t._ctx = ctx
         t._vc = [0]
@@ -181,12 +226,39 @@ class Tensor(Node):
         return out
 
     def _accumulate(self, g: Any) -> None:
-        if self.grad is None:
-            self.grad = self._raw_grad(g)
+        old = self._grad
+        if old is None:
+            self._grad = Tensor._wrap(self._raw_grad(g))
         elif np.shape(g) != self.data.shape:
             self._raw_grad(g)  # raises, naming both shapes
         else:
-            self.grad = (self.grad + g).astype(self.data.dtype, copy=False)
+            self._grad = Tensor._wrap((old.data + g).astype(self.data.dtype, copy=False))
+
+    @property  # type: ignore[override]
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated here: a `Tensor` of this one's shape and dtype,
+        outside any graph; None before the first backward (and after ``zero_grad``).
+
+        It may be set to None, or to a tensor or array of this tensor's shape and dtype.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor | np.ndarray):
+            raise TypeError(
+                f"grad: expected a Tensor, an array or None, not {type(value).__name__}"
+            )
+        data = value.data if isinstance(value, Tensor) else value
+        if data.shape != self.data.shape or data.dtype != self.data.dtype:
+            raise ValueError(
+                f"grad: a gradient of shape {data.shape} and dtype {data.dtype} cannot be the "
+                f"gradient of a tensor of shape {self.data.shape} and dtype {self.data.dtype}"
+            )
+        self._grad = value if isinstance(value, Tensor) else Tensor._wrap(value)
 
     # -- attributes ---------------------------------------------------------------------------
     @property
@@ -204,21 +276,84 @@ class Tensor(Node):
         """The numpy dtype of the data (and of the gradient)."""
         return self.data.dtype  # type: ignore[no-any-return]
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None) -> Any:
+        """The shape as a `Size` (a tuple), or the length of dim ``dim``, as in PyTorch.
+
+        Examples
+        --------
+        >>> import microgradnet as mg
+        >>> x = mg.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        (Size([2, 3]), 3)
+        """
+        if dim is None:
+            return Size(self.data.shape)
+        (d,) = normalize_dims(dim, self.data.ndim, "size")
+        return self.data.shape[d] if self.data.ndim else 1
+
+    def numel(self) -> int:
         """The number of elements."""
-        return self.data.size  # type: ignore[no-any-return]
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
+        return int(self.data.ndim)
+
+    def element_size(self) -> int:
+        """The size of one element in bytes."""
+        return int(self.data.itemsize)
+
+    def _new(self, data: np.ndarray, requires_grad: bool) -> Tensor:
+        return Tensor(data, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size`` with this tensor's dtype (or ``dtype``)."""
+        shape = sizes(size, "new_zeros")
+        return self._new(np.zeros(shape, dtype or self.data.dtype), requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size`` with this tensor's dtype (or ``dtype``)."""
+        shape = sizes(size, "new_ones")
+        return self._new(np.ones(shape, dtype or self.data.dtype), requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of ``size`` with this tensor's dtype (or ``dtype``)."""
+        shape = sizes(size, "new_empty")
+        return self._new(np.empty(shape, dtype or self.data.dtype), requires_grad)
+
+    def new_full(
+        self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """``fill_value`` repeated to ``size``, with this tensor's dtype (or ``dtype``)."""
+        shape = sizes((size,), "new_full")
+        return self._new(np.full(shape, fill_value, dtype or self.data.dtype), requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor of ``data`` with this tensor's dtype (or ``dtype``)."""
+        return Tensor(data, requires_grad=requires_grad, dtype=dtype or self.data.dtype)
+
+    def cpu(self) -> Tensor:
+        """This tensor (every tensor lives in main memory)."""
+        return self
+
+    def _one_element(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"{what}: only a tensor with one element can be converted to a Python number, "
+                f"not one of shape {self.data.shape}"
+            )
+        return self.data.reshape(()).item()
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
-    def item(self) -> float:
-        """The single element as a Python number."""
+    def item(self) -> Any:
+        """The single element as a Python number (float, int or bool, by the dtype)."""
         if self.data.size != 1:
             raise ValueError(f"item: the tensor has {self.data.size} elements, not 1")
-        return self.data.item()  # type: ignore[no-any-return]
+        return self.data.item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists."""
@@ -235,9 +370,15 @@ class Tensor(Node):
 
     __hash__ = object.__hash__
 
-    # numpy operators and ufuncs step aside: ``array + tensor`` and ``np.float64(2) * tensor``
-    # call the Tensor's reflected operators and record, instead of returning a bare array.
-    __array_ufunc__ = None
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # ``np.exp(t)``, ``array + t``, ``np.float64(2) * t``: Tensors that record.
+        return numpy_functions.array_ufunc(Tensor, ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        # ``np.sum(t, axis=0)``, ``np.concatenate([t, a])``, ...: Tensors that record.
+        return numpy_functions.array_function(Tensor, func, types, args, kwargs)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
@@ -451,10 +592,25 @@ class Tensor(Node):
         return ops.bitwise_not(self)
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor of shape {self.data.shape} is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self._one_element("bool"))
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._one_element("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int"))
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(
+                f"index: only integer tensors can be used as an index, not dtype {self.data.dtype}"
+            )
+        return int(self._one_element("index"))
 
     def __getitem__(self, index: Any) -> Tensor:
         """numpy indexing: ints, slices, None, ``...``, integer arrays and boolean masks.
@@ -467,7 +623,7 @@ class Tensor(Node):
         >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> x[[0, 0, 2]].sum().backward()
         >>> x.grad
-        array([2., 0., 1.])
+        tensor([2., 0., 1.])
         """
         return ops.getitem(self, index)
 

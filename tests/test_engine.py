@@ -64,7 +64,7 @@ def test_second_backward_on_retained_graph_doubles_leaves_and_keeps_intermediate
     h.retain_grad()
     loss = (h * h).sum()
     loss.backward(retain_graph=True)
-    first_x, first_h = x.grad.copy(), h.grad.copy()
+    first_x, first_h = x.grad.clone(), h.grad.clone()
     loss.backward()
     np.testing.assert_array_equal(x.grad, 2 * first_x)
     np.testing.assert_array_equal(h.grad, 2 * first_h)

@@ -28,7 +28,7 @@ def seed_network_grads(seed: int, steps: int) -> list[np.ndarray]:
     for _ in range(steps):
         loss = ((y - ((x @ w1).sigmoid() @ w2).sigmoid()) ** 2).sum()
         loss.backward()
-        seen += [w1.grad.copy(), w2.grad.copy()]
+        seen += [w1.grad.numpy().copy(), w2.grad.numpy().copy()]
         with mg.no_grad():
             w1 -= w1.grad
             w2 -= w2.grad

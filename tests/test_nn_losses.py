@@ -24,7 +24,7 @@ def test_mse_reductions(reduction: str) -> None:
     expected = {"mean": sq.mean(), "sum": sq.sum(), "none": sq}[reduction]
     out = nn.MSELoss(reduction=reduction)(mg.tensor(p), mg.tensor(t))
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14)
-    out_list = functional.mse_loss([Value(a) for a in p[0]], t[0].tolist(), reduction)
+    out_list = functional.mse_loss([Value(a) for a in p[0]], t[0].tolist(), reduction=reduction)
     got = [v.data for v in out_list] if reduction == "none" else out_list.data
     ref = {"mean": sq[0].mean(), "sum": sq[0].sum(), "none": sq[0]}[reduction]
     np.testing.assert_allclose(got, ref, rtol=1e-14)
@@ -32,7 +32,7 @@ def test_mse_reductions(reduction: str) -> None:
 
 def test_mse_gradient_flows_to_value_predictions_and_accepts_array_targets() -> None:
     preds = [Value(1.0), Value(3.0)]
-    functional.mse_loss(preds, [Value(0.0, requires_grad=False), 1.0], "sum").backward()
+    functional.mse_loss(preds, [Value(0.0, requires_grad=False), 1.0], reduction="sum").backward()
     assert [p.grad for p in preds] == [2.0, 4.0]
     x = mg.tensor([1.0, 3.0], requires_grad=True)
     functional.mse_loss(x, np.array([0.0, 1.0])).backward()
@@ -60,7 +60,7 @@ def test_binary_cross_entropy_values_and_clamp() -> None:
         nn.BCELoss(reduction="none")(mg.tensor(p), mg.tensor(t)).numpy(), expected, rtol=1e-14
     )
     x = mg.tensor([0.0, 1.0, 0.0, 1.0], requires_grad=True)
-    loss = functional.binary_cross_entropy(x, mg.tensor([1.0, 0.0, 0.0, 1.0]), "none")
+    loss = functional.binary_cross_entropy(x, mg.tensor([1.0, 0.0, 0.0, 1.0]), reduction="none")
     np.testing.assert_allclose(loss.numpy(), [100.0, 100.0, 0.0, 0.0], atol=1e-12)
     loss.sum().backward()
     assert np.all(np.isfinite(x.grad))
@@ -76,7 +76,7 @@ def test_bce_with_logits_matches_bce_of_sigmoid_and_is_stable() -> None:
     assert got.item() == pytest.approx(expected, rel=1e-12)
     big = mg.tensor([1e4, -1e4, 1e4, -1e4, 0.0], requires_grad=True)
     target = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
-    loss = functional.binary_cross_entropy_with_logits(big, target, "none")
+    loss = functional.binary_cross_entropy_with_logits(big, target, reduction="none")
     np.testing.assert_allclose(loss.numpy(), [1e4, 1e4, 0.0, 0.0, np.log(2)], rtol=1e-15)
     loss.sum().backward()
     # the gradient sigmoid(x) - t, exact at the kink x = 0 too

@@ -33,7 +33,7 @@ def test_large_inputs_give_finite_values_and_gradients(name: str, dtype: Any) ->
     # pytest turns numpy's overflow and invalid-value warnings into errors, so none may occur.
     x = mg.tensor(BIG.astype(dtype), requires_grad=True)
     y = STABLE[name](x)
-    weights = np.arange(y.size, dtype=dtype).reshape(y.shape)
+    weights = np.arange(y.numel(), dtype=dtype).reshape(y.shape)
     (g,) = grad((y * weights).sum(), x, create_graph=True)
     (h,) = grad((g * g).sum(), x)
     for arr in (y.data, g.data, h.data):

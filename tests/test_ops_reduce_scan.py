@@ -30,7 +30,7 @@ def with_zeros(x: np.ndarray) -> np.ndarray:
 def spread_off_zero(x: np.ndarray) -> np.ndarray:
     """`spread` shifted so that no element is an integer: none is 0, and no two have one
     magnitude (their fractions add up to less than 1)."""
-    return spread(x) + 1 / (4 * (x.size + 1))
+    return spread(x) + 1 / (4 * (np.size(x) + 1))
 
 
 def one_dim(data: st.DataObject, shape: tuple[int, ...]) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def test_log_sums_are_stable_for_large_inputs(fn: Any, dtype: Any) -> None:
     x = mg.tensor(BIG.astype(dtype), requires_grad=True)
     y = fn(x)
     (g,) = grad(
-        (y * np.arange(1, y.size + 1, dtype=dtype).reshape(y.shape)).sum(), x, create_graph=True
+        (y * np.arange(1, y.numel() + 1, dtype=dtype).reshape(y.shape)).sum(), x, create_graph=True
     )
     (h,) = grad((g * g).sum(), x)
     for arr in (y.data, g.data, h.data):

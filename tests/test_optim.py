@@ -101,7 +101,7 @@ def test_first_adam_step_moves_each_parameter_by_lr() -> None:
     w = mg.tensor(W0, requires_grad=True)
     opt = Adam([w], lr=0.01, eps=0.0)
     loss_of(w).backward()
-    g = w.grad.copy()
+    g = w.grad.clone()
     opt.step()
     np.testing.assert_allclose(w.numpy(), W0 - 0.01 * np.sign(g), rtol=0, atol=1e-15)
 

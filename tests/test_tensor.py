@@ -141,13 +141,18 @@ INDICES = [
     np.array([[0, 1], [1, 1]]),
     A > 0,
     (slice(None), np.array([True, False, True])),
-    (1, Ellipsis, np.array([True, False, True, True])),
 ]
 
 
 @pytest.mark.parametrize("index", INDICES, ids=repr)
 def test_indexing_equals_numpy(index: object) -> None:
     np.testing.assert_array_equal(t()[index].data, A[index])
+
+
+def test_an_int_beside_an_array_is_basic_indexing_as_in_pytorch() -> None:
+    # numpy would index with the int and the mask together and put their dim first.
+    mask = np.array([True, False, True, True])
+    np.testing.assert_array_equal(t()[1, ..., mask].data, A[1][..., mask])
 
 
 def test_index_tensors_work_as_their_arrays() -> None:
@@ -225,9 +230,12 @@ def test_numpy_values_on_the_left_record_the_operation(left: object) -> None:
     np.testing.assert_array_equal(x.grad, np.broadcast_to(left, (3,)))
 
 
-def test_numpy_ufuncs_refuse_tensors_instead_of_dropping_the_graph() -> None:
-    with pytest.raises(TypeError):
-        np.exp(t([1.0], requires_grad=True))
+def test_numpy_ufuncs_record_and_functions_without_a_rule_refuse_to_drop_the_graph() -> None:
+    x = t([1.0], requires_grad=True)
+    y = np.exp(x)
+    assert isinstance(y, Tensor) and y.requires_grad
+    with pytest.raises(TypeError, match=r"numpy.sort has no rule .* t.detach\(\).numpy\(\)"):
+        np.sort(x)
 
 
 # ------------------------------------------------------------------------------------ dtypes

@@ -113,7 +113,7 @@ def test_a_second_backward_through_a_retained_graph_doubles_leaf_gradients(graph
     leaves = graph.tensors()
     out = graph.build(*leaves)
     out.backward(retain_graph=True)
-    first = [leaf.grad.copy() for leaf in leaves]
+    first = [leaf.grad.clone() for leaf in leaves]
     out.backward()
     for leaf, g in zip(leaves, first):
         np.testing.assert_array_equal(leaf.grad, 2 * g)

@@ -86,11 +86,26 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------- losses
+# PyTorch's signatures, positional order included. ``size_average`` and ``reduce`` are PyTorch's
+# deprecated spellings of ``reduction``, accepted as PyTorch accepts them.
 
 
-def _check_reduction(name: str, reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+def _check_reduction(name: str, reduction: str, extra: tuple[str, ...] = ()) -> None:
+    if reduction not in _REDUCTIONS + extra:
+        *first, last = (repr(r) for r in _REDUCTIONS + extra)
+        allowed = f"{', '.join(first)} or {last}"
+        raise ValueError(f"{name}: reduction must be {allowed}, not {reduction!r}")
+
+
+def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str:
+    """``reduction``, or the one PyTorch's deprecated ``size_average``/``reduce`` give."""
+    if size_average is not None or reduce is not None:
+        if reduce is not None and not reduce:
+            reduction = "none"
+        else:
+            reduction = "sum" if size_average is not None and not size_average else "mean"
+    _check_reduction(name, reduction)
+    return reduction
 
 
 def _reduce(name: str, loss: Any, reduction: str) -> Any:
@@ -108,8 +123,9 @@ def _reduce(name: str, loss: Any, reduction: str) -> Any:
 
 
 def _as_target(target: Any, like: Tensor) -> Tensor:
+    """The target as a Tensor of the input's floating dtype (integer and bool targets too)."""
     if isinstance(target, Tensor):
-        return target
+        return target if target.dtype.kind == "f" else target.to(like.dtype)
     return Tensor(target, dtype=like.dtype)
 
 
@@ -160,7 +176,13 @@ def _elementwise(
     return _reduce(name, fn(input, target), reduction)
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
+def mse_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Any:
     """The squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``, the
     seed article's sum of squared errors) or per element (``'none'``).
 
@@ -176,7 +198,90 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: 
     >>> F.mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
     2.5
     """
+    reduction = _reduction("mse_loss", size_average, reduce, reduction)
     return _elementwise("mse_loss", lambda p, t: (p - t) ** 2, input, target, reduction)
+
+
+def l1_loss(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """The absolute error ``|input - target|`` (its gradient at 0 is 0, as in PyTorch).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> F.l1_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 1.0]))
+    tensor(1.5)
+    """
+    reduction = _reduction("l1_loss", size_average, reduce, reduction)
+    return _elementwise("l1_loss", lambda p, t: ops.abs(p - t), input, target, reduction)  # type: ignore[no-any-return]
+
+
+def _smooth_l1(d: Tensor, beta: float) -> Tensor:
+    """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, with the piece chosen
+    from the data so that each is differentiated exactly."""
+    inside = np.abs(d.data) < beta
+    quadratic = 0.5 * d * d / beta if beta > 0 else d * 0.0
+    return ops.where(inside, quadratic, ops.abs(d) - 0.5 * beta)  # type: ignore[no-any-return]
+
+
+def smooth_l1_loss(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target``
+    (the L1 loss when ``beta`` is 0).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> F.smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]), reduction="none")
+    tensor([0.125, 2.5  ])
+    """
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
+    reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
+    return _elementwise(  # type: ignore[no-any-return]
+        "smooth_l1_loss", lambda p, t: _smooth_l1(p - t, beta), input, target,
+        reduction,
+    )
+
+
+def huber_loss(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Any = None,
+) -> Tensor:
+    """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for
+    ``d = input - target``; ``weight`` scales each element's loss.
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> F.huber_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]), reduction="none", delta=2.0)
+    tensor([0.125, 4.   ])
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, not {delta}")
+
+    def loss(p: Any, t: Any) -> Any:
+        out = _smooth_l1(p - t, delta) * delta
+        return out if weight is None else out * weight
+
+    return _elementwise("huber_loss", loss, input, target, reduction)  # type: ignore[no-any-return]
 
 
 def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
@@ -209,13 +314,29 @@ def _softplus(x: Tensor) -> Tensor:
     return x * positive.astype(x.dtype) + ops.log(1.0 + ops.exp(-(x * sign)))
 
 
+def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
+    if weight is None:
+        return loss
+    try:
+        np.broadcast_shapes(_shape_of(weight), loss.shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: weight of shape {_shape_of(weight)} does not broadcast to the input's "
+            f"shape {loss.shape}"
+        ) from None
+    return loss * (weight if isinstance(weight, Tensor) else _as_target(weight, loss))
+
+
 def binary_cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
-    """``-(t log p + (1 - t) log(1 - p))`` for probabilities ``p`` in [0, 1]; each log is clamped
-    at -100, as PyTorch does, so a probability of exactly 0 or 1 gives a finite loss.
+    """``-weight (t log p + (1 - t) log(1 - p))`` for probabilities ``p`` in [0, 1]; each log is
+    clamped at -100, as PyTorch does, so a probability of exactly 0 or 1 gives a finite loss.
 
     Examples
     --------
@@ -224,48 +345,125 @@ def binary_cross_entropy(
     >>> F.binary_cross_entropy(mg.tensor([1.0, 0.5]), mg.tensor([0.0, 1.0]), reduction="none")
     tensor([100.        ,   0.69314718])
     """
-    _check_reduction("binary_cross_entropy", reduction)
+    name = "binary_cross_entropy"
+    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
-    _check_same_shape("binary_cross_entropy", input, target)
+    _check_same_shape(name, input, target)
     p = input.data
     if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
-        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+        raise ValueError(f"{name}: input must hold probabilities in [0, 1]")
     floor = float(np.exp(-100.0))
     log_p = ops.log(ops.clamp(input, floor, 1.0))
     log_q = ops.log(ops.clamp(1.0 - input, floor, 1.0))
     loss = -(target * log_p + (1.0 - target) * log_q)
-    return _reduce("binary_cross_entropy", loss, reduction)  # type: ignore[no-any-return]
+    return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
 
 
 def binary_cross_entropy_with_logits(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
+    pos_weight: Any = None,
 ) -> Tensor:
     """`binary_cross_entropy` of ``sigmoid(input)``, computed from the logits as
-    ``softplus(x) - t x``: finite for logits of any size, with gradient ``sigmoid(x) - t``.
+    ``(1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)``: finite for logits of any size.
+    ``pos_weight`` (broadcast along the last dim, one per class) weighs the positive targets.
 
     Examples
     --------
     >>> import microgradnet as mg
     >>> from microgradnet.nn import functional as F
-    >>> F.binary_cross_entropy_with_logits(mg.tensor([1e4, 0.0]), mg.tensor([0.0, 1.0]), "none")
+    >>> F.binary_cross_entropy_with_logits(
+    ...     mg.tensor([1e4, 0.0]), mg.tensor([0.0, 1.0]), reduction="none"
+    ... )
     tensor([1.00000000e+04, 6.93147181e-01])
     """
     name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
-    return _reduce(name, _softplus(input) - target * input, reduction)  # type: ignore[no-any-return]
+    if pos_weight is None:
+        loss = _softplus(input) - target * input
+    else:
+        pw = _as_target(pos_weight, input)
+        if pw.shape and (not input.shape or pw.shape[-1:] != input.shape[-1:]):
+            raise ValueError(
+                f"{name}: pos_weight of shape {pw.shape} must match the input's last dim "
+                f"(input shape {input.shape})"
+            )
+        loss = (1.0 - target) * input + (1.0 + (pw - 1.0) * target) * _softplus(-input)
+    return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """The Kullback-Leibler divergence of ``target`` from log-probabilities ``input``, per
+    element ``t (log t - input)`` (0 where ``t`` is 0), or ``exp(t) (t - input)`` with
+    ``log_target``. ``reduction='batchmean'`` divides the sum by the batch size (the true KL
+    divergence); ``'mean'`` averages over every element, as in PyTorch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import microgradnet as mg
+    >>> from microgradnet.nn import functional as F
+    >>> p = mg.tensor([[0.5, 0.5]])
+    >>> F.kl_div(p.log(), mg.tensor([[1.0, 0.0]]), reduction="batchmean")
+    tensor(0.69314718)
+    """
+    name = "kl_div"
+    if reduction == "batchmean" and size_average is None and reduce is None:
+        _check_reduction(name, reduction, ("batchmean",))
+    else:
+        reduction = _reduction(name, size_average, reduce, reduction)
+    target = _as_target(target, input)
+    _check_same_shape(name, input, target)
+    if log_target:
+        loss = ops.exp(target) * (target - input)
+    else:
+        positive = target.data > 0
+        safe = ops.where(positive, target, 1.0)
+        loss = ops.where(positive, target * ops.log(safe), 0.0) - target * input
+    if reduction == "batchmean":
+        batch = input.shape[0] if input.ndim else 1
+        return loss.sum() / batch  # type: ignore[no-any-return]
+    return _reduce(name, loss, reduction)  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------ losses over classes
 
 
 def _class_axis(x: Tensor) -> int:
     return 1 if x.ndim >= 2 else 0
 
 
-def _one_hot(name: str, x: Tensor, target: Any, ignore_index: int) -> tuple[np.ndarray, int]:
+def _class_weight(name: str, weight: Any, x: Tensor) -> np.ndarray | Tensor | None:
+    """The per-class ``weight`` (C,) shaped to broadcast along the class dim of ``x``."""
+    if weight is None:
+        return None
+    classes = x.shape[_class_axis(x)]
+    if _shape_of(weight) != (classes,):
+        raise ValueError(
+            f"{name}: weight of shape {_shape_of(weight)} must have one entry per class "
+            f"({classes},)"
+        )
+    shape = (classes,) + (1,) * (x.ndim - _class_axis(x) - 1)
+    w = weight if isinstance(weight, Tensor) else _as_target(weight, x)
+    return w.reshape(shape)  # type: ignore[no-any-return]
+
+
+def _one_hot(name: str, x: Tensor, target: Any, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
     """The target classes as a 0/1 array shaped like ``x`` (zero rows where ignored), and the
-    number of targets not ignored."""
+    mask of targets not ignored (the target's shape)."""
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, not shape ()")
     t = np.asarray(target.data if isinstance(target, Node) else target)
@@ -283,68 +481,118 @@ def _one_hot(name: str, x: Tensor, target: Any, ignore_index: int) -> tuple[np.n
     if np.any(valid & ((t < 0) | (t >= classes))):
         raise ValueError(f"{name}: target classes must be in [0, {classes}) or ignore_index")
     hot = (np.arange(classes) == np.where(valid, t, 0)[..., None]) & valid[..., None]
-    return np.moveaxis(hot, -1, axis).astype(x.dtype), int(valid.sum())
+    return np.moveaxis(hot, -1, axis).astype(x.dtype), valid
+
+
+def _over_targets(loss: Tensor, total: Any, reduction: str) -> Tensor:
+    """``loss`` reduced, the mean taken over ``total`` (the weight of the targets counted)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()  # type: ignore[no-any-return]
+    if float(total.data if isinstance(total, Node) else total) == 0.0:
+        return loss.sum() * float("nan")  # every target ignored: 0 / 0, as PyTorch gives
+    return loss.sum() / total  # type: ignore[no-any-return]
+
+
+def _nll(
+    name: str, log_p: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str
+) -> tuple[Tensor, Any]:
+    """The (unreduced) negative log likelihood and the total weight of the targets counted."""
+    hot, valid = _one_hot(name, log_p, target, ignore_index)
+    w = _class_weight(name, weight, log_p)
+    picked = hot if w is None else w * hot
+    axis = _class_axis(log_p)
+    loss = -(log_p * picked).sum(dim=axis)
+    if w is None:
+        total: Any = float(valid.sum())
+    else:
+        total = (w * hot).sum()
+    return loss, total
 
 
 def nll_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
-    """The negative log likelihood ``-input[n, target[n]]`` of log-probabilities ``input`` of
-    shape ``(N, C, ...)`` (or ``(C,)``) and integer classes ``target`` of shape ``(N, ...)``.
+    """The negative log likelihood ``-weight[c] * input[n, c]`` with ``c = target[n]``, of
+    log-probabilities ``input`` of shape ``(N, C, ...)`` (or ``(C,)``) and integer classes
+    ``target`` of shape ``(N, ...)``.
 
-    The mean is over the targets not equal to ``ignore_index``.
+    The mean divides by the total weight of the targets not equal to ``ignore_index`` (their
+    count without ``weight``).
 
     Examples
     --------
     >>> import microgradnet as mg
     >>> from microgradnet.nn import functional as F
-    >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), [1, 0])
+    >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), mg.tensor([1, 0]))
     tensor(2.5)
     """
-    return _nll("nll_loss", input, target, ignore_index, reduction)
-
-
-def _nll(name: str, log_p: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor:
-    _check_reduction(name, reduction)
-    hot, count = _one_hot(name, log_p, target, ignore_index)
-    loss = -(log_p * hot).sum(dim=_class_axis(log_p))
-    if reduction == "mean":
-        return loss.sum() / count if count else loss.sum() * float("nan")
-    return _reduce(name, loss, reduction)  # type: ignore[no-any-return]
+    reduction = _reduction("nll_loss", size_average, reduce, reduction)
+    loss, total = _nll("nll_loss", input, target, weight, ignore_index, reduction)
+    return _over_targets(loss, total, reduction)
 
 
 def cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """The cross entropy of logits ``input`` (shape ``(N, C, ...)`` or ``(C,)``) against integer
     classes (shape ``(N, ...)``), through `log_softmax`, so it is finite for logits of any size;
     or against class probabilities of the input's own shape.
 
+    ``weight`` weighs each class, ``ignore_index`` skips targets, ``label_smoothing`` mixes the
+    target with the uniform distribution, all as in PyTorch (the weighted mean over class indices
+    divides by the total weight of the targets).
+
     Examples
     --------
     >>> import microgradnet as mg
     >>> from microgradnet.nn import functional as F
-    >>> F.cross_entropy(mg.tensor([[1e4, 0.0], [0.0, 0.0]]), [0, 1])
+    >>> F.cross_entropy(mg.tensor([[1e4, 0.0], [0.0, 0.0]]), mg.tensor([0, 1]))
     tensor(0.34657359)
     """
     name = "cross_entropy"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, not shape ()")
     axis = _class_axis(input)
+    classes = input.shape[axis]
     log_p = ops.log_softmax(input, axis)
+    w = _class_weight(name, weight, input)
     t = target.data if isinstance(target, Node) else np.asarray(target)
     if np.issubdtype(t.dtype, np.floating):
         _check_same_shape(name, input, target)
-        soft = -(_as_target(target, input) * log_p).sum(dim=axis)
+        probs = _as_target(target, input)
+        if label_smoothing:
+            probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
+        picked = probs if w is None else probs * w
+        soft = -(log_p * picked).sum(dim=axis)
         return _reduce(name, soft, reduction)  # type: ignore[no-any-return]
-    return _nll(name, log_p, target, ignore_index, reduction)
+    loss, total = _nll(name, log_p, target, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return _over_targets(loss, total, reduction)
+    _, valid = _one_hot(name, input, target, ignore_index)
+    kept = np.expand_dims(valid, axis).astype(input.dtype)
+    smooth = -(log_p * (kept if w is None else w * kept)).sum(dim=axis)
+    return (  # type: ignore[no-any-return]
+        _over_targets(loss, total, reduction) * (1.0 - label_smoothing)
+        + _over_targets(smooth, total, reduction) * (label_smoothing / classes)
+    )
 
 
 # ---------------------------------------------------------------------------------------- layers
@@ -518,8 +766,8 @@ def embedding(
     >>> w = mg.tensor([[0.0, 0.0], [1.0, 2.0]], requires_grad=True)
     >>> F.embedding(np.array([1, 0, 1]), w, padding_idx=0).sum().backward()
     >>> w.grad
-    array([[0., 0.],
-           [2., 2.]])
+    tensor([[0., 0.],
+            [2., 2.]])
     """
     idx = np.asarray(input.data if isinstance(input, Node) else input)
     rows = weight.shape[0] if weight.ndim == 2 else 0

@@ -345,7 +345,7 @@ class Module:
             elif set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = np.zeros_like(p.grad)
+                p.grad.zero_()
 
     # -- state --------------------------------------------------------------------------------
     def state_dict(self, prefix: str = "") -> OrderedDict[str, np.ndarray]:

@@ -36,12 +36,12 @@ def clip_grad_norm_(
     >>> mg.nn.utils.clip_grad_norm_([w], 1.0)
     tensor(5.)
     >>> w.grad.round(6)
-    array([0.6, 0.8])
+    tensor([0.6, 0.8])
     """
     params = _with_grads(parameters)
     if not params:
         return Tensor(0.0)
-    grads = [np.asarray(p.grad, dtype=np.float64) for p in params]
+    grads = [np.asarray(p.grad if p.holds_float else p.grad.data, dtype=np.float64) for p in params]
     norm_type = float(norm_type)
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
@@ -64,7 +64,8 @@ def _scale(p: Node, factor: float) -> None:
     if p.holds_float:
         p.grad = p.grad * factor
     else:
-        p.grad = (p.grad * factor).astype(p.grad.dtype, copy=False)
+        data = p.grad.data
+        data *= np.asarray(factor, dtype=data.dtype)
 
 
 def clip_grad_value_(parameters: Node | Iterable[Node], clip_value: float) -> None:
@@ -77,14 +78,14 @@ def clip_grad_value_(parameters: Node | Iterable[Node], clip_value: float) -> No
     >>> w.grad = np.array([3.0, -0.5])
     >>> mg.nn.utils.clip_grad_value_([w], 1.0)
     >>> w.grad
-    array([ 1. , -0.5])
+    tensor([ 1. , -0.5])
     """
     c = float(clip_value)
     for p in _with_grads(parameters):
         if p.holds_float:
             p.grad = min(max(p.grad, -c), c)
         else:
-            np.clip(p.grad, -c, c, out=p.grad)
+            np.clip(p.grad.data, -c, c, out=p.grad.data)
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

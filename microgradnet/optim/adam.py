@@ -91,7 +91,7 @@ class AdamW(Adam):
     >>> import microgradnet as mg
     >>> w = mg.tensor([1.0], requires_grad=True)
     >>> opt = mg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
-    >>> w.grad = mg.tensor([0.0]).numpy()
+    >>> w.grad = mg.tensor([0.0])
     >>> opt.step()
     >>> w
     tensor([0.95], requires_grad=True)

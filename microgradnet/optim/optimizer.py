@@ -103,7 +103,7 @@ class Optimizer:
                 elif set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = np.zeros_like(p.grad)
+                    p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return what ``closure`` returned.
@@ -123,7 +123,8 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    new = self._update(p.data, p.grad, self.state.setdefault(p, {}), group)
+                    grad = p.grad if p.holds_float else p.grad.data
+                    new = self._update(p.data, grad, self.state.setdefault(p, {}), group)
                     if p.holds_float:
                         p.data = float(new)
                     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .optimizer import Optimizer, ParamsT
 
 
@@ -75,9 +77,11 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
-            # Updates build new arrays and never write into a buffer or a gradient, so the
-            # first buffer may be the gradient itself.
-            buf = grad if buf is None else momentum * buf + (1 - group["dampening"]) * grad
+            if buf is None:
+                # A copy: the gradient's array may be zeroed in place (``zero_grad``, ``zero_``).
+                buf = grad.copy() if isinstance(grad, np.ndarray) else grad
+            else:
+                buf = momentum * buf + (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buf
             grad = grad + momentum * buf if group["nesterov"] else buf
         return param - group["lr"] * grad

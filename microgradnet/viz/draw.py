@@ -275,7 +275,7 @@ def _grad_of(v: Node) -> Any:
     """The gradient a drawing can show for ``v``, or None where none is kept."""
     if v.holds_float:
         return v.grad if v.requires_grad else None
-    return v.grad
+    return None if v.grad is None else v.grad.data
 
 
 def _finite(x: Any) -> bool:
