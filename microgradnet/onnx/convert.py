@@ -78,7 +78,7 @@ class Shapes:
     input_name: Callable[[Any], str | None]
 
 
-Converter = Callable[[Graph, Any, list[str], str, Shapes], None]
+Converter = Callable[[Graph, Any, list[str], str, Shapes], object]
 
 
 def _simple(op_type: str) -> Converter:

@@ -198,7 +198,8 @@ def _build(
                 g.node("Identity", [names[id(node)]], target)
                 names[id(node)] = target
             continue
-        out = target or g.fresh(type(call.module).__name__ if call else node._ctx.name)
+        kind = type(call.module).__name__ if call else node._ctx.name  # type: ignore[union-attr]
+        out = target or g.fresh(kind)
         if call is not None:
             ins = [name_of(r) for r in call.reads]
             if isinstance(call.module, nn.Embedding):
@@ -206,20 +207,14 @@ def _build(
                     input_name(call.input)
                     or g.const(np.asarray(getattr(call.input, "data", call.input)), "indices")
                 )
-            parents: list[Node] = [r for r in call.reads]
-            other_parents = second.calls[id(other)].reads
-            shapes = [tuple(np.shape(getattr(call.input, "data", call.input)))]
-            shapes2 = [
-                tuple(
-                    np.shape(
-                        getattr(
-                            second.calls[id(other)].input, "data", second.calls[id(other)].input
-                        )
-                    )
-                )
-            ]
+            inner = second.calls[id(other)].input
             info = convert.Shapes(
-                shapes, shapes2, node.shape, other.shape, node.data.dtype, input_name
+                [np.shape(getattr(call.input, "data", call.input))],
+                [np.shape(getattr(inner, "data", inner))],
+                node.shape,
+                other.shape,
+                node.data.dtype,
+                input_name,
             )
             convert.LAYERS[type(call.module).__name__](g, call.module, ins, out, info)
         else:

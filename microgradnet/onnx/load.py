@@ -451,7 +451,7 @@ class OnnxModule(nn.Module):
         if buffer:
             owner.register_buffer(leaf, value)
         else:
-            owner.register_parameter(leaf, value)
+            owner.register_parameter(leaf, value)  # type: ignore[arg-type]
 
     def forward(self, *inputs: Any) -> Any:
         """Run the graph on ``inputs`` (Tensors or arrays, one per graph input); returns the

@@ -141,6 +141,7 @@ def compare(first: Trace, second: Trace, where: str) -> None:
             f"({len(first.order)} and {len(second.order)} nodes): it depends on the data, and an "
             "ONNX graph cannot"
         )
+    readers = {id(p): n._ctx for n in first.order if n._ctx for p in n._ctx.parents}
     for a, b in zip(first.order, second.order):
         ca, cb = first.calls.get(id(a)), second.calls.get(id(b))
         if (ca is None) != (cb is None) or (ca and cb and ca.module is not cb.module):
@@ -151,7 +152,7 @@ def compare(first: Trace, second: Trace, where: str) -> None:
         if oa is None or ob is None:
             if (oa is None) != (ob is None):
                 raise ValueError(f"{where}: the model's graph changes with the input's values")
-            _compare_leaves(first, second, a, b, where)
+            _compare_leaves(first, second, a, b, f"{where}: the op {_reader(readers, a)}")
             continue
         if type(oa) is not type(ob):
             raise ValueError(
@@ -181,18 +182,23 @@ def _scope(op: Any) -> str:
     return "" if scope is None else f" (in {type(scope).__name__})"
 
 
-def _compare_leaves(first: Trace, second: Trace, a: Node, b: Node, where: str) -> None:
+def _reader(readers: dict[int, Any], leaf: Node) -> str:
+    op = readers.get(id(leaf))
+    return "?" if op is None else f"{op.name}{_scope(op)}"
+
+
+def _compare_leaves(first: Trace, second: Trace, a: Node, b: Node, reader: str) -> None:
     ia, ib = first.input_index(a), second.input_index(b)
     if ia is not None or ib is not None:
         if ia != ib:
-            raise ValueError(f"{where}: the model uses its inputs differently for other values")
+            raise ValueError(f"{reader} reads different inputs for other values")
         return
     if a is b:
         return  # a parameter or a buffer
     if a.requires_grad or b.requires_grad or not _same(a.data, b.data, first, second):
         raise ValueError(
-            f"{where}: a constant of shape {a.shape} changes with the input's values (or with "
-            f"the sizes of its dynamic axes); ONNX would keep this example's. {_HINT}"
+            f"{reader} reads a constant of shape {a.shape} that changes with the input's values "
+            f"(or with the sizes of its dynamic axes); ONNX would keep this example's. {_HINT}"
         )
 
 
