@@ -510,9 +510,11 @@ def load(path: str | os.PathLike[str]) -> OnnxModule:
 
     Examples
     --------
-    >>> from microgradnet import onnx as mg_onnx  # doctest: +SKIP
-    >>> model = mg_onnx.load("model.onnx")  # doctest: +SKIP
-    >>> model(x).sum().backward()  # doctest: +SKIP
+    Fine-tune a file written elsewhere (see ``docs/howto/leaving-for-pytorch.md``)::
+
+        model = microgradnet.onnx.load("model.onnx")
+        loss = F.mse_loss(model(x), y)
+        loss.backward()  # gradients for every initializer
     """
     onnx = require("onnx", "microgradnet.onnx.load")
     proto = onnx.load(os.fspath(path))
