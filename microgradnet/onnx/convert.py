@@ -336,8 +336,11 @@ OPS: dict[str, Converter] = {
     "softsign": _simple("Softsign"),
     "matmul": _simple("MatMul"),
     "sum": _reduce("ReduceSum"),
-    "max": _reduce("ReduceMax"),
-    "min": _reduce("ReduceMin"),
+    "amax": _reduce("ReduceMax"),
+    "amin": _reduce("ReduceMin"),
+    "leaky_relu": lambda g, op, ins, out, s: g.node(
+        "LeakyRelu", ins, out, alpha=float(op.negative_slope)
+    ),
     "softmax": _along_one_axis("Softmax"),
     "log_softmax": _along_one_axis("LogSoftmax"),
     "reshape": _reshape,

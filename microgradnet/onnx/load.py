@@ -58,7 +58,7 @@ def _reduce(kind: str) -> Operator:
             if attrs.get("noop_with_empty_axes", 0):
                 return [x]
             axes = list(range(len(np.shape(_raw(x)))))
-        fn = {"sum": ops.sum, "mean": ops.mean, "max": ops.max, "min": ops.min}[kind]
+        fn = {"sum": ops.sum, "mean": ops.mean, "max": ops.amax, "min": ops.amin}[kind]
         return [fn(x, tuple(axes), keepdim=keep) if axes else x]
 
     return run
@@ -363,7 +363,7 @@ OPERATORS: dict[str, Operator] = {
     "ConvTranspose": _conv_transpose,
     "MaxPool": _max_pool,
     "AveragePool": _average_pool,
-    "GlobalMaxPool": _global(ops.max),
+    "GlobalMaxPool": _global(ops.amax),
     "GlobalAveragePool": _global(ops.mean),
     "BatchNormalization": _batch_norm,
     "LayerNormalization": _layer_norm,
