@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 import microgradnet  # noqa: E402
 
-from . import impl_numpy, impl_tensor, impl_value, memory  # noqa: E402
+from . import impl_compiled, impl_numpy, impl_tensor, impl_value, memory  # noqa: E402
 from .compare import check  # noqa: E402
 from .workloads import WORKLOADS, Factory, Trainer  # noqa: E402
 
@@ -47,6 +47,7 @@ def implementations(names: Sequence[str] | None = None) -> dict[str, dict[str, F
         "tensor": impl_tensor.TRAINERS,
         "nn": impl_tensor.NN_TRAINERS,
         "value": impl_value.TRAINERS,
+        "compiled": impl_compiled.TRAINERS,
     }
     if names is None or "torch" in names:
         with contextlib.suppress(ImportError):

@@ -14,6 +14,7 @@ from typing import Any
 from . import autograd, data, func, nn, ops, optim
 from .autograd import Function
 from .checkpoint import CheckpointError, load, save
+from .compiler import compile
 from .engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops.registry import TABLE
 from .random import manual_seed
@@ -46,6 +47,7 @@ __all__ = [
     "Tensor",
     "Value",
     "autograd",
+    "compile",
     "data",
     "enable_grad",
     "func",

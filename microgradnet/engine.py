@@ -28,6 +28,8 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        #: `microgradnet.compile` records this thread's computations here while it traces.
+        self.tracer: Any = None
 
 
 state = _State()
@@ -299,6 +301,8 @@ def propagate(
     Each rule runs once per pass, on the sum of the gradients of its output. Unless
     ``retain_graph``, each operation frees what it saved as soon as its rule has run.
     """
+    if state.tracer is not None:
+        return state.tracer.propagate(roots, seeds, reached, retain_graph, create_graph)  # type: ignore[no-any-return]
     pending: dict[int, Any] = {}
     for root, seed in zip(roots, seeds):
         prev = pending.get(id(root))

@@ -173,13 +173,19 @@ class Op(GraphOp):
                 ) from err
         cls = type(like)
         if not (requires and st.grad_enabled):
-            return cls._wrap(out, None, like)._view_of(args, out)
-        if constants:
-            args = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
-        op = self._record(args, like.holds_float)
-        result = cls._wrap(out, op, like)._view_of(args, out)
-        if op._versions is not None:
-            op._versions += (result._version,)
+            result = cls._wrap(out, None, like)._view_of(args, out)
+        else:
+            parents = args
+            if constants:
+                parents = tuple(
+                    a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args
+                )
+            op = self._record(parents, like.holds_float)
+            result = cls._wrap(out, op, like)._view_of(parents, out)
+            if op._versions is not None:
+                op._versions += (result._version,)
+        if st.tracer is not None:
+            st.tracer.forward(self, args, raw, result)
         return result
 
     def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:
