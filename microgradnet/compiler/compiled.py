@@ -108,9 +108,12 @@ class CompiledFunction:
             self._refuse(tracer.problem, stacklevel=4)
             return result
         entry.tape = tracer.finish(result)
-        entry.nodes = list(tracer.outside.values())
+        entry.guards.watch(tracer.outside.values())
+        # The check compares the nodes that existed before the call; one made during it (a
+        # `Value(0.0)` to start a sum) is a new object at every eager call, but the same at
+        # every replay.
+        entry.nodes = [n for n in tracer.outside.values() if id(n) not in tracer.made]
         entry.optimizers = list(tracer.optimizers.values())
-        entry.guards.watch(entry.nodes)
         return result
 
     def _check(self, entry: _Entry, leaves: list[Any], args: Any, kwargs: Any) -> Any:

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -56,15 +57,43 @@ def _library_caller() -> bool:
     return bool(name == "microgradnet" or name.startswith("microgradnet."))
 
 
+#: The modules whose reads of ``.data`` are part of what a trace records or repeats: the engine,
+#: `Op` (inputs of forwards and rules), the front ends, optimizers (run as recorded calls).
+_RECORDED = ("microgradnet.engine", "microgradnet.ops.base", "microgradnet.tensor",
+             "microgradnet.value", "microgradnet.optim.", "microgradnet.compiler.")
+
+
+#: Helpers that read ``.data`` for its shape or dtype only, with the functions that call them so;
+#: any caller when None.
+_METADATA = {"_shape_of": None, "_raw": {"avg_pool", "adaptive_avg_pool"}}
+
+
+def _metadata_read(frame: FrameType) -> bool:
+    callers = _METADATA.get(frame.f_code.co_name, ())
+    if callers is None:
+        return True
+    return frame.f_back is not None and frame.f_back.f_code.co_name in callers
+
+
 def _slot_property(name: str) -> property:
     """``.data`` or ``.grad`` as a property over the slot of `Node` that notes reads and writes
-    by code outside microgradnet."""
+    by code outside microgradnet, and reads by microgradnet's own functions that compute on the
+    data outside an operation (a mask, indices or running statistics made with numpy), which a
+    replay would not compute again."""
     member = Node.__dict__[name]
 
     def get(self: Node) -> Any:
         tracer = state.tracer
-        if tracer is not None and not _library_caller():
-            tracer.cannot_replay(f"reading .{name} of a traced value")
+        if tracer is not None and not tracer.trusted:
+            frame = sys._getframe(1)
+            module = frame.f_globals.get("__name__", "")
+            if not module.startswith("microgradnet"):
+                tracer.cannot_replay(f"reading .{name} of a traced value")
+            elif not module.startswith(_RECORDED) and not _metadata_read(frame):
+                tracer.cannot_replay(
+                    f"{module}.{frame.f_code.co_name} computes with numpy on the data of a "
+                    "traced value, outside the recorded operations"
+                )
         return member.__get__(self, type(self))
 
     def set(self: Node, value: Any) -> None:  # noqa: A001 - a property's setter
@@ -119,10 +148,12 @@ def _invert(orig: Callable[..., Any]) -> Callable[..., Any]:
 def _index_of(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(pick: Any, input: Any, dim: Any, keepdim: bool, op: str) -> Any:  # noqa: A002
-        result = orig(pick, input, dim, keepdim, op)
         tracer = state.tracer
-        if tracer is not None and isinstance(input, Node):
-            tracer.compute(lambda raw: orig(pick, raw, dim, keepdim, op), (input,), result)
+        if tracer is None or not isinstance(input, Node):
+            return orig(pick, input, dim, keepdim, op)
+        with tracer.trusting():
+            result = orig(pick, input, dim, keepdim, op)
+        tracer.compute(lambda raw: orig(pick, raw, dim, keepdim, op), (input,), result)
         return result
 
     return wrapper
@@ -139,6 +170,17 @@ def _zero_grad(orig: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _created(orig: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(orig)
+    def wrapper(self: Node, *args: Any, **kwargs: Any) -> None:
+        orig(self, *args, **kwargs)
+        tracer = state.tracer
+        if tracer is not None:
+            tracer.created(self)
+
+    return wrapper
+
+
 def _patches() -> list[tuple[Any, str, Any]]:
     found: list[tuple[Any, str, Any]] = []
     for cls, names in _ESCAPES.items():
@@ -149,6 +191,7 @@ def _patches() -> list[tuple[Any, str, Any]]:
     found.append((Tensor, "__invert__", _invert(Tensor.__dict__["__invert__"])))
     found.append((reduce, "_index_of", _index_of(reduce._index_of)))
     found.append((Module, "zero_grad", _zero_grad(Module.__dict__["zero_grad"])))
+    found += [(cls, "__init__", _created(cls.__dict__["__init__"])) for cls in (Tensor, Value)]
     return found
 
 

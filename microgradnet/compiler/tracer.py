@@ -80,6 +80,8 @@ class Tracer:
         self.loaded: dict[int, int] = {}  # id(outside node) -> slot, until state changes
         self.outside: dict[int, Node] = {}  # nodes from outside the call it read or changed
         self.optimizers: dict[int, Any] = {}
+        self.made: set[int] = set()  # ids of nodes constructed during the call
+        self.trusted = 0  # > 0 while recorded work (a rule) reads data
         self.ops: dict[int, tuple[Op, list[int], list[bool], int]] = {}
         self.replay_ops: list[Op] = []
         self.ruled: set[int] = set()
@@ -108,6 +110,20 @@ class Tracer:
             yield
         finally:
             state.tracer = self
+
+    def created(self, node: Node) -> None:
+        """``node`` was constructed during the call (a temporary, or a lazily made parameter)."""
+        self.made.add(id(node))
+        self._keep.append(node)
+
+    @contextmanager
+    def trusting(self) -> Iterator[None]:
+        """Reads of ``.data`` in the block belong to recorded work (a rule, a recorded compute)."""
+        self.trusted += 1
+        try:
+            yield
+        finally:
+            self.trusted -= 1
 
     # -- slots --------------------------------------------------------------------------------
     def _bind(self, node: Node, slot: int) -> None:
@@ -283,7 +299,8 @@ class Tracer:
                 if node.grad is not before:
                     self._accumulate(node, grad_slot)
                 continue
-            grads = ctx.vjp(node, grad, False)
+            with self.trusting():
+                grads = ctx.vjp(node, grad, False)
             outs = self._rule(ctx, node, grad_slot, grads)
             for parent, g, k in zip(ctx.parents, grads, outs):
                 if g is None or not parent.requires_grad:
