@@ -61,9 +61,12 @@ class MoonsDemo:
         self.model = MLP(value, p.weights)
         self.shapes = [w.shape for w in p.weights]
         # In the hand-written layout: each layer's weights by input then neuron, then biases.
-        self.params = [q for layer in self.model.layers
-                       for q in [n.w[i] for i in range(len(layer.neurons[0].w))
-                                 for n in layer.neurons] + [n.b for n in layer.neurons]]
+        self.params = [
+            q
+            for layer in self.model.layers
+            for q in [n.w[i] for i in range(len(layer.neurons[0].w)) for n in layer.neurons]
+            + [n.b for n in layer.neurons]
+        ]
         self.x, self.y = p.x.tolist(), p.y[:, 0].tolist()
         self.lr, self.alpha = p.lr, p.extra["alpha"]
         self.loss: Any = None

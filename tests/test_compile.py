@@ -13,7 +13,7 @@ import pytest
 import microgradnet as mg
 from microgradnet import nn
 from microgradnet.compiler import CompileError, CompileWarning
-from microgradnet.nn import functional as F
+from microgradnet.nn import functional
 
 
 def same_bits(a, b):
@@ -55,7 +55,8 @@ def assert_replays_eagerly_bit_for_bit(make, batches, steps=12):
 
 
 def one_hot_cross_entropy(logits, y):
-    """Cross-entropy against one-hot float targets, all in recorded operations (`F.cross_entropy`
+    """Cross-entropy against one-hot float targets, all in recorded operations
+    (`functional.cross_entropy`
     reads integer labels as numpy data, which a replay would not read again)."""
     return -(logits.log_softmax(dim=1) * y).sum() / len(y)
 
@@ -82,10 +83,14 @@ def test_seed_network_replays_bit_for_bit():
     y = np.array([[0], [1], [1], [0]], dtype=float)
 
     def make():
-        model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
-                              nn.Linear(4, 1, bias=False), nn.Sigmoid())
-        return model, mg.optim.SGD(model.parameters(), lr=1.0), (
-            lambda out, t: ((t - out) ** 2).sum())
+        model = nn.Sequential(
+            nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()
+        )
+        return (
+            model,
+            mg.optim.SGD(model.parameters(), lr=1.0),
+            (lambda out, t: ((t - out) ** 2).sum()),
+        )
 
     assert_replays_eagerly_bit_for_bit(make, fixed(x, y), steps=30)
 
@@ -94,8 +99,9 @@ def test_moons_mlp_with_l2_and_momentum_replays_bit_for_bit():
     rng = np.random.default_rng(1)
 
     def make():
-        model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
-                              nn.Linear(16, 1))
+        model = nn.Sequential(
+            nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+        )
         params = list(model.parameters())
 
         def loss(score, y):
@@ -116,8 +122,11 @@ def test_mnist_sized_mlp_in_float32_replays_bit_for_bit():
         # Linear(dtype=float32) casts its uninitialised array before initialising it, which
         # can overflow; the values are overwritten at once.
         with np.errstate(over="ignore"):
-            model = nn.Sequential(nn.Linear(784, 256, dtype=np.float32), nn.ReLU(),
-                                  nn.Linear(256, 10, dtype=np.float32))
+            model = nn.Sequential(
+                nn.Linear(784, 256, dtype=np.float32),
+                nn.ReLU(),
+                nn.Linear(256, 10, dtype=np.float32),
+            )
         return model, mg.optim.SGD(model.parameters(), lr=0.01), one_hot_cross_entropy
 
     batches = changing(rng, (128, 784), lambda x: one_hot(labels, dtype=np.float32), np.float32)
@@ -130,13 +139,19 @@ def test_small_cnn_with_adam_replays_bit_for_bit():
 
     def make():
         model = nn.Sequential(
-            nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
-            nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten(),
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(4, 8, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
             nn.Linear(8 * 4 * 4, 10),
         )
         return model, mg.optim.Adam(model.parameters(), lr=1e-2), one_hot_cross_entropy
 
-    assert_replays_eagerly_bit_for_bit(make, changing(rng, (8, 1, 16, 16), lambda x: one_hot(labels)))
+    assert_replays_eagerly_bit_for_bit(
+        make, changing(rng, (8, 1, 16, 16), lambda x: one_hot(labels))
+    )
 
 
 def test_attention_block_replays_bit_for_bit():
@@ -178,7 +193,7 @@ def seed_step():
 
 
 def test_a_new_shape_is_traced_again_and_the_old_one_still_replays():
-    model, opt, step = seed_step()
+    _model, _opt, step = seed_step()
     _, _, eager = seed_step()
     compiled = mg.compile(step)
     rng = np.random.default_rng(6)
@@ -234,7 +249,7 @@ def test_train_and_eval_are_guarded():
 
     def make():
         model = nn.Sequential(nn.Linear(4, 4), Doubling(), nn.Linear(4, 1))
-        return model, mg.optim.SGD(model.parameters(), lr=0.1), F.mse_loss
+        return model, mg.optim.SGD(model.parameters(), lr=0.1), functional.mse_loss
 
     (m1, o1, l1), (m2, o2, l2) = twins(make)
     eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
@@ -252,7 +267,7 @@ def test_train_and_eval_are_guarded():
 def test_random_draws_in_python_are_checked_and_run_eagerly():
     def make():
         model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 1))
-        return model, mg.optim.SGD(model.parameters(), lr=0.1), F.mse_loss
+        return model, mg.optim.SGD(model.parameters(), lr=0.1), functional.mse_loss
 
     (m1, o1, l1), (m2, o2, l2) = twins(make)
     eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
@@ -351,8 +366,8 @@ def branchy_steps():
 
 @pytest.mark.parametrize("which", range(5))
 def test_data_dependent_python_is_detected_and_runs_eagerly(which):
-    model, opt, branches = branchy_steps()
-    _, _, eager_branches = branchy_steps()
+    model, _opt, branches = branchy_steps()
+    _, _, _eager_branches = branchy_steps()
     branch = branches[which]
 
     def step(x):
@@ -414,7 +429,7 @@ def test_manual_updates_through_grad_are_detected():
 
 
 def test_state_changed_outside_the_record_is_caught_by_the_check():
-    model, opt, step = seed_step()
+    _model, opt, step = seed_step()
 
     @mg.compile
     def decaying(x, y):
@@ -432,7 +447,7 @@ def test_state_changed_outside_the_record_is_caught_by_the_check():
 
 
 def test_a_guarded_number_the_function_changes_retraces_until_the_cache_is_full():
-    model, opt, step = seed_step()
+    _model, opt, step = seed_step()
     sched = mg.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
 
     @mg.compile(cache_size=3)
@@ -457,9 +472,13 @@ def test_a_guarded_number_the_function_changes_retraces_until_the_cache_is_full(
 )
 def test_layers_that_compute_on_data_with_numpy_are_detected(layer, culprit):
     def make():
-        model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), layer(), nn.Flatten(),
-                              nn.Linear(2 * 4 * 4 if culprit == "pool" else 2 * 8 * 8, 3))
-        return model, mg.optim.SGD(model.parameters(), lr=0.1), F.cross_entropy
+        model = nn.Sequential(
+            nn.Conv2d(1, 2, 3, padding=1),
+            layer(),
+            nn.Flatten(),
+            nn.Linear(2 * 4 * 4 if culprit == "pool" else 2 * 8 * 8, 3),
+        )
+        return model, mg.optim.SGD(model.parameters(), lr=0.1), functional.cross_entropy
 
     (m1, o1, l1), (m2, o2, l2) = twins(make)
     eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
@@ -484,7 +503,7 @@ def test_numpy_arguments_are_refused():
 
 
 def test_memory_stays_flat_over_many_replays():
-    model, opt, step = seed_step()
+    _model, _opt, step = seed_step()
     compiled = mg.compile(step)
     x, y = mg.tensor(np.ones((4, 3))), mg.tensor(np.zeros((4, 1)))
     collecting = gc.isenabled()

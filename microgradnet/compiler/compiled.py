@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import Node, state
-from .guards import Guards, Snapshot, Unsupported, same, signature
+from .guards import Guards, Snapshot, UnreplayableArgumentError, same, signature
 from .instrument import instrumented
 from .pytree import flatten
 from .tape import Tape
@@ -61,8 +61,7 @@ class CompiledFunction:
             return self
         bound = obj.__dict__.get(self.__name__)  # type: ignore[attr-defined]
         if bound is None:
-            bound = CompiledFunction(self.fn.__get__(obj, objtype), self.fullgraph,
-                                     self.cache_size)
+            bound = CompiledFunction(self.fn.__get__(obj, objtype), self.fullgraph, self.cache_size)
             obj.__dict__[self.__name__] = bound  # type: ignore[attr-defined]
         return bound
 
@@ -73,7 +72,7 @@ class CompiledFunction:
         keep: list[Any] = []
         try:
             key = (state.grad_enabled, structure, signature(leaves, keep))
-        except Unsupported as err:
+        except UnreplayableArgumentError as err:
             self._refuse(str(err), stacklevel=3)
             self.stats["eager"] += 1
             return self.fn(*args, **kwargs)
@@ -87,8 +86,10 @@ class CompiledFunction:
                     return self.fn(*args, **kwargs)
                 return self._check(entry, leaves, args, kwargs)
         if sum(map(len, self._cache.values())) >= self.cache_size:
-            self._refuse(f"more than {self.cache_size} signatures or guard changes (cache_size)",
-                         stacklevel=3)
+            self._refuse(
+                f"more than {self.cache_size} signatures or guard changes (cache_size)",
+                stacklevel=3,
+            )
             self.stats["eager"] += 1
             return self.fn(*args, **kwargs)
         return self._trace(key, keep, leaves, args, kwargs)
@@ -123,23 +124,30 @@ class CompiledFunction:
         try:
             replayed = entry.tape.replay(leaves)  # type: ignore[union-attr]
             after_replay = snapshot.current()
-        except Exception:  # noqa: BLE001 - any failure means: do not replay
+        except Exception:
             replayed = after_replay = None
         snapshot.restore()
         result = self.fn(*args, **kwargs)
         self.stats["checked"] += 1
-        if (after_replay is not None and same(after_replay, snapshot.current())
-                and same(flatten(replayed)[0], flatten(result)[0])):
+        if (
+            after_replay is not None
+            and same(after_replay, snapshot.current())
+            and same(flatten(replayed)[0], flatten(result)[0])
+        ):
             entry.checked = True
         else:
             entry.tape = None
-            self._refuse("its replay did not reproduce the eager call: the function changes "
-                         "state outside the record or depends on values the trace froze",
-                         stacklevel=4)
+            self._refuse(
+                "its replay did not reproduce the eager call: the function changes "
+                "state outside the record or depends on values the trace froze",
+                stacklevel=4,
+            )
         return result
 
     def _refuse(self, reason: str, stacklevel: int) -> None:
-        message = f"compile: {getattr(self.fn, '__qualname__', 'the function')} runs eagerly: {reason}"
+        message = (
+            f"compile: {getattr(self.fn, '__qualname__', 'the function')} runs eagerly: {reason}"
+        )
         if self.fullgraph:
             raise CompileError(message)
         if reason not in self._warned:

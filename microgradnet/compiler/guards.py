@@ -6,9 +6,11 @@ against the eager call."""
 from __future__ import annotations
 
 import copy
+import functools
 import random
 import struct
 from collections.abc import Callable, Iterable
+from types import CellType
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from ..value import Value
 _NUMBERS = (bool, int, float)
 
 
-class Unsupported(TypeError):
+class UnreplayableArgumentError(TypeError):
     """An argument a trace cannot stand for (its data would be frozen into the record)."""
 
 
@@ -36,7 +38,7 @@ def signature(leaves: Iterable[Any], keep: list[Any]) -> tuple[Any, ...]:
         elif isinstance(x, Value):
             key.append((Value, x.requires_grad))
         elif isinstance(x, np.ndarray | np.generic):
-            raise Unsupported(
+            raise UnreplayableArgumentError(
                 f"argument {i} is a numpy array; its values would be frozen into the trace, so "
                 "pass a Tensor instead"
             )
@@ -57,7 +59,9 @@ def _around(fn: Callable[..., Any], leaves: Iterable[Any]) -> list[tuple[str, An
     code = getattr(func, "__code__", None)
     if target is not None:
         seen.append(("self", target))
-    for name, cell in zip(getattr(code, "co_freevars", ()), getattr(func, "__closure__", None) or ()):
+    for name, cell in zip(
+        getattr(code, "co_freevars", ()), getattr(func, "__closure__", None) or ()
+    ):
         seen.append((f"closure {name}", cell))
     namespace = getattr(func, "__globals__", {})
     for name in getattr(code, "co_names", ()):
@@ -77,18 +81,18 @@ class Guards:
         for _, obj in _around(fn, leaves):
             if isinstance(obj, tuple):  # a global by name
                 namespace, name = obj
-                self._number(lambda ns=namespace, n=name: ns.get(n))
+                self._number(functools.partial(dict.get, namespace, name))
                 obj = namespace.get(name)
-            elif type(obj).__name__ == "cell":
-                self._number(lambda c=obj: c.cell_contents)
-                obj = obj.cell_contents
+            elif isinstance(obj, CellType):
+                self._number(functools.partial(getattr, obj, "cell_contents", None))
+                obj = getattr(obj, "cell_contents", None)
             if isinstance(obj, Module):
                 modules.update((id(m), m) for m in obj.modules())
             elif hasattr(obj, "__dict__") and not isinstance(obj, Node | type):
                 attrs = vars(obj)
                 for name, value in list(attrs.items()):
                     if isinstance(value, _NUMBERS):
-                        self._number(lambda a=attrs, n=name: a.get(n))
+                        self._number(functools.partial(dict.get, attrs, name))
                     elif isinstance(value, Module):
                         modules.update((id(m), m) for m in value.modules())
         self.modules = list(modules.values())
@@ -97,14 +101,14 @@ class Guards:
 
     def watch(self, outside: Iterable[Node]) -> None:
         """Check the shape, dtype and ``requires_grad`` of these tensors from now on."""
-        self.tensors = [(n, n.data.shape, n.data.dtype, n.requires_grad)
-                        for n in outside if isinstance(n, Tensor)]
+        self.tensors = [
+            (n, n.data.shape, n.data.dtype, n.requires_grad)
+            for n in outside
+            if isinstance(n, Tensor)
+        ]
 
     def _number(self, get: Callable[[], Any]) -> None:
-        try:
-            value = get()
-        except ValueError:  # an empty cell
-            return
+        value = get()
         if isinstance(value, _NUMBERS):
             self.numbers.append((get, (type(value), value)))
 
@@ -119,8 +123,12 @@ class Guards:
                 return False
         for n, shape, dtype, requires in self.tensors:
             data = n.data
-            if (type(data) is not np.ndarray or data.shape != shape or data.dtype != dtype
-                    or n.requires_grad is not requires):
+            if (
+                type(data) is not np.ndarray
+                or data.shape != shape
+                or data.dtype != dtype
+                or n.requires_grad is not requires
+            ):
                 return False
         return True
 
@@ -132,8 +140,14 @@ class Snapshot:
     def __init__(self, nodes: Iterable[Node], optimizers: Iterable[Any]) -> None:
         self.nodes = [(n, n.data, _copy(n.data), n.grad, _copy(n.grad)) for n in nodes]
         self.optimizers = [
-            (opt, {p: (s, {k: _copy(v) for k, v in s.items()}) for p, s in opt.state.items()},
-             [{k: copy.copy(v) for k, v in g.items() if k != "params"} for g in opt.param_groups])
+            (
+                opt,
+                {p: (s, {k: _copy(v) for k, v in s.items()}) for p, s in opt.state.items()},
+                [
+                    {k: copy.copy(v) for k, v in g.items() if k != "params"}
+                    for g in opt.param_groups
+                ],
+            )
             for opt in optimizers
         ]
         self.rng = (mg_random.default_generator.bit_generator.state, random.getstate())

@@ -31,8 +31,18 @@ _ESCAPES = {
     Value: ("__float__", "__lt__", "__le__", "__gt__", "__ge__"),
 }
 _INPLACE = (
-    "add_", "sub_", "mul_", "div_", "copy_", "fill_", "zero_", "__setitem__",
-    "__iadd__", "__isub__", "__imul__", "__itruediv__",
+    "add_",
+    "sub_",
+    "mul_",
+    "div_",
+    "copy_",
+    "fill_",
+    "zero_",
+    "__setitem__",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
+    "__itruediv__",
 )
 
 _lock = threading.Lock()
@@ -59,8 +69,14 @@ def _library_caller() -> bool:
 
 #: The modules whose reads of ``.data`` are part of what a trace records or repeats: the engine,
 #: `Op` (inputs of forwards and rules), the front ends, optimizers (run as recorded calls).
-_RECORDED = ("microgradnet.engine", "microgradnet.ops.base", "microgradnet.tensor",
-             "microgradnet.value", "microgradnet.optim.", "microgradnet.compiler.")
+_RECORDED = (
+    "microgradnet.engine",
+    "microgradnet.ops.base",
+    "microgradnet.tensor",
+    "microgradnet.value",
+    "microgradnet.optim.",
+    "microgradnet.compiler.",
+)
 
 
 #: Helpers that read ``.data`` for its shape or dtype only, with the functions that call them so;

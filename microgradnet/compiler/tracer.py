@@ -288,10 +288,10 @@ class Tracer:
             entry = (seed, self.ref(seed))
             pending[id(root)] = entry if prev is None else self._sum(prev, entry)
         for node in reversed(topological_order(roots)):
-            entry = pending.pop(id(node), None)
-            if entry is None:
+            found = pending.pop(id(node), None)
+            if found is None:
                 continue
-            grad, grad_slot = entry
+            grad, grad_slot = found
             before = node.grad
             reached(node, grad)
             ctx = node._ctx
