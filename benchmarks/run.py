@@ -83,12 +83,18 @@ CLOCKS = {"wall": perf_counter, "cpu": process_time}
 
 
 def time_steps(trainer: Trainer, number: int, clock: Callable[[], float] = perf_counter) -> float:
-    """Seconds per step over ``number`` steps."""
+    """Seconds per step over ``number`` steps; then, untimed, the trainer's ``settle()`` if it
+    has one (micrograd with its cycle collector paused frees its graphs there, so that their
+    collection does not land in another implementation's timed steps)."""
     step = trainer.step
     start = clock()
     for _ in range(number):
         step()
-    return (clock() - start) / number
+    elapsed = clock() - start
+    settle = getattr(trainer, "settle", None)
+    if settle is not None:
+        settle()
+    return elapsed / number
 
 
 def calibrate(trainer: Trainer, budget: float) -> int:
@@ -96,9 +102,7 @@ def calibrate(trainer: Trainer, budget: float) -> int:
     trainer.step()
     steps, elapsed = 0, 0.0
     while elapsed < budget:
-        start = perf_counter()
-        trainer.step()
-        elapsed += perf_counter() - start
+        elapsed += time_steps(trainer, 1)
         steps += 1
     return max(1, round(steps * budget / elapsed))
 
