@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 import microgradnet  # noqa: E402
 
-from . import impl_numpy, impl_tensor, impl_value, memory  # noqa: E402
+from . import impl_compiled, impl_micrograd, impl_numpy, impl_tensor, impl_value, memory  # noqa: E402
 from .compare import check  # noqa: E402
 from .workloads import WORKLOADS, Factory, Trainer  # noqa: E402
 
@@ -47,6 +47,8 @@ def implementations(names: Sequence[str] | None = None) -> dict[str, dict[str, F
         "tensor": impl_tensor.TRAINERS,
         "nn": impl_tensor.NN_TRAINERS,
         "value": impl_value.TRAINERS,
+        "compiled": impl_compiled.TRAINERS,
+        **impl_micrograd.TRAINERS,
     }
     if names is None or "torch" in names:
         with contextlib.suppress(ImportError):
@@ -81,12 +83,18 @@ CLOCKS = {"wall": perf_counter, "cpu": process_time}
 
 
 def time_steps(trainer: Trainer, number: int, clock: Callable[[], float] = perf_counter) -> float:
-    """Seconds per step over ``number`` steps."""
+    """Seconds per step over ``number`` steps; then, untimed, the trainer's ``settle()`` if it
+    has one (micrograd with its cycle collector paused frees its graphs there, so that their
+    collection does not land in another implementation's timed steps)."""
     step = trainer.step
     start = clock()
     for _ in range(number):
         step()
-    return (clock() - start) / number
+    elapsed = clock() - start
+    settle = getattr(trainer, "settle", None)
+    if settle is not None:
+        settle()
+    return elapsed / number
 
 
 def calibrate(trainer: Trainer, budget: float) -> int:
@@ -94,9 +102,7 @@ def calibrate(trainer: Trainer, budget: float) -> int:
     trainer.step()
     steps, elapsed = 0, 0.0
     while elapsed < budget:
-        start = perf_counter()
-        trainer.step()
-        elapsed += perf_counter() - start
+        elapsed += time_steps(trainer, 1)
         steps += 1
     return max(1, round(steps * budget / elapsed))
 
@@ -186,7 +192,7 @@ def run_memory(impls: dict[str, dict[str, Factory]], quick: bool) -> dict[str, A
     """Peak memory of short and long seed-network loops: Tensor over 100 and 10,000 iterations
     (1,000 when quick); Value, ten times slower under tracing, over 100 and 2,000 (not when
     quick)."""
-    loops = {"tensor": (100, 1000 if quick else 10_000)}
+    loops = {name: (100, 1000 if quick else 10_000) for name in ("tensor", "compiled")}
     if not quick:
         loops["value"] = (100, 2000)
     return {name: memory.growth(impls[name]["A"], short, long)
@@ -219,13 +225,17 @@ def print_report(checks: list[dict[str, Any]], timings: list[Timing], mem: dict[
         if not c["ok"]:
             print(f"WRONG: {c['impl']} on {c['workload']} ({c['dtype']}): relative error "
                   f"{c['error']:.2e} > {c['tolerance']:.0e}")
-    print(f"{'workload':<44} {'impl':<7} {'median':>10} {'x numpy':>8} {'x torch':>8}  target")
+    print(f"{'workload':<44} {'impl':<14} {'median':>10} {'x numpy':>8} {'x torch':>8}  target")
     for t in timings:
         ratios = [f"{r:8.2f}" if r is not None else " " * 8 for r in (t.vs_numpy, t.vs_torch)]
         verdict = "" if t.meets_target is None else " ok" if t.meets_target else " MISSED"
         w = WORKLOADS[t.workload]
-        print(f"{w.key + ' ' + w.title:<44} {t.impl:<7} {format_seconds(t.median):>10} "
+        print(f"{w.key + ' ' + w.title:<44} {t.impl:<14} {format_seconds(t.median):>10} "
               f"{ratios[0]} {ratios[1]}  {t.target}{verdict}")
+    medians = {(t.workload, t.impl): t.median for t in timings}
+    for impl, reference in (("value-mg", "micrograd-nogc"), ("value-mg", "micrograd")):
+        if ("B", impl) in medians and ("B", reference) in medians:
+            print(f"B {impl} / {reference}: {medians['B', impl] / medians['B', reference]:.2f}")
     for name, m in mem.items():
         print(f"memory, seed network, {name}: tracemalloc peak {m['peak_short']} B over "
               f"{m['short']} iterations, {m['peak_long']} B over {m['long']} "

@@ -15,6 +15,7 @@ from typing import Any
 from . import autograd, data, func, linalg, nn, ops, optim
 from .autograd import Function
 from .checkpoint import CheckpointError, load, save
+from .compiler import compile
 from .creation import (
     arange,
     empty,
@@ -66,6 +67,7 @@ __all__ = [
     "Value",
     "arange",
     "autograd",
+    "compile",
     "data",
     "empty",
     "empty_like",

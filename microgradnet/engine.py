@@ -27,6 +27,8 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        #: `microgradnet.compile` records this thread's computations here while it traces.
+        self.tracer: Any = None
 
 
 state = _State()
@@ -322,6 +324,9 @@ def propagate(
     Each rule runs once per pass, on the sum of the gradients of its output. Unless
     ``retain_graph``, each operation frees what it saved as soon as its rule has run.
     """
+    if state.tracer is not None:  # `microgradnet.compile` records the pass instead
+        state.tracer.propagate(roots, seeds, reached, retain_graph, create_graph)
+        return
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):
         prev = pending.get(root)

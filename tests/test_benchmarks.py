@@ -25,17 +25,20 @@ def bench(monkeypatch):
 
 def test_quick_run_agrees_with_numpy_and_keeps_memory_flat(bench, tmp_path, capsys):
     out = tmp_path / "latest.json"
-    status = bench.run.main(["--quick", "-i", "tensor", "nn", "value", "--json", str(out)])
+    status = bench.run.main(["--quick", "-i", "tensor", "nn", "value", "compiled", "value-mg",
+                             "--json", str(out)])
     report = json.loads(out.read_text())
     assert status == 0, capsys.readouterr().out
     checked = {(c["workload"], c["impl"], c["dtype"]) for c in report["checks"]}
     assert ("C", "tensor", "float32") in checked and ("C", "nn", "float64") in checked
     assert {("A", "value", "float64"), ("B", "value", "float64")} <= checked
+    assert {("C", "compiled", "float32"), ("B", "value-mg", "float64")} <= checked
     assert all(c["ok"] and c["error"] <= c["tolerance"] for c in report["checks"])
     timed = {(t["workload"], t["impl"]) for t in report["timings"]}
     assert {("D", "numpy"), ("D", "tensor"), ("B", "value"), ("C", "nn")} <= timed
     assert all(t["median"] > 0 and t["vs_numpy"] > 0 for t in report["timings"])
     assert report["memory"]["tensor"]["growth"] <= bench.memory.SLACK
+    assert report["memory"]["compiled"]["growth"] <= bench.memory.SLACK
     assert "A seed network" in capsys.readouterr().out
 
 

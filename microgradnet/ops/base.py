@@ -175,15 +175,22 @@ class Op(GraphOp):
         view = type(out) is np.ndarray and out.base is not None
         if not (requires and st.grad_enabled):
             result = cls._wrap(out, None, like)
-            return result._view_of(args, out) if view else result
-        if constants:
-            args = tuple(a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args)
-        op = self._record(args, like.holds_float)
-        result = cls._wrap(out, op, like)
-        if view:  # the output starts at the version of the memory it views
-            result._view_of(args, out)
-            if op._versions is not None:
-                op._versions = (*op._versions[:-1], result._vc[0])
+            if view:
+                result._view_of(args, out)
+        else:
+            parents = args
+            if constants:
+                parents = tuple(
+                    a if isinstance(a, Node) else cls._wrap(a, None, like) for a in args
+                )
+            op = self._record(parents, like.holds_float)
+            result = cls._wrap(out, op, like)
+            if view:  # the output starts at the version of the memory it views
+                result._view_of(parents, out)
+                if op._versions is not None:
+                    op._versions = (*op._versions[:-1], result._vc[0])
+        if st.tracer is not None:
+            st.tracer.forward(self, args, raw, result)
         return result
 
     def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:

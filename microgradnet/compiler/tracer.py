@@ -1,0 +1,385 @@
+"""`Tracer`: watches one eager call and writes its `Tape`.
+
+While a call is traced, the engine hands this thread's events to the tracer (``state.tracer``):
+`Op.apply` reports each forward, the backward pass runs through `Tracer.propagate` (the engine's
+loop, recording each rule, each sum of gradients and each gradient added into ``.grad``), and an
+optimizer's ``step``/``zero_grad`` run as one recorded call each. `instrument` adds the rest for
+the duration of the trace: in-place updates, comparisons, and reads of data that would leave the
+record (``.item()``, ``.numpy()``, ``.data``, ``.grad``, ``float(t)``, ``bool(t)``).
+
+Values are told apart by the node that holds them (or, for arrays, by the array object): a node
+made during the call has a slot, an input's node is bound at each replay, and any other node (a
+parameter, a tensor the function captured) is read at its place in the call.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import numpy as np
+
+from ..engine import Node, state, topological_order
+from ..ops.base import Op
+from ..tensor import Tensor
+from ..value import Value
+from .pytree import flatten, unflatten
+from .tape import Step, Tape, float_forward_step, forward_step, load_step, sum_step
+
+
+class CompileError(RuntimeError):
+    """A compiled function with ``fullgraph=True`` did something its replay could not repeat."""
+
+
+def user_frame() -> FrameType | None:
+    """The innermost frame of code outside microgradnet (the user's line)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and is_library(frame):
+        frame = frame.f_back
+    return frame
+
+
+def is_library(frame: FrameType) -> bool:
+    """Whether ``frame`` runs microgradnet's own code."""
+    name = frame.f_globals.get("__name__", "")
+    return bool(name == "microgradnet" or name.startswith("microgradnet."))
+
+
+def where(frame: FrameType | None) -> str:
+    """``file:line`` of ``frame``."""
+    if frame is None:
+        return "an unknown line"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _stand_in(node: Node) -> Node:
+    """A bare node of the same front end whose ``data`` a replay sets before each use."""
+    stub = (Value if node.holds_float else Tensor)._wrap(node.data)
+    stub.requires_grad = node.requires_grad
+    return stub
+
+
+class Tracer:
+    """Records one eager call of a function on the flattened arguments ``flat``.
+
+    ``problem`` is None while the call can be replayed, else the first reason it cannot (with
+    the line); with ``fullgraph`` such a reason raises `CompileError` at once instead.
+    """
+
+    def __init__(self, flat: Sequence[Any], fullgraph: bool) -> None:
+        self.tape = Tape()
+        self.fullgraph = fullgraph
+        self.problem: str | None = None
+        self.nodes: dict[int, int] = {}  # id(node made or bound in the call) -> slot of its data
+        self.arrays: dict[int, int] = {}  # id(array) -> its slot
+        self.node_slots: dict[int, int] = {}  # id(input node) -> slot of the node itself
+        self.loaded: dict[int, int] = {}  # id(outside node) -> slot, until state changes
+        self.outside: dict[int, Node] = {}  # nodes from outside the call it read or changed
+        self.optimizers: dict[int, Any] = {}
+        self.made: set[int] = set()  # ids of nodes constructed during the call
+        self.trusted = 0  # > 0 while recorded work (a rule) reads data
+        self.ops: dict[int, tuple[Op, list[int], list[bool], int]] = {}
+        self.replay_ops: list[Op] = []
+        self.ruled: set[int] = set()
+        self._keep: list[Any] = []  # what the ids above refer to stays alive while tracing
+        for position, x in enumerate(flat):
+            if isinstance(x, Node):
+                node_slot, data_slot = self.tape.slot(), self.tape.slot()
+                self.tape.inputs.append((position, node_slot, data_slot))
+                self.node_slots[id(x)] = node_slot
+                self._bind(x, data_slot)
+
+    # -- problems -----------------------------------------------------------------------------
+    def cannot_replay(self, what: str, frame: FrameType | None = None) -> None:
+        """Note (or, with ``fullgraph``, raise) that the call does something a replay would not."""
+        message = f"{what} at {where(frame or user_frame())}"
+        if self.fullgraph:
+            raise CompileError(f"compile(fullgraph=True): {message}")
+        if self.problem is None:
+            self.problem = message
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Run eagerly, unrecorded (inside a recorded call such as ``optimizer.step()``)."""
+        state.tracer = None
+        try:
+            yield
+        finally:
+            state.tracer = self
+
+    def created(self, node: Node) -> None:
+        """``node`` was constructed during the call (a temporary, or a lazily made parameter)."""
+        self.made.add(id(node))
+        self._keep.append(node)
+
+    @contextmanager
+    def trusting(self) -> Iterator[None]:
+        """Reads of ``.data`` in the block belong to recorded work (a rule, a recorded compute)."""
+        self.trusted += 1
+        try:
+            yield
+        finally:
+            self.trusted -= 1
+
+    # -- slots --------------------------------------------------------------------------------
+    def _bind(self, node: Node, slot: int) -> None:
+        self.nodes[id(node)] = slot
+        self._keep.append(node)
+        if type(node.data) is np.ndarray:
+            self.arrays[id(node.data)] = slot
+            self._keep.append(node.data)
+
+    def ref(self, x: Any) -> int:
+        """The slot of an operand: a node's data, a known array, or a new constant."""
+        if isinstance(x, Node):
+            return self.node_ref(x)
+        if type(x) is np.ndarray:
+            slot = self.arrays.get(id(x))
+            if slot is not None:
+                return slot
+        return self.tape.slot(x)
+
+    def node_ref(self, node: Node) -> int:
+        """The slot of a node's data; a node from outside the call gets a step that reads it."""
+        slot = self.nodes.get(id(node))
+        if slot is not None:
+            return slot
+        data = node.data
+        if type(data) is np.ndarray:  # a node made around known data (detach)
+            slot = self.arrays.get(id(data))
+            if slot is not None:
+                return slot
+        slot = self.loaded.get(id(node))
+        if slot is None:
+            slot = self.tape.slot()
+            self.loaded[id(node)] = slot
+            self.outside[id(node)] = node
+            self.tape.steps.append(load_step(node, slot))
+            if type(data) is np.ndarray:
+                self.arrays[id(data)] = slot
+                self._keep.append(data)
+        return slot
+
+    def node_getter(self, node: Node) -> Callable[[list[Any]], Node]:
+        """How a replay finds ``node`` itself: the input's node, a stand-in for a node made in the
+        call (its data set from the slot), or the outside node."""
+        node_slot = self.node_slots.get(id(node))
+        if node_slot is not None:
+            return lambda slots: slots[node_slot]  # type: ignore[no-any-return]
+        slot = self.nodes.get(id(node))
+        if slot is not None:
+            stub = _stand_in(node)
+
+            def stand_in(slots: list[Any]) -> Node:
+                stub.data = slots[slot]
+                return stub
+
+            return stand_in
+        self.outside[id(node)] = node
+        return lambda slots: node
+
+    def value_getter(self, x: Any) -> Callable[[list[Any]], Any]:
+        """How a replay finds an argument of a recorded call: a node's data, or a constant."""
+        if isinstance(x, Node):
+            slot = self.node_ref(x)
+        elif type(x) is np.ndarray and id(x) in self.arrays:
+            slot = self.arrays[id(x)]
+        else:
+            return lambda slots: x
+        return lambda slots: slots[slot]
+
+    # -- events -------------------------------------------------------------------------------
+    def forward(self, op: Op, args: Sequence[Any], raw: Sequence[Any], result: Node) -> None:
+        """`Op.apply` computed ``result`` from ``args`` (raw data ``raw``)."""
+        ins = [self.ref(a) for a in args]
+        ctx = result._ctx
+        replay_op = copy.copy(ctx if isinstance(ctx, Op) else op)
+        self.replay_ops.append(replay_op)
+        out = self.tape.slot()
+        self._bind(result, out)
+        if result.holds_float:
+            self.tape.steps.append(float_forward_step(replay_op._float_forward, ins, out))
+        else:
+            self.tape.steps.append(forward_step(replay_op.forward, ins, out))
+        if ctx is not None:
+            self._keep.append(ctx)
+            self.ops[id(ctx)] = (replay_op, ins, [isinstance(a, Node) for a in args], out)
+
+    def compute(self, fn: Callable[..., Any], args: Sequence[Any], result: Node) -> None:
+        """A result without a graph computed as ``fn`` of the data of ``args`` (comparisons)."""
+        ins = [self.ref(a) for a in args]
+        out = self.tape.slot()
+        self._bind(result, out)
+        self.tape.steps.append(forward_step(fn, ins, out))
+
+    def call(self, fn: Callable[..., Any], *args: Any, owner: Any = None) -> Any:
+        """Run ``fn(*args)`` unrecorded now and again at each replay (``optimizer.step()``)."""
+        if getattr(fn, "__name__", "") == "step" and args and args[0] is not None:
+            self.cannot_replay("optimizer.step(closure): the closure's work")
+        owner = getattr(fn, "__self__", owner)
+        if owner is not None and hasattr(owner, "param_groups"):
+            self.optimizers[id(owner)] = owner
+            for group in owner.param_groups:
+                for p in group["params"]:
+                    self.outside.setdefault(id(p), p)
+        with self.suspended():
+            result = fn(*args)
+
+        def step(slots: list[Any]) -> None:
+            fn(*args)
+
+        self.tape.steps.append(step)
+        self.loaded.clear()  # parameters may hold new data now
+        return result
+
+    def inplace(self, method: Callable[..., Any], target: Node, args: Sequence[Any]) -> Any:
+        """``target.method(*args)``, an in-place update (``add_``, ``-=``, ``[i] = v``)."""
+        get_target = self.node_getter(target)
+        getters = [self.value_getter(a) for a in args]
+        with self.suspended():
+            result = method(target, *args)
+
+        def step(slots: list[Any]) -> None:
+            method(get_target(slots), *[g(slots) for g in getters])
+
+        self.tape.steps.append(step)
+        self.loaded.clear()
+        return result
+
+    def set_grad(self, node: Node, value: Any) -> None:
+        """``node.grad = value`` from the user's code: None or a number is repeated; anything
+        else came from outside the record."""
+        if value is not None and type(value) not in (float, int):
+            self.cannot_replay("setting .grad to an array")
+            return
+        get_node = self.node_getter(node)
+
+        def step(slots: list[Any]) -> None:
+            get_node(slots).grad = value
+
+        self.tape.steps.append(step)
+
+    # -- the backward pass --------------------------------------------------------------------
+    def propagate(
+        self,
+        roots: Sequence[Node],
+        seeds: Sequence[Any],
+        reached: Callable[[Node, Any], None],
+        retain_graph: bool,
+        create_graph: bool,
+    ) -> None:
+        """`engine.propagate`, recording: the same loop, in the same order, with the same sums."""
+        if create_graph:
+            self.cannot_replay("backward(create_graph=True)")
+        if reached.__qualname__ != "accumulate.<locals>.reached":
+            self.cannot_replay("autograd.grad (gradients returned instead of accumulated)")
+        if self.problem is not None:
+            from ..engine import propagate
+
+            with self.suspended():
+                return propagate(roots, seeds, reached, retain_graph, create_graph)
+        pending: dict[int, tuple[Any, int]] = {}
+        for root, seed in zip(roots, seeds):
+            prev = pending.get(id(root))
+            entry = (seed, self.ref(seed))
+            pending[id(root)] = entry if prev is None else self._sum(prev, entry)
+        for node in reversed(topological_order(roots)):
+            found = pending.pop(id(node), None)
+            if found is None:
+                continue
+            grad, grad_slot = found
+            before = node.grad
+            reached(node, grad)
+            ctx = node._ctx
+            if ctx is None:
+                if node.grad is not before:
+                    self._accumulate(node, grad_slot)
+                continue
+            with self.trusting():
+                grads = ctx.vjp(node, grad, False)
+            outs = self._rule(ctx, node, grad_slot, grads)
+            for parent, g, k in zip(ctx.parents, grads, outs):
+                if g is None or not parent.requires_grad:
+                    continue
+                prev = pending.get(id(parent))
+                pending[id(parent)] = (g, k) if prev is None else self._sum(prev, (g, k))
+            if not retain_graph:
+                ctx.release()
+        return None
+
+    def _sum(self, prev: tuple[Any, int], new: tuple[Any, int]) -> tuple[Any, int]:
+        out = self.tape.slot()
+        self.tape.steps.append(sum_step(prev[1], new[1], out))
+        return prev[0] + new[0], out
+
+    def _accumulate(self, node: Node, grad_slot: int) -> None:
+        get_node = self.node_getter(node)
+
+        def step(slots: list[Any]) -> None:
+            get_node(slots)._accumulate(slots[grad_slot])
+
+        self.tape.steps.append(step)
+
+    def _rule(self, ctx: Any, node: Node, grad_slot: int, grads: Sequence[Any]) -> list[int]:
+        entry = self.ops.get(id(ctx))
+        if entry is None:
+            self.cannot_replay("backward through operations recorded before the call")
+            return [-1] * len(grads)
+        replay_op, ins, is_node, out = entry
+        self.ruled.add(id(replay_op))
+        stubs = [_stand_in(p) for p in ctx.parents]
+        replay_op.parents = tuple(stubs)
+        replay_op._versions = None
+        replay_op._released = False
+        replay_op._out = None
+        out_stub = _stand_in(node)
+        bound = [(stub, i) for stub, i, n in zip(stubs, ins, is_node) if n]
+        targets = [
+            (j, self.tape.slot())
+            for j, (p, g) in enumerate(zip(ctx.parents, grads))
+            if g is not None and p.requires_grad
+        ]
+        vjp = replay_op.vjp
+
+        def step(slots: list[Any]) -> None:
+            for stub, i in bound:
+                stub.data = slots[i]
+            out_stub.data = slots[out]
+            gs = vjp(out_stub, slots[grad_slot], False)
+            for j, k in targets:
+                slots[k] = gs[j]
+
+        self.tape.steps.append(step)
+        slots = [-1] * len(grads)
+        for j, k in targets:
+            slots[j] = k
+        return slots
+
+    # -- the end ------------------------------------------------------------------------------
+    def finish(self, result: Any) -> Tape:
+        """Note how a replay builds the returned value; drop what only tracing needed."""
+        leaves, structure = flatten(result)
+        getters: list[Step | Callable[[list[Any]], Any]] = []
+        for x in leaves:
+            if isinstance(x, Node):
+                node_slot = self.node_slots.get(id(x))
+                slot = self.nodes.get(id(x))
+                if node_slot is not None:
+                    getters.append(lambda slots, s=node_slot: slots[s])
+                elif slot is not None:
+                    wrap = (Value if x.holds_float else Tensor)._wrap
+                    getters.append(lambda slots, s=slot, w=wrap: w(slots[s]))
+                else:
+                    getters.append(lambda slots, n=x: n)
+            else:
+                getters.append(lambda slots, c=x: c)
+        self.tape.output = lambda slots: unflatten(structure, [g(slots) for g in getters])
+        for op in self.replay_ops:
+            if id(op) not in self.ruled:
+                op.parents = ()  # a forward needs no inputs' nodes; keep none alive
+        self._keep.clear()
+        return self.tape
