@@ -195,7 +195,7 @@ def test_the_failure_report_names_values_errors_and_tolerance() -> None:
     assert analytic != 0 and math.isclose(analytic, -numeric, rel_tol=1e-6)
     assert "abs error" in message and "rel error 2;" in message
     assert "tolerance atol=1e-07 + rtol=0.0001 * |numeric|" in message
-    assert "(1 of 2 checked fail)" in message
+    assert "(1 of 4 checked fail)" in message  # every entry of the 2 x 2 Jacobian
 
 
 class HiddenFromOneCotangent(Function):
@@ -216,9 +216,8 @@ class HiddenFromOneCotangent(Function):
 def test_small_outputs_have_their_whole_jacobian_checked() -> None:
     with pytest.raises(
         GradcheckError,
-        match=r"^gradcheck: the Jacobian of the output with respect to input 0 \(shape \(3,\), "
-        r"float64\) disagrees with finite differences at output element \([01],\) and input "
-        r"element \(0,\): analytic",
+        match=r"^gradcheck: the gradient of input 0 \(shape \(3,\), float64\) disagrees with "
+        r"finite differences at element \(0,\) \(of output element \([01],\)\): analytic",
     ):
         gradcheck(HiddenFromOneCotangent.apply, [leaf(3)])
 
@@ -390,3 +389,20 @@ for name in ("strategies", "check_gradients"):
         f"microgradnet.testing.strategies {install}",
         f"microgradnet.testing.check_gradients {install}",
     ]
+
+
+def test_a_failure_at_a_kink_says_so_and_suggests_away_from() -> None:
+    x = mg.tensor([0.0, 1.5], requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda t: t.relu(), [x])
+    message = str(info.value)
+    assert "at element (0,)" in message
+    assert "kink there: its one-sided differences are 1 (ahead) and 0 (behind)" in message
+    assert "away_from" in message
+
+
+def test_a_wrong_rule_on_a_smooth_function_is_not_called_a_kink() -> None:
+    x = mg.tensor([0.0, 1.5], requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda t: SignFlipAt.apply(t, 1), [x])
+    assert "kink" not in str(info.value)

@@ -97,61 +97,49 @@ def _elements(size: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(size, SAMPLE_SIZE, replace=False))
 
 
-def _central(
-    f: Callable[..., Any],
-    inputs: Sequence[Node],
-    node: Node,
-    base: np.ndarray,
-    direction: np.ndarray,
-    h: float,
-) -> Any:
-    """The central difference of ``f`` (a float or an array) along ``direction`` of ``node``,
-    step ``h``."""
-    _set(node, base + h * direction)
-    f_plus = f(*inputs)
-    _set(node, base - h * direction)
-    f_minus = f(*inputs)
-    return (f_plus - f_minus) / (2 * h)
+def _unit(shape: tuple[int, ...], j: int) -> np.ndarray:
+    unit = np.zeros(int(np.prod(shape)))
+    unit[j] = 1.0
+    return unit.reshape(shape)
 
 
-def _numeric(
+def _differences(
     f: Callable[..., Any],
     inputs: Sequence[Node],
     i: int,
-    flat_index: np.ndarray,
-    eps: float | None,
-) -> np.ndarray:
-    """Central differences of ``f`` with respect to chosen elements of input ``i``: one number
-    per element for a scalar ``f``, one row per element for an array-valued one."""
+    directions: Sequence[np.ndarray],
+    steps: Sequence[float],
+    one_sided: bool = False,
+) -> Any:
+    """The finite differences of ``f`` (a float or an array) along each of ``directions`` of
+    input ``i``, each with its step: central ones, and with ``one_sided`` also the forward and
+    the backward ones (which differ where ``f`` has a kink). The input is restored after."""
     node = inputs[i]
     original = node.data
     base = _data(node)
-    out = []
+    central, forward, backward = [], [], []
     try:
-        for j in flat_index:
-            unit = np.zeros(base.size)
-            unit[j] = 1.0
-            h = _step(float(base.reshape(-1)[j]), eps)
-            out.append(_central(f, inputs, node, base, unit.reshape(base.shape), h))
+        for d, h in zip(directions, steps):
+            _set(node, base + h * d)
+            f_plus = f(*inputs)
+            _set(node, base - h * d)
+            f_minus = f(*inputs)
+            central.append((f_plus - f_minus) / (2 * h))
+            if one_sided:
+                _set(node, base)
+                f_0 = f(*inputs)
+                forward.append((f_plus - f_0) / h)
+                backward.append((f_0 - f_minus) / h)
     finally:
         node.data = original
-    return np.array(out, dtype=np.float64)
+    if one_sided:
+        return np.array(central), np.array(forward), np.array(backward)
+    return np.array(central, dtype=np.float64)
 
 
-def _directional(
-    f: Callable[..., float], inputs: Sequence[Node], i: int, directions: np.ndarray,
-    eps: float | None,
-) -> np.ndarray:
-    """Central differences of ``f`` along each row of ``directions`` (flat) of input ``i``."""
-    node = inputs[i]
-    original = node.data
-    base = _data(node)
-    h = _step(float(np.max(np.abs(base))), eps)
-    try:
-        return np.array([_central(f, inputs, node, base, d.reshape(base.shape), h)
-                         for d in directions])
-    finally:
-        node.data = original
+def _element_steps(node: Node, index: np.ndarray, eps: float | None) -> list[float]:
+    flat = _data(node).reshape(-1)
+    return [_step(float(flat[j]), eps) for j in index]
 
 
 def numerical_grad(
@@ -188,8 +176,10 @@ def numerical_grad(
     f = _scalarize(fn, v, "numerical_grad")
     grads: list[Any] = []
     for i, node in enumerate(inputs):
-        size = int(np.size(node.data))
-        g = _numeric(f, inputs, i, np.arange(size), eps).reshape(np.shape(node.data))
+        shape = tuple(np.shape(node.data))
+        index = np.arange(int(np.prod(shape)))
+        directions = [_unit(shape, int(j)) for j in index]
+        g = _differences(f, inputs, i, directions, _element_steps(node, index, eps)).reshape(shape)
         grads.append(float(g) if node.holds_float else g)
     return grads
 
@@ -216,8 +206,13 @@ def _judge(
     where: Callable[[int], str],
     missing: bool,
     what_of: str = "the gradient of",
+    one_sided: Callable[[int], tuple[float, float]] | None = None,
 ) -> None:
-    """Raise `GradcheckError` for the worst of the compared numbers that is out of tolerance."""
+    """Raise `GradcheckError` for the worst of the compared numbers that is out of tolerance.
+
+    ``one_sided(k)`` gives the forward and backward differences at the worst number: where they
+    disagree the function has a kink there, and the report says so instead of reading as a wrong
+    backward rule."""
     atol, rtol = tolerance
     err = np.abs(analytic - numeric)
     allowed = atol + rtol * np.abs(numeric)
@@ -231,11 +226,21 @@ def _judge(
         else "disagrees with finite differences"
     )
     rel = err[k] / max(abs(numeric[k]), np.finfo(float).tiny)
+    kink = ""
+    if one_sided is not None:
+        ahead, behind = one_sided(k)
+        if not abs(ahead - behind) <= atol + rtol * max(abs(ahead), abs(behind)):
+            kink = (
+                f". The function has a kink there: its one-sided differences are {ahead:.6g} "
+                f"(ahead) and {behind:.6g} (behind), so no derivative exists at this point and "
+                "the backward rule may well be right; check points away from it (the "
+                "strategies' away_from=...)"
+            )
     raise GradcheckError(
         f"gradcheck: {what_of} {_describe(node, i)} {what} {where(k)}: analytic "
         f"{analytic[k]:.10g}, numeric {numeric[k]:.10g}, abs error {err[k]:.3g}, rel error "
         f"{rel:.3g}; tolerance atol={atol:g} + rtol={rtol:g} * |numeric| = {allowed[k]:.3g} "
-        f"({int(bad.sum())} of {len(numeric)} checked fail)",
+        f"({int(bad.sum())} of {len(numeric)} checked fail){kink}",
         i,
     )
 
@@ -303,7 +308,15 @@ def _analytic(
     return analytic
 
 
-def _compare(
+def _one_sided(
+    f: Callable[..., Any], nodes: Sequence[Node], i: int, direction: np.ndarray, h: float,
+    pick: Callable[[Any], float],
+) -> tuple[float, float]:
+    _, ahead, behind = _differences(f, nodes, i, [direction], [h], one_sided=True)
+    return pick(ahead[0]), pick(behind[0])
+
+
+def _check_sampled(
     f: Callable[..., float],
     nodes: Sequence[Node],
     i: int,
@@ -312,65 +325,86 @@ def _compare(
     tolerance: tuple[float, float],
     rng: np.random.Generator,
 ) -> None:
-    """Compare one input's analytic gradient with central differences: element by element on
-    all elements or a sample, then, for large inputs, along random directions through all."""
+    """For a large input or output: the analytic vector-Jacobian product for one random
+    cotangent against central differences, on all elements of a small input or a sample of a
+    large one, then, for a large input, along random directions that move all its elements."""
     node = nodes[i]
+    shape = tuple(np.shape(node.data))
     a = analytic.reshape(-1)
     missing = not np.any(a)
     index = _elements(a.size, rng)
-    numeric = _numeric(f, nodes, i, index, eps)
-    _judge(node, i, a[index], numeric, tolerance, lambda k: _at(node, int(index[k])), missing)
+    units = [_unit(shape, int(j)) for j in index]
+    steps = _element_steps(node, index, eps)
+    numeric = _differences(f, nodes, i, units, steps)
+    _judge(
+        node, i, a[index], numeric, tolerance, lambda k: _at(node, int(index[k])), missing,
+        one_sided=lambda k: _one_sided(f, nodes, i, units[k], steps[k], float),
+    )
     if a.size > FULL_CHECK_SIZE:
-        directions = rng.standard_normal((PROJECTIONS, a.size))
-        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-        numeric = _directional(f, nodes, i, directions, eps)
+        rows = rng.standard_normal((PROJECTIONS, a.size))
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        directions = [r.reshape(shape) for r in rows]
+        h = _step(float(np.max(np.abs(_data(node)))), eps)
+        numeric = _differences(f, nodes, i, directions, [h] * len(directions))
         _judge(
-            node, i, directions @ a, numeric, tolerance,
+            node, i, rows @ a, numeric, tolerance,
             lambda k: f"along random direction {k} (all {a.size} elements moved at once; the "
             f"{SAMPLE_SIZE} sampled elements passed)",
             missing,
+            one_sided=lambda k: _one_sided(f, nodes, i, directions[k], h, float),
         )
+
+
+def _jacobian_rows(out: Node, targets: Sequence[Node]) -> list[np.ndarray]:
+    """Every row of the Jacobian of ``out`` for each of ``targets``, one backward pass per
+    output element: for each target an array of shape (its elements, output elements)."""
+    out_shape = tuple(np.shape(out.data))
+    size = int(np.prod(out_shape))
+    rows = []
+    for j in range(size):
+        grads = gradients([out], [_unit(out_shape, j)], targets, retain_graph=True)
+        rows.append([np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
+                     for t, g in zip(targets, grads)])
+    return [np.stack([row[t] for row in rows], axis=1) for t in range(len(targets))]
 
 
 def _check_jacobian(
     fn: Callable[..., Any],
     out: Node,
     nodes: Sequence[Node],
-    checked: Sequence[int],
+    small: Sequence[int],
     eps: float | None,
     tolerance: tuple[float, float],
 ) -> None:
-    """Compare every entry of the Jacobian, one backward pass per output element, when the
-    output and an input both have at most `FULL_CHECK_SIZE` elements (and the output more than
-    one: for one element the vector-Jacobian product already is the whole Jacobian)."""
+    """For a small input and output: every entry of their Jacobian against central
+    differences, so that no error can hide behind a lucky cotangent."""
     out_shape = tuple(np.shape(out.data))
     size = int(np.prod(out_shape))
-    small = [i for i in checked if np.size(nodes[i].data) <= FULL_CHECK_SIZE]
-    if not out.requires_grad or not 1 < size <= FULL_CHECK_SIZE or not small:
-        return
-    targets = [nodes[i] for i in small]
-    rows = []
-    for j in range(size):
-        seed = np.zeros(size)
-        seed[j] = 1.0
-        grads = gradients([out], [seed.reshape(out_shape)], targets, retain_graph=True)
-        assert grads is not None
-        rows.append([np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
-                     for t, g in zip(targets, grads)])
     evaluate = _evaluate(fn, "gradcheck")
-    for t, i in enumerate(small):
+
+    def flat(*a: Node) -> np.ndarray:
+        return evaluate(*a).reshape(-1)
+
+    for i, analytic in zip(small, _jacobian_rows(out, [nodes[i] for i in small])):
         node = nodes[i]
-        analytic = np.stack([row[t] for row in rows], axis=1)  # (input elements, outputs)
-        numeric = _numeric(lambda *a: evaluate(*a).reshape(-1), nodes, i,
-                           np.arange(analytic.shape[0]), eps)
+        shape = tuple(np.shape(node.data))
+        index = np.arange(analytic.shape[0])
+        units = [_unit(shape, int(j)) for j in index]
+        steps = _element_steps(node, index, eps)
+        numeric = _differences(flat, nodes, i, units, steps)  # (input elements, outputs)
 
         def where(k: int, node: Node = node) -> str:
             element, output = divmod(k, size)
-            return (f"at output element {_index(out_shape, output)} and input element "
-                    f"{_index(np.shape(node.data), element)}")
+            of_output = f" (of output element {_index(out_shape, output)})" if size > 1 else ""
+            return _at(node, element) + of_output
+
+        def one_sided(k: int, i: int = i, units: Any = units, steps: Any = steps) -> Any:
+            element, output = divmod(k, size)
+            return _one_sided(flat, nodes, i, units[element], steps[element],
+                              lambda row: float(row[output]))
 
         _judge(node, i, analytic.reshape(-1), numeric.reshape(-1), tolerance, where,
-               not np.any(analytic), "the Jacobian of the output with respect to")
+               not np.any(analytic), one_sided=one_sided)
 
 
 def gradcheck(
@@ -386,15 +420,15 @@ def gradcheck(
 ) -> bool:
     """Check the gradients of ``fn`` at ``inputs`` against central finite differences.
 
-    The analytic vector-Jacobian product for a random cotangent is compared element by element
-    with the numeric one: every element of inputs with at most `FULL_CHECK_SIZE` elements; for
-    larger ones a random sample of `SAMPLE_SIZE` elements, then `PROJECTIONS` random directions
-    that move all elements at once. When the output and an input are both that small, every
-    entry of their Jacobian is compared too (one backward pass per output element), so an error
-    the random cotangent happens to hide still shows. Inputs that require grad are checked; the
-    others are held fixed. Structural faults fail with their own message: a gradient of the
-    wrong shape or dtype, inputs modified by ``fn``, backward passes that disagree. Inputs that
-    are not float64 raise a `GradcheckWarning`.
+    One strategy per size. When the output and an input both have at most `FULL_CHECK_SIZE`
+    elements, every entry of their Jacobian is compared with central differences (one backward
+    pass per output element). Otherwise the vector-Jacobian product for a random cotangent is:
+    element by element on a small input, on a random sample of `SAMPLE_SIZE` elements of a
+    large one, then along `PROJECTIONS` random directions that move all its elements at once.
+    Where a comparison fails at a kink (the one-sided differences disagree), the report says so.
+    Inputs that require grad are checked; the others are held fixed. Structural faults fail
+    with their own message: a gradient of the wrong shape or dtype, inputs modified by ``fn``,
+    backward passes that disagree. Inputs that are not float64 raise a `GradcheckWarning`.
 
     Parameters
     ----------
@@ -453,9 +487,13 @@ def gradcheck(
         v = rng.standard_normal(np.shape(out.data))
         analytic = _analytic(out, nodes, checked, v, check_backward_twice)
         f = _scalarize(fn, v, "gradcheck")
+        small_out = out.requires_grad and np.size(out.data) <= FULL_CHECK_SIZE
+        small = [i for i in checked if small_out and np.size(nodes[i].data) <= FULL_CHECK_SIZE]
         for i, a in zip(checked, analytic):
-            _compare(f, nodes, i, a, eps, (atol, rtol), rng)
-        _check_jacobian(fn, out, nodes, checked, eps, (atol, rtol))
+            if i not in small:
+                _check_sampled(f, nodes, i, a, eps, (atol, rtol), rng)
+        if small:
+            _check_jacobian(fn, out, nodes, small, eps, (atol, rtol))
     except GradcheckError:
         if raise_exception:
             raise
