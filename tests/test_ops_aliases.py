@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import microgradnet as mg
-from microgradnet.nn import functional as F
+from microgradnet.nn import functional as F  # noqa: N812 - PyTorch users' spelling
 from microgradnet.ops import TABLE
 
 X = np.random.default_rng(0).normal(size=(2, 3, 4))
