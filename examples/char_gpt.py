@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 import microgradnet as mg
 from microgradnet import nn
@@ -259,6 +258,8 @@ def main(
 
     ``eval_windows`` limits each validation to the first that many windows (all by default).
     """
+    from threadpoolctl import threadpool_limits  # comes with scikit-learn; only training needs it
+
     corpus = Corpus.from_text(stdlib_text(modules))
     unigram = corpus.unigram_loss()
     print(
