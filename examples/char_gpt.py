@@ -31,6 +31,7 @@ import argparse
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,9 +43,10 @@ from microgradnet.nn import functional as F  # noqa: N812 - PyTorch's convention
 
 #: The standard-library modules whose source is the training text (about 680,000 characters).
 SOURCES = (
-    "textwrap string shlex fnmatch glob bisect heapq queue contextlib functools dataclasses "
-    "enum argparse csv abc copy operator random statistics fractions difflib pathlib"
-).split()
+    "textwrap", "string", "shlex", "fnmatch", "glob", "bisect", "heapq", "queue", "contextlib",
+    "functools", "dataclasses", "enum", "argparse", "csv", "abc", "copy", "operator", "random",
+    "statistics", "fractions", "difflib", "pathlib",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,7 +54,7 @@ SOURCES = (
 # ---------------------------------------------------------------------------------------------
 
 
-def stdlib_text(modules: list[str] = SOURCES) -> str:
+def stdlib_text(modules: Sequence[str] = SOURCES) -> str:
     """The source of ``modules`` from this Python's standard library, concatenated, tabs as four
     spaces, keeping only printable ASCII and newlines."""
     library = Path(os.path.dirname(os.__file__))
@@ -193,7 +195,9 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.reshape(-1, self.config.vocab_size), targets.reshape(-1))
 
 
-def evaluate(model: GPT, data: np.ndarray, max_windows: int | None = None, batch: int = 128) -> float:
+def evaluate(
+    model: GPT, data: np.ndarray, max_windows: int | None = None, batch: int = 128
+) -> float:
     """The mean loss over consecutive non-overlapping windows of ``data`` (the first
     ``max_windows`` of them, or all), every position of every window scored."""
     length = model.config.block_size
@@ -248,7 +252,7 @@ def main(
     lr: float = 3e-3,
     seed: int = 0,
     config: dict[str, int] | None = None,
-    modules: list[str] = SOURCES,
+    modules: Sequence[str] = SOURCES,
     eval_every: int = 200,
     eval_windows: int | None = None,
     sample_length: int = 300,
@@ -295,7 +299,8 @@ def main(
                 recent = np.mean(losses[-eval_every:])
                 print(
                     f"step {step:5d}  train loss {recent:.3f}  val loss {val_losses[-1][1]:.3f}"
-                    f"  ({time.perf_counter() - start:.0f} s)"
+                    f"  ({time.perf_counter() - start:.0f} s)",
+                    flush=True,
                 )
         text = sample(model, corpus, "def ", sample_length)
     print(f"validation loss {val_losses[-1][1]:.3f} nats, unigram baseline {unigram:.3f} nats")

@@ -17,7 +17,7 @@ pytest.importorskip("sklearn", reason="the examples need scikit-learn")
 pytest.importorskip("tqdm", reason="the examples need tqdm")
 pytest.importorskip("threadpoolctl", reason="the GPT example needs threadpoolctl")
 
-from examples import char_gpt, digits_cnn  # noqa: E402 - after the skips above
+from examples import char_gpt, digits_cnn
 
 SMALL = {"block_size": 32, "n_embd": 32, "n_head": 2, "n_layer": 1}
 
@@ -40,7 +40,7 @@ def test_digits_cnn_short_run_learns() -> None:
 def test_digits_cnn_shapes() -> None:
     x_train, y_train, x_test, y_test = digits_cnn.load_split()
     assert x_train.shape[1:] == (1, 8, 8) and len(x_train) + len(x_test) == 1797
-    assert 0.0 <= x_train.min() and x_train.max() == 1.0
+    assert x_train.min() >= 0.0 and x_train.max() == 1.0
     assert len(set(y_train.tolist())) == 10 and len(y_test) == 359
     mg.manual_seed(0)
     logits = digits_cnn.digits_cnn()(mg.tensor(x_test[:5]))
@@ -49,7 +49,12 @@ def test_digits_cnn_shapes() -> None:
 
 def test_char_gpt_beats_the_unigram_baseline(capsys: pytest.CaptureFixture[str]) -> None:
     result = char_gpt.main(
-        steps=150, batch_size=16, lr=1e-2, config=SMALL, eval_every=50, eval_windows=64,
+        steps=150,
+        batch_size=16,
+        lr=1e-2,
+        config=SMALL,
+        eval_every=50,
+        eval_windows=64,
         sample_length=40,
     )
     out = capsys.readouterr().out
