@@ -1,9 +1,11 @@
 """Draw the pictures of the documentation into ``docs/_generated/images/`` (not tracked).
 
-Three graphs: micrograd's single tanh neuron on `Value`s, the seed article's network on tensors
-(one cluster per layer), and a 2-16-16-1 `Value` MLP's hinge loss over moons-like points with each
-layer collapsed into a box. SVG always (through a fallback where Graphviz's ``dot`` is missing);
-PNG too when ``dot`` is installed. The documentation build runs it, and leaves tracked files alone.
+Four graphs: micrograd's single tanh neuron on `Value`s, the seed article's network on tensors
+(one cluster per layer), a 2-16-16-1 `Value` MLP's hinge loss over moons-like points with each
+layer collapsed into a box, and the loss of ``examples/char_gpt.py``'s GPT, its first block opened
+into collapsed parts and its second collapsed whole. SVG always (through a fallback where
+Graphviz's ``dot`` is missing); PNG too when ``dot`` is installed. The documentation build runs
+it, and leaves tracked files alone.
 
 ``python docs/make_images.py --readme`` also refreshes the one tracked picture,
 ``docs/images/seed_network.svg`` (the README's and the front page's), writing it only when its
@@ -25,6 +27,8 @@ from microgradnet.viz import Drawing, draw_graph
 from microgradnet.viz.pictures import pipe
 
 DOCS = Path(__file__).resolve().parent
+if str(DOCS.parent) not in sys.path:  # examples/ is in the repository, not in the package
+    sys.path.insert(0, str(DOCS.parent))
 #: Where the build writes its pictures (ignored by git).
 IMAGES = DOCS / "_generated" / "images"
 #: The tracked picture of the README, refreshed only on request.
@@ -65,6 +69,20 @@ def moons(points: int = 4) -> Drawing:
     return draw_graph(loss, model=model, collapse=2, grad_edges=True, rankdir="TB")
 
 
+def char_gpt() -> Drawing:
+    """The GPT of ``examples/char_gpt.py`` at its full size on two windows of eight characters;
+    the first block's norms, attention and MLP are boxes, the second block one box."""
+    from examples.char_gpt import GPT, Corpus, GPTConfig, windows
+
+    corpus = Corpus.from_text("def add(x, y):\n    return x + y\n", val_fraction=0.0)
+    manual_seed(0)
+    model = GPT(GPTConfig(corpus.vocab_size))
+    loss = model.loss(*windows(corpus.train, np.array([0, 16]), 8))
+    loss.backward()
+    parts = [f"blocks.0.{name}" for name in ("ln_1", "attn", "ln_2", "mlp")]
+    return draw_graph(loss, model=model, collapse=[*parts, "blocks.1", "ln_f"], rankdir="TB")
+
+
 def _write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` unless it already holds exactly that."""
     if path.exists() and path.read_bytes() == data:
@@ -78,7 +96,12 @@ def main(readme: bool = False) -> None:
     the README's tracked picture."""
     IMAGES.mkdir(parents=True, exist_ok=True)
     formats = ["svg", "png"] if shutil.which("dot") else ["svg"]
-    for name, make in (("value_neuron", neuron), ("seed_network", seed), ("moons_mlp", moons)):
+    for name, make in (
+        ("value_neuron", neuron),
+        ("seed_network", seed),
+        ("moons_mlp", moons),
+        ("char_gpt", char_gpt),
+    ):
         drawing = make()
         for fmt in formats:
             _write(IMAGES / f"{name}.{fmt}", pipe(drawing, fmt))

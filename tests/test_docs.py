@@ -21,7 +21,7 @@ PAGES = runnable_pages.runnable_pages()
 
 def test_every_chapter_is_run() -> None:
     chapters = runnable_pages.tutorial_pages()
-    assert len(chapters) == 7
+    assert len(chapters) == 8
     assert set(chapters) <= set(PAGES)
 
 
