@@ -360,6 +360,8 @@ def _jacobian_rows(out: Node, targets: Sequence[Node]) -> list[np.ndarray]:
     output element: for each target an array of shape (its elements, output elements)."""
     out_shape = tuple(np.shape(out.data))
     size = int(np.prod(out_shape))
+    if size == 0:  # an empty output: a Jacobian without columns
+        return [np.zeros((np.size(t.data), 0)) for t in targets]
     rows = []
     for j in range(size):
         grads = gradients([out], [_unit(out_shape, j)], targets, retain_graph=True)
