@@ -38,25 +38,33 @@ class _Pointwise(Module):
         return ", ".join(parts)
 
 
-class Sigmoid(_Pointwise):
+class _Plain(_Pointwise):
+    """An activation without arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class _InPlace(_Pointwise):
+    """An activation whose only argument is PyTorch's ``inplace`` (shown in the repr only)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace)
+
+
+class Sigmoid(_Plain):
     """The logistic sigmoid, elementwise (Tensors and Values)."""
 
     function = "sigmoid"
 
-    def __init__(self) -> None:
-        super().__init__()
 
-
-class Tanh(_Pointwise):
+class Tanh(_Plain):
     """The hyperbolic tangent, elementwise (Tensors and Values)."""
 
     function = "tanh"
 
-    def __init__(self) -> None:
-        super().__init__()
 
-
-class ReLU(_Pointwise):
+class ReLU(_InPlace):
     """``max(x, 0)``, elementwise (Tensors and Values).
 
     Examples
@@ -67,9 +75,6 @@ class ReLU(_Pointwise):
     """
 
     function = "relu"
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
 
 class LeakyReLU(_Pointwise):
@@ -109,13 +114,10 @@ class CELU(_Pointwise):
         super().__init__(inplace, alpha=alpha)
 
 
-class SELU(_Pointwise):
+class SELU(_InPlace):
     """`functional.selu`, the self-normalising ELU."""
 
     function = "selu"
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
 
 class GELU(_Pointwise):
@@ -137,22 +139,16 @@ class GELU(_Pointwise):
         super().__init__(approximate=approximate)
 
 
-class SiLU(_Pointwise):
+class SiLU(_InPlace):
     """`functional.silu`: ``x * sigmoid(x)``."""
 
     function = "silu"
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
-
-class Mish(_Pointwise):
+class Mish(_InPlace):
     """`functional.mish`: ``x * tanh(softplus(x))``."""
 
     function = "mish"
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
 
 class Softplus(_Pointwise):
@@ -172,13 +168,10 @@ class Softplus(_Pointwise):
         super().__init__(beta=beta, threshold=threshold)
 
 
-class Softsign(_Pointwise):
+class Softsign(_Plain):
     """`functional.softsign`: ``x / (1 + |x|)``."""
 
     function = "softsign"
-
-    def __init__(self) -> None:
-        super().__init__()
 
 
 class Hardtanh(_Pointwise):
@@ -200,57 +193,49 @@ class Hardtanh(_Pointwise):
         super().__init__(inplace, min_val=min_val, max_val=max_val)
 
 
-class ReLU6(_Pointwise):
+class ReLU6(_InPlace):
     """`functional.relu6`: ``min(max(x, 0), 6)``."""
 
     function = "relu6"
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
-
-class Hardsigmoid(_Pointwise):
+class Hardsigmoid(_InPlace):
     """`functional.hardsigmoid`: ``relu6(x + 3) / 6``."""
 
     function = "hardsigmoid"
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
-
-class Hardswish(_Pointwise):
+class Hardswish(_InPlace):
     """`functional.hardswish`: ``x * relu6(x + 3) / 6``."""
 
     function = "hardswish"
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__(inplace)
 
-
-class LogSigmoid(_Pointwise):
+class LogSigmoid(_Plain):
     """`functional.logsigmoid`: ``log(sigmoid(x))``, stable."""
 
     function = "logsigmoid"
 
-    def __init__(self) -> None:
-        super().__init__()
 
-
-class Tanhshrink(_Pointwise):
+class Tanhshrink(_Plain):
     """`functional.tanhshrink`: ``x - tanh(x)``."""
 
     function = "tanhshrink"
 
-    def __init__(self) -> None:
-        super().__init__()
-
 
 class _AlongDim(Module):
-    """A function along one dimension ``dim`` (default -1, the last)."""
+    """``functional.<function>`` along one dimension ``dim`` (default -1, the last)."""
 
-    def __init__(self, dim: int = -1) -> None:
+    function: ClassVar[str]
+
+    def __init__(self, dim: int | None = -1) -> None:
         super().__init__()
         self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``function(x, dim)``."""
+        out: Tensor = getattr(functional, self.function)(x, self.dim)
+        return out
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -267,20 +252,16 @@ class Softmax(_AlongDim):
     tensor([[0.5, 0.5]])
     """
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``softmax(x, dim)``."""
-        return functional.softmax(x, self.dim)
+    function = "softmax"
 
 
 class LogSoftmax(_AlongDim):
     """`functional.log_softmax` along ``dim``, stable for large inputs."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``log_softmax(x, dim)``."""
-        return functional.log_softmax(x, self.dim)
+    function = "log_softmax"
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """`functional.softmin` along ``dim``: ``softmax(-x, dim)``.
 
     Examples
@@ -291,22 +272,14 @@ class Softmin(Module):
     tensor([[0.5, 0.5]])
     """
 
+    function = "softmin"
+
     def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``softmin(x, dim)``."""
-        return functional.softmin(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim)
 
 
 class GLU(_AlongDim):
     """`functional.glu`: the first half of ``x`` along ``dim`` gated by the sigmoid of the
     second."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        """``glu(x, dim)``."""
-        return functional.glu(x, self.dim)
+    function = "glu"

@@ -3,12 +3,69 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import ClassVar, Generic, TypeVar
 
 from ..tensor import Tensor
 from .module import Module, Param
 
+_T = TypeVar("_T")
 
-class ModuleDict(Module):
+
+class _ByName(Module, Generic[_T]):
+    """Entries by name, kept in the `Module` store named by ``_store`` (``"_modules"`` or
+    ``"_parameters"``) and added with the method named by ``_add``."""
+
+    _store: ClassVar[str]
+    _add: ClassVar[str]
+    _what: ClassVar[str]
+
+    def _entries(self) -> dict[str, _T | None]:
+        entries: dict[str, _T | None] = getattr(self, self._store)
+        return entries
+
+    def __getitem__(self, key: str) -> _T:
+        entry = self._entries().get(key)
+        if entry is None:
+            raise KeyError(
+                f"{type(self).__name__}: no {self._what} {key!r}; it has {list(self._entries())}"
+            )
+        return entry
+
+    def __setitem__(self, key: str, entry: _T) -> None:
+        getattr(self, self._add)(key, entry)
+
+    def __delitem__(self, key: str) -> None:
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries()
+
+    def keys(self) -> Iterable[str]:
+        """The names."""
+        return self._entries().keys()
+
+    def values(self) -> Iterable[_T]:
+        """The entries."""
+        return [e for e in self._entries().values() if e is not None]
+
+    def items(self) -> Iterable[tuple[str, _T]]:
+        """``(name, entry)`` pairs."""
+        return [(k, e) for k, e in self._entries().items() if e is not None]
+
+    def update(self, entries: Mapping[str, _T] | Iterable[tuple[str, _T]]) -> None:
+        """Add or replace entries from a mapping or from ``(name, entry)`` pairs."""
+        pairs = entries.items() if isinstance(entries, Mapping) else entries
+        for key, entry in pairs:
+            self[key] = entry
+
+
+class ModuleDict(_ByName[Module]):
     """Sub-modules by name, registered as children under those names.
 
     Examples
@@ -19,51 +76,14 @@ class ModuleDict(Module):
     (['a', 'b'], ['a.weight', 'a.bias'])
     """
 
+    _store, _add, _what = "_modules", "add_module", "module"
+
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] = ()) -> None:
         super().__init__()
         self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        module = self._modules.get(key)
-        if module is None:
-            raise KeyError(f"ModuleDict: no module {key!r}; it has {list(self._modules)}")
-        return module
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        delattr(self, key)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def keys(self) -> Iterable[str]:
-        """The names."""
-        return self._modules.keys()
-
-    def values(self) -> Iterable[Module]:
-        """The modules."""
-        return [m for m in self._modules.values() if m is not None]
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        """``(name, module)`` pairs."""
-        return [(k, m) for k, m in self._modules.items() if m is not None]
-
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace modules from a mapping or from ``(name, module)`` pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for key, module in pairs:
-            self.add_module(key, module)
-
-
-class ParameterDict(Module):
+class ParameterDict(_ByName[Param]):
     """Parameters (`Parameter`s or `Value`s) by name.
 
     Examples
@@ -74,48 +94,11 @@ class ParameterDict(Module):
     ['scale', 'shift']
     """
 
+    _store, _add, _what = "_parameters", "register_parameter", "parameter"
+
     def __init__(self, parameters: Mapping[str, Param] | Iterable[tuple[str, Param]] = ()) -> None:
         super().__init__()
         self.update(parameters)
-
-    def __getitem__(self, key: str) -> Param:
-        p = self._parameters.get(key)
-        if p is None:
-            raise KeyError(f"ParameterDict: no parameter {key!r}; it has {list(self._parameters)}")
-        return p
-
-    def __setitem__(self, key: str, param: Param) -> None:
-        self.register_parameter(key, param)
-
-    def __delitem__(self, key: str) -> None:
-        delattr(self, key)
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def keys(self) -> Iterable[str]:
-        """The names."""
-        return self._parameters.keys()
-
-    def values(self) -> Iterable[Param]:
-        """The parameters."""
-        return [p for p in self._parameters.values() if p is not None]
-
-    def items(self) -> Iterable[tuple[str, Param]]:
-        """``(name, parameter)`` pairs."""
-        return [(k, p) for k, p in self._parameters.items() if p is not None]
-
-    def update(self, parameters: Mapping[str, Param] | Iterable[tuple[str, Param]]) -> None:
-        """Add or replace parameters from a mapping or from ``(name, parameter)`` pairs."""
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
-        for key, p in pairs:
-            self.register_parameter(key, p)
 
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter{getattr(p, 'shape', ())}" for k, p in self.items())
@@ -144,7 +127,8 @@ class Unflatten(Module):
         if not -n <= self.dim < n:
             raise ValueError(f"Unflatten: dim {self.dim} is out of range for shape {x.shape}")
         d = self.dim % n
-        return x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1 :])
+        out: Tensor = x.reshape(x.shape[:d] + self.unflattened_size + x.shape[d + 1 :])
+        return out
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

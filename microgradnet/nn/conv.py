@@ -4,7 +4,7 @@ with PyTorch's parameter names, shapes and initialisation."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -134,14 +134,17 @@ class _Conv(_ConvNd):
     def forward(self, x: Tensor) -> Tensor:
         """The convolution of ``x`` with the weight, plus the bias."""
         fn = (functional.conv1d, functional.conv2d, functional.conv3d)[self.n - 1]
-        return fn(
-            x,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,  # type: ignore[no-any-return]
-            self.dilation,
-            self.groups,
+        return cast(
+            Tensor,
+            fn(
+                x,
+                self.weight,
+                self.bias,
+                self.stride,
+                self.padding,
+                self.dilation,
+                self.groups,
+            ),
         )
 
 
@@ -235,15 +238,18 @@ class _ConvTranspose(_ConvNd):
             functional.conv_transpose2d,
             functional.conv_transpose3d,
         )[self.n - 1]
-        return fn(
-            x,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,  # type: ignore[no-any-return]
-            self.output_padding,
-            self.groups,
-            self.dilation,
+        return cast(
+            Tensor,
+            fn(
+                x,
+                self.weight,
+                self.bias,
+                self.stride,
+                self.padding,
+                self.output_padding,
+                self.groups,
+                self.dilation,
+            ),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             "(the input's last dimension must equal in_features, weight.shape[1])"
         )
-    out = x @ ops.matrix_transpose(weight)
+    out: Tensor = x @ ops.matrix_transpose(weight)
     return out if bias is None else out + bias
 
 
@@ -311,7 +311,8 @@ def _softplus(x: Tensor) -> Tensor:
     """
     positive = x.data >= 0
     sign = np.where(positive, 1.0, -1.0).astype(x.dtype)
-    return x * positive.astype(x.dtype) + ops.log(1.0 + ops.exp(-(x * sign)))
+    out: Tensor = x * positive.astype(x.dtype) + ops.log(1.0 + ops.exp(-(x * sign)))
+    return out
 
 
 def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
@@ -491,7 +492,7 @@ def _over_targets(loss: Tensor, total: Any, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()  # type: ignore[no-any-return]
     if float(total.data if isinstance(total, Node) else total) == 0.0:
-        return loss.sum() * float("nan")  # every target ignored: 0 / 0, as PyTorch gives
+        return cast(Tensor, loss.sum() * float("nan"))  # every target ignored: 0 / 0, as PyTorch
     return loss.sum() / total  # type: ignore[no-any-return]
 
 
@@ -589,7 +590,7 @@ def cross_entropy(
     _, valid = _one_hot(name, input, target, ignore_index)
     kept = np.expand_dims(valid, axis).astype(input.dtype)
     smooth = -(log_p * (kept if w is None else w * kept)).sum(dim=axis)
-    return (  # type: ignore[no-any-return]
+    return (
         _over_targets(loss, total, reduction) * (1.0 - label_smoothing)
         + _over_targets(smooth, total, reduction) * (label_smoothing / classes)
     )

@@ -104,7 +104,8 @@ class Flatten(Module):
                 f"Flatten: start_dim={start}, end_dim={end} do not fit an input of shape {x.shape}"
             )
         shape = x.shape
-        return x.reshape(shape[: start % n] + (-1,) + shape[end % n + 1 :])
+        out: Tensor = x.reshape(shape[: start % n] + (-1,) + shape[end % n + 1 :])
+        return out
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..ops.linalg import weighted_sum
 from ..value import Value
@@ -125,7 +125,7 @@ class Neuron(_ListParameters):
             raise ValueError(f"Neuron: expected {self.nin} inputs, got {len(x)}")
         total = weighted_sum(self.w, x, self.b)
         fn = _ACTIVATIONS[self.activation]
-        return total if fn is None else fn(total)
+        return total if fn is None else cast(Value, fn(total))
 
     def extra_repr(self) -> str:
         return f"nin={self.nin}, activation={self.activation!r}"

@@ -5,7 +5,7 @@ parameter and buffer names (``weight``, ``bias``, ``running_mean``, ``running_va
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -79,7 +79,7 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or self.running_mean is None
         tracked = not self.training or self.track_running_stats
-        return functional.batch_norm(
+        return cast(Tensor, functional.batch_norm(
             x,
             self.running_mean if tracked else None,
             self.running_var if tracked else None,
@@ -88,7 +88,7 @@ class _BatchNorm(Module):
             use_batch,
             factor,
             self.eps,
-        )
+        ))
 
     def extra_repr(self) -> str:
         return (

@@ -93,15 +93,16 @@ class _AvgPool(Module):
     def forward(self, x: Tensor) -> Tensor:
         """The mean of each window."""
         fn = (functional.avg_pool1d, functional.avg_pool2d, functional.avg_pool3d)[self.n - 1]
-        return fn(
+        out: Tensor = fn(
             x,
             self.kernel_size,
             self.stride,
-            self.padding,  # type: ignore[no-any-return]
+            self.padding,
             self.ceil_mode,
             self.count_include_pad,
             self.divisor_override,
         )
+        return out
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

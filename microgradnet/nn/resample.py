@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..tensor import Tensor
 from . import functional
@@ -45,31 +45,38 @@ class Upsample(Module):
         return f"{what}, mode={self.mode!r}"
 
 
-class PixelShuffle(Module):
+class _Shuffle(Module):
+    """Moves channels to or from space by the factor in the attribute named ``_factor``."""
+
+    _factor: ClassVar[str]
+    _function: ClassVar[str]
+
+    def __init__(self, factor: int) -> None:
+        super().__init__()
+        setattr(self, self._factor, factor)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` rearranged."""
+        out: Tensor = getattr(functional, self._function)(x, getattr(self, self._factor))
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self._factor}={getattr(self, self._factor)}"
+
+
+class PixelShuffle(_Shuffle):
     """``(*, C * r * r, H, W)`` to ``(*, C, H * r, W * r)``."""
 
+    _factor, _function = "upscale_factor", "pixel_shuffle"
+
     def __init__(self, upscale_factor: int) -> None:
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``x`` rearranged."""
-        return functional.pixel_shuffle(x, self.upscale_factor)  # type: ignore[no-any-return]
-
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
+        super().__init__(upscale_factor)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_Shuffle):
     """``(*, C, H * r, W * r)`` to ``(*, C * r * r, H, W)``."""
 
+    _factor, _function = "downscale_factor", "pixel_unshuffle"
+
     def __init__(self, downscale_factor: int) -> None:
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``x`` rearranged."""
-        return functional.pixel_unshuffle(x, self.downscale_factor)  # type: ignore[no-any-return]
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"
+        super().__init__(downscale_factor)

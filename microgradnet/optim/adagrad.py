@@ -32,13 +32,15 @@ class Adagrad(Optimizer):
     Examples
     --------
     >>> import microgradnet as mg
-    >>> w = mg.Value(3.0)
+    >>> w = mg.tensor([3.0, -1.0], requires_grad=True)
     >>> opt = mg.optim.Adagrad([w], lr=0.5)
-    >>> (w * w).backward()
+    >>> (w * w).sum().backward()
     >>> opt.step()
-    >>> round(w.data, 6)
-    2.5
+    >>> w, opt.state[w]["sum"]
+    (tensor([ 2.5, -0.5], requires_grad=True), array([36.,  4.]))
     """
+
+    _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def __init__(
         self,
@@ -49,24 +51,12 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "eps": eps,
-        }
+        defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay}
+        defaults.update(initial_accumulator_value=initial_accumulator_value, eps=eps)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super()._check_hyperparameters(group)
-        for key in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            if group[key] < 0:
-                raise ValueError(f"Adagrad: invalid {key} {group[key]}")
-
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = self._decayed(grad, param, group)
         step = state.get("step", 0) + 1
         total = state.get("sum", group["initial_accumulator_value"]) + grad * grad
         state.update(step=step, sum=total)

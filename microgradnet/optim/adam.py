@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, with_defaults
 
 
 class Adam(Optimizer):
@@ -42,6 +42,8 @@ class Adam(Optimizer):
     #: Weight decay shrinks the parameter directly (AdamW) instead of adding to the gradient.
     _decoupled = False
 
+    _nonnegative = ("eps", "weight_decay")
+
     def __init__(
         self,
         params: ParamsT,
@@ -54,23 +56,20 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super()._check_hyperparameters(group)
-        name = type(self).__name__
         for i, beta in enumerate(group["betas"]):
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta}")
-        for key in ("eps", "weight_decay"):
-            if group[key] < 0:
-                raise ValueError(f"{name}: invalid {key} {group[key]}")
+                raise ValueError(
+                    f"{type(self).__name__}: invalid beta parameter at index {i}: {beta}"
+                )
+        super()._check_hyperparameters(group)
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         lr, weight_decay = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
-        if weight_decay:
-            if self._decoupled:
-                param = param * (1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * param
+        if self._decoupled:
+            param = param * (1 - lr * weight_decay) if weight_decay else param
+        else:
+            grad = self._decayed(grad, param, group)
         step = state.get("step", 0) + 1
         m = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * grad
         v = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * grad * grad
@@ -98,13 +97,4 @@ class AdamW(Adam):
     """
 
     _decoupled = True
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-    ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+    __init__ = with_defaults(Adam.__init__, weight_decay=1e-2)

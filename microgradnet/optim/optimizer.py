@@ -7,8 +7,9 @@ so the same rule updates a `Tensor` (numpy arrays) and a `Value` (Python floats)
 from __future__ import annotations
 
 import copy
+import types
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +17,33 @@ from ..engine import Node, enable_grad, no_grad
 from ..engine import state as engine_state
 
 ParamsT = Iterable[Node] | Iterable[dict[str, Any]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_defaults(function: _F, **defaults: Any) -> _F:
+    """``function`` (a subclass's ``__init__``) with other default values for some arguments.
+
+    One constructor then serves a subclass that differs only in its defaults (`AdamW`'s
+    ``weight_decay``), its signature showing the subclass's own defaults.
+    """
+    code = function.__code__
+    names = code.co_varnames[: code.co_argcount]
+    values = dict(
+        zip(names[len(names) - len(function.__defaults__ or ()) :], function.__defaults__ or ())
+    )
+    unknown = set(defaults) - set(values)
+    if unknown:
+        raise TypeError(
+            f"with_defaults: {function.__qualname__} has no defaulted {sorted(unknown)}"
+        )
+    values.update(defaults)
+    copied = types.FunctionType(
+        code, function.__globals__, function.__name__, tuple(values.values()), function.__closure__
+    )
+    copied.__kwdefaults__ = function.__kwdefaults__
+    copied.__annotations__ = dict(function.__annotations__)
+    copied.__doc__, copied.__qualname__ = function.__doc__, function.__qualname__
+    return copied  # type: ignore[return-value]
 
 
 class Optimizer:
@@ -37,6 +65,9 @@ class Optimizer:
     state : dict
         For each parameter that has been updated, its state (``"step"``, moment buffers ...).
     """
+
+    #: Hyperparameters that must not be negative (besides ``lr``).
+    _nonnegative: tuple[str, ...] = ()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -92,8 +123,17 @@ class Optimizer:
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise `ValueError` for a group whose hyperparameters are out of range."""
+        name = type(self).__name__
         if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']}")
+            raise ValueError(f"{name}: invalid learning rate {group['lr']}")
+        for key in self._nonnegative:
+            if group[key] < 0:
+                raise ValueError(f"{name}: invalid {key} {group[key]}")
+
+    @staticmethod
+    def _decayed(grad: Any, param: Any, group: dict[str, Any]) -> Any:
+        """``grad`` plus the L2 term ``weight_decay * param`` (when ``weight_decay`` is set)."""
+        return grad + group["weight_decay"] * param if group["weight_decay"] else grad
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear gradients: None for a Tensor (zeros if not ``set_to_none``), 0.0 for a Value."""

@@ -43,6 +43,8 @@ class RMSprop(Optimizer):
     2.99
     """
 
+    _nonnegative = ("alpha", "eps", "weight_decay", "momentum")
+
     def __init__(
         self,
         params: ParamsT,
@@ -53,25 +55,12 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "alpha": alpha,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum": momentum,
-            "centered": centered,
-        }
+        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay}
+        defaults.update(momentum=momentum, centered=centered)
         super().__init__(params, defaults)
 
-    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
-        super()._check_hyperparameters(group)
-        for key in ("alpha", "eps", "weight_decay", "momentum"):
-            if group[key] < 0:
-                raise ValueError(f"RMSprop: invalid {key} {group[key]}")
-
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = self._decayed(grad, param, group)
         alpha = group["alpha"]
         square_avg = alpha * state.get("square_avg", 0.0) + (1 - alpha) * grad * grad
         state.update(step=state.get("step", 0) + 1, square_avg=square_avg)

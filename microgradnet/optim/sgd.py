@@ -42,6 +42,8 @@ class SGD(Optimizer):
     tensor([ 0.8, -1.6], requires_grad=True)
     """
 
+    _nonnegative = ("momentum", "weight_decay")
+
     def __init__(
         self,
         params: ParamsT,
@@ -51,20 +53,12 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-        }
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening}
+        defaults.update(weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)
-        for key in ("momentum", "weight_decay"):
-            if group[key] < 0:
-                raise ValueError(f"SGD: invalid {key} {group[key]}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum "
@@ -72,8 +66,7 @@ class SGD(Optimizer):
             )
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param
+        grad = self._decayed(grad, param, group)
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
