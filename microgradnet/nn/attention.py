@@ -86,15 +86,15 @@ class MultiheadAttention(Module):
         self._same_dims = self.kdim == embed_dim and self.vdim == embed_dim
         e = embed_dim
         if self._same_dims:
-            self.in_proj_weight = Parameter(np.empty((3 * e, e)), dtype=dtype)
+            self.in_proj_weight = Parameter(np.zeros((3 * e, e)), dtype=dtype)
             self.register_parameter("q_proj_weight", None)
             self.register_parameter("k_proj_weight", None)
             self.register_parameter("v_proj_weight", None)
         else:
             self.register_parameter("in_proj_weight", None)
-            self.q_proj_weight = Parameter(np.empty((e, e)), dtype=dtype)
-            self.k_proj_weight = Parameter(np.empty((e, self.kdim)), dtype=dtype)
-            self.v_proj_weight = Parameter(np.empty((e, self.vdim)), dtype=dtype)
+            self.q_proj_weight = Parameter(np.zeros((e, e)), dtype=dtype)
+            self.k_proj_weight = Parameter(np.zeros((e, self.kdim)), dtype=dtype)
+            self.v_proj_weight = Parameter(np.zeros((e, self.vdim)), dtype=dtype)
         if bias:
             self.in_proj_bias = Parameter(np.zeros(3 * e), dtype=dtype)
         else:

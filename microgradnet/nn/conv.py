@@ -68,8 +68,8 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape), dtype=dtype)
-        self.bias = Parameter(np.empty(out_channels), dtype=dtype) if bias else None
+        self.weight = Parameter(np.zeros(shape), dtype=dtype)
+        self.bias = Parameter(np.zeros(out_channels), dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

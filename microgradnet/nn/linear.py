@@ -45,8 +45,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features)), dtype=dtype)
-        self.bias = Parameter(np.empty(out_features), dtype=dtype) if bias else None
+        self.weight = Parameter(np.zeros((out_features, in_features)), dtype=dtype)
+        self.bias = Parameter(np.zeros(out_features), dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

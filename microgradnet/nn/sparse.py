@@ -45,7 +45,7 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim)), dtype=dtype)
+        self.weight = Parameter(np.zeros((num_embeddings, embedding_dim)), dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
