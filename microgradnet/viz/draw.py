@@ -211,7 +211,8 @@ def to_dot(root: Node, **options: Any) -> str:
     >>> to_dot(Value(1.0) + 2.0, legend=False).splitlines()[0]
     'digraph computation {'
     """
-    return draw_graph(root, **options).source
+    source: str = draw_graph(root, **options).source
+    return source
 
 
 def render(
