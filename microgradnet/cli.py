@@ -1,8 +1,9 @@
 """The ``microgradnet`` command.
 
-Each subcommand is one function that registers its parser (``add_<name>(subparsers)``) and points
-it at the function that runs it (``set_defaults(run=...)``); `SUBCOMMANDS` lists them. Adding a
-subcommand is adding one such function and naming it there.
+Each subcommand is one function that runs it (``_run_<name>(args)``) and one registration,
+``add_<name> = _subcommand(name, run, *options, summary=..., description=...)``, that adds its
+parser and points it at that function; `SUBCOMMANDS` lists the registrations. Adding a subcommand
+is adding one such pair and naming it there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,41 @@ def progress_bar(steps: range, label: str = "training", width: int = 30) -> Iter
         sys.stderr.write("\n")
 
 
+Option = tuple[str, dict[str, Any]]  # one ``add_argument`` call: the flag and its settings
+
+
+def _subcommand(
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *options: Option,
+    summary: str,
+    description: str,
+) -> Callable[[Subparsers], None]:
+    """The function that registers the subcommand ``name`` (``summary`` in the list of commands,
+    ``description`` in its help) with its ``options``, run by ``run``; it is named
+    ``add_<name>``."""
+
+    def register(subparsers: Subparsers) -> None:
+        parser = subparsers.add_parser(name, help=summary, description=description)
+        for flag, settings in options:
+            parser.add_argument(flag, **settings)
+        parser.set_defaults(run=run)
+
+    register.__name__ = register.__qualname__ = f"add_{name}"
+    register.__doc__ = f"Register ``microgradnet {name}``: {summary}."
+    return register
+
+
+def _option(flag: str, text: str, **settings: Any) -> Option:
+    """The option ``flag`` with help ``text`` and the other ``add_argument`` settings."""
+    return flag, {"help": text, **settings}
+
+
+def _seed_option(text: str = "seed of the initial weights (default: 0)") -> Option:
+    """The ``--seed`` option of every subcommand: a whole number >= 0, 0 by default."""
+    return _option("--seed", text, type=_at_least(int, 0), default=0)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from .demo import format_table, train_seed_network
 
@@ -49,38 +85,6 @@ def _run_demo(args: argparse.Namespace) -> int:
     print(f"loss at iteration {args.iterations}: {run.losses[-1]:.6f}")
     print(format_table(run.predictions))
     return 0
-
-
-def add_demo(subparsers: Subparsers) -> None:
-    """Register ``microgradnet demo``: train the seed network and print its predictions."""
-    parser = subparsers.add_parser(
-        "demo",
-        help="train the seed article's 3-4-1 sigmoid network and print its predictions",
-        description=(
-            "Train the seed article's network (3 inputs, 4 hidden sigmoid neurons, 1 sigmoid "
-            "output, no biases) on its four examples with plain gradient descent on the sum of "
-            "squared errors, then print each prediction beside its target."
-        ),
-    )
-    parser.add_argument(
-        "--iterations",
-        type=_at_least(int, 1),
-        default=1500,
-        help="gradient-descent steps (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--lr",
-        type=_at_least(float, 0),
-        default=1.0,
-        help="learning rate of SGD (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=_at_least(int, 0),
-        default=0,
-        help="seed of the initial weights, uniform on [0, 1) (default: %(default)s)",
-    )
-    parser.set_defaults(run=_run_demo)
 
 
 def _run_graph(args: argparse.Namespace) -> int:
@@ -103,41 +107,6 @@ def _run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_graph(subparsers: Subparsers) -> None:
-    """Register ``microgradnet graph``: draw the seed network's loss graph with its gradients."""
-    parser = subparsers.add_parser(
-        "graph",
-        help="draw the seed network's loss graph, with gradients, as a picture",
-        description=(
-            "Build the seed article's network, compute its loss on the four examples, run one "
-            "backward pass and draw the graph: one cluster per layer, parameters by their names, "
-            "every value with its data and gradient. Uses Graphviz's dot program; where it is "
-            "missing, SVG still works (WebAssembly Graphviz from microgradnet[svg], or a "
-            "simple pure-Python layout); PNG, PDF and the rest need dot."
-        ),
-    )
-    parser.add_argument(
-        "--output",
-        default=None,
-        help="the picture's path; its suffix picks the format (default: seed_network.svg)",
-    )
-    parser.add_argument(
-        "--format",
-        default=None,
-        help="svg, png, pdf or any format of Graphviz's dot, for an --output without a suffix",
-    )
-    parser.add_argument(
-        "--rankdir",
-        choices=("TB", "LR", "BT", "RL"),
-        default="TB",
-        help="direction of flow (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights (default: 0)"
-    )
-    parser.set_defaults(run=_run_graph)
-
-
 def _run_explore(args: argparse.Namespace) -> int:
     from .demo import seed_loss, seed_network
     from .viz import explore
@@ -146,29 +115,6 @@ def _run_explore(args: argparse.Namespace) -> int:
     page = explore(seed_loss(model), args.output, model=model)
     print(f"wrote {args.output} ({len(page.steps)} steps); open it in a browser")
     return 0
-
-
-def add_explore(subparsers: Subparsers) -> None:
-    """Register ``microgradnet explore``: the seed network's backpropagation, step by step."""
-    parser = subparsers.add_parser(
-        "explore",
-        help="write a web page that steps through the seed network's forward and backward pass",
-        description=(
-            "Build the seed article's network and its loss on the four examples, then write one "
-            "self-contained HTML page (no network, no server) that steps through the forward "
-            "pass and then the backward pass, showing every value and every gradient as it "
-            "arrives."
-        ),
-    )
-    parser.add_argument(
-        "--output",
-        default="seed_network.html",
-        help="the page's path (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--seed", type=_at_least(int, 0), default=0, help="seed of the initial weights (default: 0)"
-    )
-    parser.set_defaults(run=_run_explore)
 
 
 def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any]:
@@ -186,6 +132,76 @@ def _at_least(kind: Callable[[str], Any], minimum: float) -> Callable[[str], Any
     parse.__name__ = kind.__name__
     return parse
 
+
+add_demo = _subcommand(
+    "demo",
+    _run_demo,
+    _option(
+        "--iterations",
+        "gradient-descent steps (default: %(default)s)",
+        type=_at_least(int, 1),
+        default=1500,
+    ),
+    _option(
+        "--lr",
+        "learning rate of SGD (default: %(default)s)",
+        type=_at_least(float, 0),
+        default=1.0,
+    ),
+    _seed_option("seed of the initial weights, uniform on [0, 1) (default: %(default)s)"),
+    summary="train the seed article's 3-4-1 sigmoid network and print its predictions",
+    description=(
+        "Train the seed article's network (3 inputs, 4 hidden sigmoid neurons, 1 sigmoid "
+        "output, no biases) on its four examples with plain gradient descent on the sum of "
+        "squared errors, then print each prediction beside its target."
+    ),
+)
+
+
+add_graph = _subcommand(
+    "graph",
+    _run_graph,
+    _option(
+        "--output",
+        "the picture's path; its suffix picks the format (default: seed_network.svg)",
+        default=None,
+    ),
+    _option(
+        "--format",
+        "svg, png, pdf or any format of Graphviz's dot, for an --output without a suffix",
+        default=None,
+    ),
+    _option(
+        "--rankdir",
+        "direction of flow (default: %(default)s)",
+        choices=("TB", "LR", "BT", "RL"),
+        default="TB",
+    ),
+    _seed_option(),
+    summary="draw the seed network's loss graph, with gradients, as a picture",
+    description=(
+        "Build the seed article's network, compute its loss on the four examples, run one "
+        "backward pass and draw the graph: one cluster per layer, parameters by their names, "
+        "every value with its data and gradient. Uses Graphviz's dot program; where it is "
+        "missing, SVG still works (WebAssembly Graphviz from microgradnet[svg], or a "
+        "simple pure-Python layout); PNG, PDF and the rest need dot."
+    ),
+)
+
+
+add_explore = _subcommand(
+    "explore",
+    _run_explore,
+    _option("--output", "the page's path (default: %(default)s)", default="seed_network.html"),
+    _seed_option(),
+    summary="write a web page that steps through the seed network's forward and backward pass",
+    description=(
+        "Build the seed article's network and its loss on the four examples, then write one "
+        "self-contained HTML page (no network, no server) that steps through the forward "
+        "pass and then the backward pass, showing every value and every gradient as it "
+        "arrives."
+    ),
+)
 
 #: The subcommands, each a function that registers its parser.
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_demo, add_graph, add_explore)

@@ -8,6 +8,7 @@ takes ``dtype=`` and ``requires_grad=``. Floating results have the default dtype
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,27 @@ def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 def _generator(generator: np.random.Generator | None) -> np.random.Generator:
     return _random.default_generator if generator is None else generator
+
+
+def _uniform(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.random(shape)
+
+
+def _standard_normal(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.standard_normal(shape)
+
+
+def _drawn(
+    op: str,
+    shape: tuple[int, ...],
+    dtype: Any,
+    requires_grad: bool,
+    generator: np.random.Generator | None,
+    draw: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray],
+) -> Tensor:
+    """The tensor of ``draw(generator, shape)`` in ``dtype`` (the default float dtype if None)."""
+    dt = _dtype(dtype, get_default_dtype(), op)
+    return _made(draw(_generator(generator), shape).astype(dt), requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -168,9 +190,7 @@ def rand(
     >>> a.tolist() == mg.rand(3).tolist(), a.shape
     (True, (3,))
     """
-    shape = sizes(size, "rand")
-    dt = _dtype(dtype, get_default_dtype(), "rand")
-    return _made(_generator(generator).random(shape).astype(dt), requires_grad)
+    return _drawn("rand", sizes(size, "rand"), dtype, requires_grad, generator, _uniform)
 
 
 def randn(
@@ -180,9 +200,7 @@ def randn(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Standard normal draws of shape ``size``."""
-    shape = sizes(size, "randn")
-    dt = _dtype(dtype, get_default_dtype(), "randn")
-    return _made(_generator(generator).standard_normal(shape).astype(dt), requires_grad)
+    return _drawn("randn", sizes(size, "randn"), dtype, requires_grad, generator, _standard_normal)
 
 
 def randint(
@@ -195,6 +213,20 @@ def randint(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Integers drawn uniformly from [``low``, ``high``) (``randint(high, size)`` from 0), int64.
+
+    Parameters
+    ----------
+    low, high : int
+        The bounds, ``high`` excluded; with two positional arguments, ``randint(high, size)``,
+        ``low`` is 0.
+    size : tuple of int
+        The shape of the result.
+    dtype : dtype, optional
+        The result's dtype (default int64).
+    requires_grad : bool
+        Whether autograd records operations on the result.
+    generator : numpy.random.Generator, optional
+        Where the draws come from (default: the generator `manual_seed` seeds).
 
     Examples
     --------

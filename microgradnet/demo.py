@@ -59,7 +59,8 @@ def seed_loss(model: Sequential) -> Tensor:
     """The sum of squared errors of ``model`` on the four examples, recorded for backward."""
     inputs, targets = Tensor(X), Tensor(Y)
     inputs.name, targets.name = "X", "y"  # shown in drawings
-    return mse_loss(model(inputs), targets, reduction="sum")
+    loss: Tensor = mse_loss(model(inputs), targets, reduction="sum")
+    return loss
 
 
 @dataclass(frozen=True)

@@ -80,9 +80,9 @@ def load(path: PathLike) -> Any:
     Examples
     --------
     >>> import tempfile, pathlib, numpy as np, microgradnet as mg
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "state.npz"
-    >>> mg.save({"step": 10, "lr": 0.5, "buffers": [np.zeros(2), None]}, path)
-    >>> mg.load(path)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     mg.save({"step": 10, "lr": 0.5, "buffers": [np.zeros(2), None]}, f"{folder}/s.npz")
+    ...     mg.load(pathlib.Path(folder) / "s.npz")
     {'step': 10, 'lr': 0.5, 'buffers': [array([0., 0.]), None]}
     """
     return (safetensors if _is_safetensors(path) else npz).load(path)

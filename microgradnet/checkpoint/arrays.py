@@ -43,8 +43,8 @@ def saveable(arr: Any, where: str) -> np.ndarray:
             f"save: {where} is a masked array, whose mask a checkpoint would lose; save its "
             "data and mask as two arrays (arr.data, np.ma.getmaskarray(arr)) or arr.filled(value)"
         )
-    arr = np.asarray(arr)
-    problem = refusal(arr.dtype)
+    plain: np.ndarray = np.asarray(arr)
+    problem = refusal(plain.dtype)
     if problem is not None:
         raise TypeError(f"save: {where} has {problem}")
-    return arr
+    return plain

@@ -185,9 +185,9 @@ def _npy_header(stream: IO[bytes]) -> tuple[Any, bool, np.dtype[Any]]:
     """The shape, Fortran order and dtype an ``.npy`` header declares (numpy's parser)."""
     version = np.lib.format.read_magic(stream)
     if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(stream)  # type: ignore[no-any-return]
+        return np.lib.format.read_array_header_1_0(stream)
     if version == (2, 0):
-        return np.lib.format.read_array_header_2_0(stream)  # type: ignore[no-any-return]
+        return np.lib.format.read_array_header_2_0(stream)
     raise ValueError(f"format version {version} holds no array a checkpoint can")
 
 

@@ -169,7 +169,7 @@ class Tracer:
         call (its data set from the slot), or the outside node."""
         node_slot = self.node_slots.get(id(node))
         if node_slot is not None:
-            return lambda slots: slots[node_slot]  # type: ignore[no-any-return]
+            return lambda slots: slots[node_slot]
         slot = self.nodes.get(id(node))
         if slot is not None:
             stub = _stand_in(node)

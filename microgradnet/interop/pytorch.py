@@ -227,7 +227,8 @@ def from_torch(module: Any) -> nn.Module:
         Without PyTorch (the extra ``parity``).
     """
     torch = require("torch", "microgradnet.interop.from_torch")
-    return _from_torch(torch, module, {})
+    converted: nn.Module = _from_torch(torch, module, {})
+    return converted
 
 
 def _from_torch(torch: Any, m: Any, memo: dict[int, Any]) -> Any:

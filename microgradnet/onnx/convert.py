@@ -257,8 +257,15 @@ def _conv(g: Graph, op: Any, ins: list[str], out: str, s: Shapes) -> None:
     )
     if op.size is not None and tuple(op.size) != natural:
         raise ValueError("export: conv cut to a given size (a gradient's) has no ONNX form")
+    _conv_node(g, "Conv", ins, out, kernel, geo)
+
+
+def _conv_node(
+    g: Graph, kind: str, ins: list[str], out: str, kernel: Any, geo: Any, **extra: Any
+) -> None:
+    """An ONNX ``Conv`` or ``ConvTranspose`` node with the geometry's attributes."""
     g.node(
-        "Conv",
+        kind,
         ins,
         out,
         kernel_shape=list(kernel),
@@ -266,6 +273,7 @@ def _conv(g: Graph, op: Any, ins: list[str], out: str, s: Shapes) -> None:
         pads=_pads(geo),
         dilations=list(geo.dilation),
         group=geo.groups,
+        **extra,
     )
 
 
@@ -278,17 +286,7 @@ def _conv_transpose(g: Graph, op: Any, ins: list[str], out: str, s: Shapes) -> N
             op.size, s.inputs[0][2:], geo.stride, geo.padding, geo.dilation, kernel
         )
     ]
-    g.node(
-        "ConvTranspose",
-        ins,
-        out,
-        kernel_shape=list(kernel),
-        strides=list(geo.stride),
-        pads=_pads(geo),
-        dilations=list(geo.dilation),
-        group=geo.groups,
-        output_padding=extra,
-    )
+    _conv_node(g, "ConvTranspose", ins, out, kernel, geo, output_padding=extra)
 
 
 def _window_sum(g: Graph, op: Any, ins: list[str], out: str, s: Shapes) -> None:

@@ -61,7 +61,7 @@ def _set(node: Node, value: np.ndarray) -> None:
 def _combine(out: Any, what: str) -> Node:
     """The function's output as one node; a list of Values (a Layer's output) is summed."""
     if isinstance(out, list | tuple) and out and all(isinstance(o, Node) for o in out):
-        total = out[0]
+        total: Node = out[0]
         for o in out[1:]:
             total = total + o
         return total

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..engine import Node
 from . import labels
+from .dot_writer import write_dot
+from .drawing_plan import DrawingPlan, PlannedCluster, PlannedEdge, PlannedNode
 from .pictures import Drawing, pipe
 from .walk import (
     INPUT,
@@ -151,11 +153,13 @@ def draw_graph(
         show_data=show_data,
         show_grad=show_grad,
     )
-    return plan.emit(
-        rankdir=default_rankdir(root, rankdir),
-        grad_edges=grad_edges,
-        shapes=shapes,
-        legend=legend,
+    return write_dot(
+        plan.layout(
+            rankdir=default_rankdir(root, rankdir),
+            grad_edges=grad_edges,
+            shapes=shapes,
+            legend=legend,
+        )
     )
 
 
@@ -211,7 +215,8 @@ def to_dot(root: Node, **options: Any) -> str:
     >>> to_dot(Value(1.0) + 2.0, legend=False).splitlines()[0]
     'digraph computation {'
     """
-    return draw_graph(root, **options).source
+    source: str = draw_graph(root, **options).source
+    return source
 
 
 def render(
@@ -293,7 +298,8 @@ def _zero(x: Any) -> bool:
 
 
 class _Plan:
-    """Where each value and operation goes, and how it looks; then the DOT statements."""
+    """Where each value and operation goes, and how it looks: `layout` gives the `DrawingPlan`
+    that `write_dot` turns into DOT."""
 
     def __init__(
         self,
@@ -332,7 +338,7 @@ class _Plan:
         self.n_nodes = shown + len(boxes)
 
     # -- nodes ----------------------------------------------------------------------------
-    def _value_label(self, i: int, vertical: bool) -> str:
+    def _value_fields(self, i: int) -> tuple[str, ...]:
         v = self.w.values[i]
         name = None if self.modules is None else self.modules.params.get(id(v))
         name = name or label_of(v)
@@ -343,7 +349,7 @@ class _Plan:
             fields.append("data " + labels.summary(v.data))
         if self.show_grad and self.grads[i] is not None:
             fields.append("grad " + labels.summary(self.grads[i]))
-        return labels.record_text(fields or [""], vertical)
+        return tuple(fields or [""])
 
     def _value_style(self, i: int) -> dict[str, str]:
         style = dict(_STYLE[self.roles[i]])
@@ -353,18 +359,18 @@ class _Plan:
             style.update(_STYLE["zero"])
         return style
 
-    def _op_label(self, i: int) -> str:
+    def _op_text(self, i: int) -> str:
         op = self.w.values[i]._ctx
         assert op is not None
         extra = op.extra_repr()
-        return labels.plain_text(op.name + (f"\n{extra}" if extra else ""))
+        return op.name + (f"\n{extra}" if extra else "")
 
-    def _box_label(self, path: str) -> str:
+    def _box_text(self, path: str) -> str:
         assert self.modules is not None
         members = [i for i, b in enumerate(self.box) if b == path]
         n_ops = sum(1 for i in members if self.w.values[i]._ctx is not None)
         title = _title(path, self.modules)
-        return labels.plain_text(f"{title}\n{n_ops} operations")
+        return f"{title}\n{n_ops} operations"
 
     # -- ids --------------------------------------------------------------------------------
     def _value_id(self, i: int) -> str:
@@ -379,8 +385,8 @@ class _Plan:
         assert self.modules is not None
         return f"m{self.modules.order.index(path)}"
 
-    # -- emitting ---------------------------------------------------------------------------
-    def emit(
+    # -- the plan ---------------------------------------------------------------------------
+    def layout(
         self,
         *,
         rankdir: str,
@@ -388,11 +394,10 @@ class _Plan:
         shapes: bool = False,
         legend: bool = False,
         ids: bool = False,
-    ) -> Drawing:
-        """The DOT statements; ``ids`` gives every node, cluster and edge an SVG id."""
+    ) -> DrawingPlan:
+        """Every node, cluster and edge with its looks; ``ids`` gives each an SVG id."""
         self.ids = ids
-        vertical = rankdir in ("LR", "RL")
-        g = Drawing(
+        plan = DrawingPlan(
             name="computation",
             graph_attr={
                 "rankdir": rankdir,
@@ -409,32 +414,41 @@ class _Plan:
                 "height": "0.3",
             },
             edge_attr={"color": "#666666", "arrowsize": "0.6"},
+            vertical=rankdir in ("LR", "RL"),
         )
         if self.n_nodes > LARGE_DRAWING:
-            g.graph_attr.update(nslimit="1", nslimit1="1")
+            plan.graph_attr.update(nslimit="1", nslimit1="1")
         if legend:
-            g.subgraph(self._legend())
+            plan.legend = self._legend()
         clusters = self._clusters()
+
+        def nodes_in(path: str | None) -> list[PlannedNode]:
+            return plan.nodes if path is None else clusters[path].nodes
+
         for i, v in enumerate(self.w.values):
             if self.box[i] is not None:
                 continue
-            where = clusters.get(self.scope[i], g) if self.scope[i] is not None else g
-            where.node(
-                f"v{i}", self._value_label(i, vertical), **self._value_style(i), **self._id(f"v{i}")
+            where = nodes_in(self.scope[i] if self.scope[i] in clusters else None)
+            where.append(
+                PlannedNode(
+                    f"v{i}", self._value_fields(i), self._value_style(i) | self._id(f"v{i}")
+                )
             )
             if v._ctx is not None:
-                where.node(f"o{i}", self._op_label(i), **_STYLE["op"], **self._id(f"o{i}"))
+                where.append(
+                    PlannedNode(f"o{i}", self._op_text(i), _STYLE["op"] | self._id(f"o{i}"))
+                )
         for path in dict.fromkeys(b for b in self.box if b is not None):
-            parent = self._enclosing_cluster(path)
-            where = g if parent is None else clusters[parent]
             style = dict(_STYLE["module"])
             if any(n for n, b in zip(self.nonfinite, self.box) if b == path):
                 style.update(_STYLE["nonfinite"], shape="box3d")
             box = self._box_id(path)
-            where.node(box, self._box_label(path), **style, **self._id(box))
-        self._nest(g, clusters)
-        self._edges(g, grad_edges, shapes)
-        return g
+            nodes_in(self._enclosing_cluster(path)).append(
+                PlannedNode(box, self._box_text(path), style | self._id(box))
+            )
+        plan.clusters = self._nest(clusters)
+        plan.edges = self._edges(grad_edges, shapes)
+        return plan
 
     def _id(self, name: str) -> dict[str, str]:
         return {"id": name} if self.ids else {}
@@ -443,7 +457,7 @@ class _Plan:
         """The module cluster a collapsed module's box sits in (None: the top level)."""
         return path.rpartition(".")[0] if path else None
 
-    def _clusters(self) -> dict[str | None, graphviz.Digraph]:
+    def _clusters(self) -> dict[str, PlannedCluster]:
         """An empty cluster for every module that holds something drawn (or holds one that
         does), keyed by path."""
         if self.modules is None:
@@ -453,13 +467,13 @@ class _Plan:
             start = s if b is None else self._enclosing_cluster(b)
             if start is not None:
                 used.update(_ancestors_in(start, self.modules))
-        result: dict[str | None, graphviz.Digraph] = {}
+        result: dict[str, PlannedCluster] = {}
         for k, path in enumerate(self.modules.order):
             if path in used and path not in self.modules.collapsed:
-                result[path] = graphviz.Digraph(
-                    name=f"cluster_m{k}",
-                    graph_attr={
-                        "label": labels.plain_text(_title(path, self.modules)),
+                result[path] = PlannedCluster(
+                    f"cluster_m{k}",
+                    {
+                        "label": _title(path, self.modules),
                         "style": "rounded,filled",
                         "color": "#9d8fc0",
                         "fillcolor": _CLUSTER_FILLS[min(depth(path), len(_CLUSTER_FILLS) - 1)],
@@ -472,21 +486,17 @@ class _Plan:
                 )
         return result
 
-    def _nest(self, g: graphviz.Digraph, clusters: dict[str | None, graphviz.Digraph]) -> None:
-        """Put each cluster inside its parent's, children in model order, then into ``g``."""
+    def _nest(self, clusters: dict[str, PlannedCluster]) -> list[PlannedCluster]:
+        """Put each cluster inside its parent's, children in model order; the top ones."""
         assert self.modules is not None or not clusters
         paths = [p for p in (self.modules.order if self.modules else []) if p in clusters]
-        children: dict[str | None, list[str]] = {}
+        top: list[PlannedCluster] = []
         for p in paths:
             parent = next((a for a in _ancestors_in(p, self.modules) if a != p), None)
-            children.setdefault(parent if parent in clusters else None, []).append(p)
-        for p in reversed(paths):
-            for child in children.get(p, []):
-                clusters[p].subgraph(clusters[child])
-        for top in children.get(None, []):
-            g.subgraph(clusters[top])
+            (top if parent not in clusters else clusters[parent].children).append(clusters[p])
+        return top
 
-    def _edges(self, g: graphviz.Digraph, grad_edges: bool, shapes: bool) -> None:
+    def _edges(self, grad_edges: bool, shapes: bool) -> list[PlannedEdge]:
         """Input to operation to output; edges at a collapsed box merge, edges inside one go."""
         norms = [_norm(gr) for gr in self.grads]
         merged: dict[tuple[str, str], float] = {}
@@ -515,22 +525,22 @@ class _Plan:
             attrs = self._id(f"e{k}")
             value = self.w.values[carried]
             if shapes and not value.holds_float:
-                attrs["label"] = labels.plain_text(" " + "x".join(map(str, value.shape)))
+                attrs["label"] = " " + "x".join(map(str, value.shape))
                 attrs["fontsize"] = "8"
             edges.append((tail, head, norms[carried], attrs))
         for (tail, head), total in merged.items():
             edges.append((tail, head, math.sqrt(total), self._id(f"{tail}_{head}")))
         widest = max((n for _, _, n, _ in edges if n is not None), default=0.0)
-        for tail, head, norm, attrs in edges:
+        for _, _, norm, attrs in edges:
             if grad_edges and norm is not None and widest > 0:
                 attrs["penwidth"] = f"{0.6 + 3.4 * math.sqrt(norm / widest):.2f}"
-            g.edge(tail, head, **attrs)
+        return [PlannedEdge(tail, head, attrs) for tail, head, _, attrs in edges]
 
-    def _legend(self) -> graphviz.Digraph:
+    def _legend(self) -> PlannedCluster:
         """One row of small swatches, for the colours this drawing uses."""
-        legend = graphviz.Digraph(
-            name="cluster_legend",
-            graph_attr={
+        legend = PlannedCluster(
+            "cluster_legend",
+            {
                 "label": "legend",
                 "style": "rounded",
                 "color": "#cccccc",
@@ -550,7 +560,7 @@ class _Plan:
         for k, (key, text) in enumerate(items):
             style = dict(_STYLE[INTERMEDIATE]) | _STYLE[key]
             style.update(fontsize="8", height="0.2", margin="0.04,0.02")
-            legend.node(f"legend{k}", labels.plain_text(text), **style)
+            legend.nodes.append(PlannedNode(f"legend{k}", text, style))
         return legend
 
 

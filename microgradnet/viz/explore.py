@@ -20,6 +20,7 @@ import numpy as np
 
 from ..engine import Node
 from . import labels
+from .dot_writer import write_dot
 from .draw import default_rankdir, plan_drawing
 from .pictures import pipe
 from .replay import replay_backward
@@ -120,7 +121,7 @@ def explore(
     plan = plan_drawing(output, model=model, collapse=collapse, max_nodes=max_nodes)
     replay = replay_backward(plan.w)
     plan.grads = replay.grads
-    drawing = plan.emit(rankdir=default_rankdir(output, rankdir), ids=True)
+    drawing = write_dot(plan.layout(rankdir=default_rankdir(output, rankdir), ids=True))
     svg = pipe(drawing, "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]
     steps, data = _page_data(plan, replay)

@@ -30,7 +30,8 @@ def plain_text(text: str) -> str:
     >>> print(plain_text('say "hi"\\nthen <go>'))
     say \\"hi\\"\\nthen <go>
     """
-    return graphviz.nohtml(text.translate(_PLAIN_TABLE))
+    escaped: str = graphviz.nohtml(text.translate(_PLAIN_TABLE))
+    return escaped
 
 
 def record_text(fields: list[str], vertical: bool) -> str:
@@ -45,7 +46,8 @@ def record_text(fields: list[str], vertical: bool) -> str:
     {w\\|b|data 1}
     """
     body = "|".join(f.translate(_RECORD_TABLE) for f in fields)
-    return graphviz.nohtml(body if vertical else "{" + body + "}")
+    record: str = graphviz.nohtml(body if vertical else "{" + body + "}")
+    return record
 
 
 def number(x: float) -> str:

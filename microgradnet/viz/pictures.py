@@ -80,7 +80,7 @@ class Drawing(graphviz.Digraph):
     drawing inline as SVG.
     """
 
-    def pipe(  # type: ignore[override]
+    def pipe(
         self,
         format: str | None = None,  # noqa: A002 - graphviz's name
         renderer: str | None = None,
@@ -109,7 +109,7 @@ class Drawing(graphviz.Digraph):
         data = svg_without_dot(self.source, engine or self.engine)
         return data if encoding is None else data.decode(encoding)
 
-    def render(  # type: ignore[override]
+    def render(
         self,
         filename: str | os.PathLike[str] | None = None,
         directory: str | os.PathLike[str] | None = None,
