@@ -311,21 +311,21 @@ def topological_order(roots: Sequence[Node], every: bool = False) -> list[Node]:
 # ------------------------------------------------------------------------------ the backward pass
 
 
-def propagate(
-    roots: Sequence[Node],
-    seeds: Sequence[Any],
-    reached: Callable[[Node, Any], None],
-    retain_graph: bool,
-    create_graph: bool,
-) -> None:
+Nodes = Sequence[Node]
+Grads = Sequence[Any]
+#: Called with each node and its total gradient, once per node, in the order of the pass.
+Reached = Callable[[Node, Any], None]
+
+
+def propagate(roots: Nodes, seeds: Grads, reached: Reached, retain: bool, graph: bool) -> None:
     """Send ``seeds`` back from ``roots`` through the graph; ``reached(node, grad)`` sees each
     node's total gradient once all of its consumers have sent theirs.
 
-    Each rule runs once per pass, on the sum of the gradients of its output. Unless
-    ``retain_graph``, each operation frees what it saved as soon as its rule has run.
+    Each rule runs once per pass, on the sum of the gradients of its output, recorded when
+    ``graph``. Unless ``retain``, each operation frees what it saved as soon as its rule has run.
     """
     if state.tracer is not None:  # `microgradnet.compile` records the pass instead
-        state.tracer.propagate(roots, seeds, reached, retain_graph, create_graph)
+        state.tracer.propagate(roots, seeds, reached, retain, graph)
         return
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):
@@ -339,12 +339,12 @@ def propagate(
         ctx = node._ctx
         if ctx is None:
             continue
-        for parent, g in zip(ctx.parents, ctx.vjp(node, grad, create_graph)):
+        for parent, g in zip(ctx.parents, ctx.vjp(node, grad, graph)):
             if g is None or not parent.requires_grad:
                 continue
             prev = pending.get(parent)
             pending[parent] = g if prev is None else prev + g
-        if not retain_graph:
+        if not retain:
             ctx.release()
 
 

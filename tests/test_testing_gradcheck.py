@@ -406,3 +406,10 @@ def test_a_wrong_rule_on_a_smooth_function_is_not_called_a_kink() -> None:
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda t: SignFlipAt.apply(t, 1), [x])
     assert "kink" not in str(info.value)
+
+
+def test_gradgradcheck_takes_a_cotangent() -> None:
+    x = mg.tensor([0.5, -1.0], requires_grad=True)
+    assert gradgradcheck(lambda t: t.tanh() * t, [x], np.array([1.0, -2.0]))
+    with pytest.raises(ValueError, match=r"grad_outputs of shape \(3,\) for an output of \(2,\)"):
+        gradgradcheck(lambda t: t.tanh() * t, [x], np.ones(3))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Node, state, topological_order
+from ..engine import Grads, Node, Nodes, Reached, state, topological_order
 from ..ops.base import Op
 from ..tensor import Tensor
 from ..value import Value
@@ -264,15 +264,10 @@ class Tracer:
         self.tape.steps.append(step)
 
     # -- the backward pass --------------------------------------------------------------------
-    def propagate(
-        self,
-        roots: Sequence[Node],
-        seeds: Sequence[Any],
-        reached: Callable[[Node, Any], None],
-        retain_graph: bool,
-        create_graph: bool,
-    ) -> None:
-        """`engine.propagate`, recording: the same loop, in the same order, with the same sums."""
+    def propagate(self, roots: Nodes, seeds: Grads, reached: Reached, *flags: bool) -> None:
+        """`engine.propagate`, recording: the same loop, in the same order, with the same sums;
+        ``flags`` are its ``retain`` and ``graph``."""
+        retain_graph, create_graph = flags
         if create_graph:
             self.cannot_replay("backward(create_graph=True)")
         if reached.__qualname__ != "accumulate.<locals>.reached":

@@ -506,6 +506,7 @@ def gradcheck(
 def gradgradcheck(
     fn: Callable[..., Any],
     inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
     *,
     eps: float | None = None,
     atol: float = 1e-5,
@@ -523,6 +524,8 @@ def gradgradcheck(
     ----------
     fn, inputs, eps, atol, rtol, raise_exception, seed
         As for `gradcheck`; the tolerances apply to the second derivatives.
+    grad_outputs : array-like, optional
+        The cotangent of the first-order pass (PyTorch's name); a random one by default.
 
     Returns
     -------
@@ -546,7 +549,9 @@ def gradgradcheck(
     rng = np.random.default_rng(seed + 1)
     with no_grad():
         shape = np.shape(_combine(fn(*nodes), "gradgradcheck").data)
-    v = rng.standard_normal(shape)
+    v = rng.standard_normal(shape) if grad_outputs is None else np.asarray(grad_outputs, float)
+    if v.shape != shape:
+        raise ValueError(f"gradgradcheck: grad_outputs of shape {v.shape} for an output of {shape}")
     ws = [rng.standard_normal(np.shape(n.data)) for n in checked]
 
     def projected_gradient(*args: Node) -> Node:
