@@ -13,13 +13,15 @@ import microgradnet as mg
 from microgradnet.nn import functional as F  # noqa: N812 - PyTorch users' spelling
 from microgradnet.ops import TABLE
 
-X = np.random.default_rng(0).normal(size=(2, 3, 4))
+X = np.random.default_rng(0).normal(size=(2, 4, 6))
 
 
 def _takes_only_an_input(fn: Any) -> bool:
+    """Whether ``fn(x, dim=...)`` is a complete call: nothing else is required."""
     params = list(inspect.signature(fn).parameters.values())[1:]
     return all(
-        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params
+        p.name == "dim" or p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in params
     )
 
 
@@ -27,7 +29,7 @@ def _with_dim() -> list[str]:
     names = []
     for name, entry in TABLE.items():
         params = inspect.signature(entry.fn).parameters
-        if "dim" in params and _takes_only_an_input(entry.fn):
+        if "dim" in params and not entry.sequence and _takes_only_an_input(entry.fn):
             names.append(name)
     return names
 
