@@ -14,19 +14,18 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 from .shape import shape_of, sum_to
 
 
-class Where(Op):
+class Where(ParamOp):
     """``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean array."""
 
     __slots__ = ("cond",)
     name = "where"
-
-    def __init__(self, cond: Any) -> None:
-        self.cond = cond
+    param = "cond"
+    cond: Any
 
     def forward(self, a: Any, b: Any) -> Any:
         return np.where(self.cond, a, b)
