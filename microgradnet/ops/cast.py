@@ -54,7 +54,7 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
     if isinstance(dtype, str) and dtype in _NAMES and dtype not in ("float", "int", "bool"):
         dtype = _NAMES[dtype]
     try:
-        dt = np.dtype(dtype)
+        dt: np.dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{op}: {dtype!r} is not a dtype") from None
     if dt.kind not in "biuf":

@@ -78,7 +78,7 @@ class GetItem(Op):
         self.repeats = repeats
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x[self.index]  # type: ignore[no-any-return]
+        return x[self.index]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (ScatterAdd(self.index, self.repeats, self.parents[0].shape)(g),)

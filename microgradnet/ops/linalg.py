@@ -18,7 +18,8 @@ class MatMul(Op):
     name = "matmul"
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(a, b)
+        out: np.ndarray = np.matmul(a, b)
+        return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents

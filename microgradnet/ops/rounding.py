@@ -232,7 +232,7 @@ class Copysign(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return np.copysign(a, b)
 
-    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+    def on_floats(self, a: float, b: float) -> float:
         return math.copysign(a, b)
 
     def backward(self, g: Any) -> tuple[Any, ...]:

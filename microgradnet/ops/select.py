@@ -30,7 +30,7 @@ class Where(ParamOp):
     def forward(self, a: Any, b: Any) -> Any:
         return np.where(self.cond, a, b)
 
-    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+    def on_floats(self, a: float, b: float) -> float:
         return a if self.cond else b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -152,7 +152,7 @@ class Clip(Op):
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         return np.minimum(np.maximum(x, lo), hi)
 
-    def on_floats(self, x: float, lo: float, hi: float) -> float:  # type: ignore[override]
+    def on_floats(self, x: float, lo: float, hi: float) -> float:
         return min(max(x, lo), hi)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
