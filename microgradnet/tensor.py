@@ -68,7 +68,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Size(tuple):  # type: ignore[type-arg]
+class Size(tuple):
     """A tensor's shape, as `Tensor.size()` returns it: a tuple of ints (PyTorch's ``Size``).
 
     Examples
@@ -116,6 +116,48 @@ def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
         raise TypeError(
             f"{where}: only floating-point tensors can require gradients, not dtype {dtype}"
         )
+
+
+_Method = Callable[["Tensor", Any], "Tensor"]
+
+
+def _operators(fn: Callable[[Any, Any], Any], op: str | None = None) -> tuple[_Method, _Method]:
+    """``self <op> other`` and ``other <op> self`` computed by ``fn``. With ``op``, an operand
+    that is not a Tensor goes through `_operand` (numbers stay numbers, arrays become tensors)
+    first; without, it is passed as it is."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if op is not None and type(other) is not Tensor:
+            other = _operand(other, op, self)
+        out: Tensor = fn(self, other)
+        return out
+
+    def reflected(self: Tensor, other: Any) -> Tensor:
+        if op is not None:
+            other = _operand(other, op, self)
+        out: Tensor = fn(other, self)
+        return out
+
+    return method, reflected
+
+
+def _comparison(ufunc: np.ufunc) -> _Method:
+    """``self < other`` (and the like) by ``ufunc``: a boolean tensor, through
+    ``Tensor._compare`` (which a trace wraps)."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        return self._compare(other, ufunc)
+
+    return method
+
+
+def _augmentation(fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> _Method:
+    """``self += other`` (and the like): see ``Tensor._augmented``."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        return self._augmented(other, fn, ufunc)
+
+    return method
 
 
 class Tensor(Node):
@@ -234,7 +276,7 @@ class Tensor(Node):
         else:
             self._grad = Tensor._wrap((old.data + g).astype(self.data.dtype, copy=False))
 
-    @property  # type: ignore[override]
+    @property
     def grad(self) -> Tensor | None:
         """The gradient backward accumulated here: a `Tensor` of this one's shape and dtype,
         outside any graph; None before the first backward (and after ``zero_grad``).
@@ -463,133 +505,58 @@ class Tensor(Node):
         # Where a graph is being recorded, `a += b` rebinds `a` to a new tensor (exact gradients);
         # elsewhere it updates the array in place, as numpy does, without a temporary copy.
         if self.requires_grad and state.grad_enabled:
-            return op(self, other)  # type: ignore[no-any-return]
+            out: Tensor = op(self, other)
+            return out
         ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
         self._vc[0] += 1
         return self
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._augmented(other, ops.add, np.add)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._augmented(other, ops.sub, np.subtract)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._augmented(other, ops.mul, np.multiply)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._augmented(other, ops.div, np.true_divide)
+    __iadd__ = _augmentation(ops.add, np.add)
+    __isub__ = _augmentation(ops.sub, np.subtract)
+    __imul__ = _augmentation(ops.mul, np.multiply)
+    __itruediv__ = _augmentation(ops.div, np.true_divide)
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _operand(other, "add", self)
-        return Add().apply(self, other)  # type: ignore[no-any-return]
-
-    def __radd__(self, other: Any) -> Tensor:
-        return Add().apply(_operand(other, "add", self), self)  # type: ignore[no-any-return]
-
-    def __sub__(self, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _operand(other, "sub", self)
-        return Sub().apply(self, other)  # type: ignore[no-any-return]
-
-    def __rsub__(self, other: Any) -> Tensor:  # other - self
-        return Sub().apply(_operand(other, "sub", self), self)  # type: ignore[no-any-return]
-
-    def __mul__(self, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _operand(other, "mul", self)
-        return Mul().apply(self, other)  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return Mul().apply(_operand(other, "mul", self), self)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Tensor:
-        if type(other) is not Tensor:
-            other = _operand(other, "div", self)
-        return Div().apply(self, other)  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Tensor:  # other / self
-        return Div().apply(_operand(other, "div", self), self)  # type: ignore[no-any-return]
-
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.pow(self, _operand(other, "pow", self))
-
-    def __rpow__(self, other: Any) -> Tensor:  # other ** self
-        return ops.pow(_operand(other, "pow", self), self)
-
-    def __mod__(self, other: Any) -> Tensor:
-        return ops.remainder(self, _operand(other, "remainder", self))
-
-    def __rmod__(self, other: Any) -> Tensor:  # other % self
-        return ops.remainder(_operand(other, "remainder", self), self)
-
-    def __floordiv__(self, other: Any) -> Tensor:
-        return ops.floor_divide(self, _operand(other, "floor_divide", self))
-
-    def __rfloordiv__(self, other: Any) -> Tensor:  # other // self
-        return ops.floor_divide(_operand(other, "floor_divide", self), self)
+    __add__, __radd__ = _operators(lambda a, b: Add().apply(a, b), "add")
+    __sub__, __rsub__ = _operators(lambda a, b: Sub().apply(a, b), "sub")
+    __mul__, __rmul__ = _operators(lambda a, b: Mul().apply(a, b), "mul")
+    __truediv__, __rtruediv__ = _operators(lambda a, b: Div().apply(a, b), "div")
+    __pow__, __rpow__ = _operators(ops.pow, "pow")
+    __mod__, __rmod__ = _operators(ops.remainder, "remainder")
+    __floordiv__, __rfloordiv__ = _operators(ops.floor_divide, "floor_divide")
+    __matmul__, __rmatmul__ = _operators(ops.matmul, "matmul")
 
     def __neg__(self) -> Tensor:
-        return ops.neg(self)
+        out: Tensor = ops.neg(self)
+        return out
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return ops.abs(self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, _operand(other, "matmul", self))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(_operand(other, "matmul", self), self)
+        out: Tensor = ops.abs(self)
+        return out
 
     # -- comparisons: boolean tensors, no gradient --------------------------------------------
     def _compare(self, other: Any, fn: Any) -> Tensor:
         o = other.data if isinstance(other, Node) else other
         return Tensor._wrap(np.asarray(fn(self.data, o)))
 
-    def __lt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.less)
-
-    def __le__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
 
     # -- bit operations: integer and boolean tensors, no gradient -----------------------------
-    def __and__(self, other: Any) -> Tensor:
-        return ops.bitwise_and(self, other)
-
-    def __rand__(self, other: Any) -> Tensor:
-        return ops.bitwise_and(other, self)
-
-    def __or__(self, other: Any) -> Tensor:
-        return ops.bitwise_or(self, other)
-
-    def __ror__(self, other: Any) -> Tensor:
-        return ops.bitwise_or(other, self)
-
-    def __xor__(self, other: Any) -> Tensor:
-        return ops.bitwise_xor(self, other)
-
-    def __rxor__(self, other: Any) -> Tensor:
-        return ops.bitwise_xor(other, self)
+    __and__, __rand__ = _operators(ops.bitwise_and)
+    __or__, __ror__ = _operators(ops.bitwise_or)
+    __xor__, __rxor__ = _operators(ops.bitwise_xor)
 
     def __invert__(self) -> Tensor:
-        return ops.bitwise_not(self)
+        out: Tensor = ops.bitwise_not(self)
+        return out
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -625,17 +592,20 @@ class Tensor(Node):
         >>> x.grad
         tensor([2., 0., 1.])
         """
-        return ops.getitem(self, index)
+        out: Tensor = ops.getitem(self, index)
+        return out
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The tensor with its dims reversed."""
-        return ops.reverse_dims(self)
+        out: Tensor = ops.reverse_dims(self)
+        return out
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The tensor with its last two dims swapped."""
-        return ops.matrix_transpose(self)
+        out: Tensor = ops.matrix_transpose(self)
+        return out
 
 
 def _operand(other: Any, op: str, like: Tensor) -> Any:

@@ -5,16 +5,46 @@ It runs on the same engine and the same derivative rules as `Tensor`; only the s
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import ops
 from .engine import GraphOp, Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
+from .ops.base import Op
 from .ops.registry import install
 
 # `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
 # + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
 _MICROGRAD_OPS = {"add": "+", "mul": "*", "sub": "-", "div": "/", "pow": "**", "relu": "ReLU"}
+
+
+_Method = Callable[["Value", Any], Any]
+
+
+def _operators(op: type[Op], name: str) -> tuple[_Method, _Method]:
+    """``self <op> other`` and ``other <op> self`` by the op class ``op``; a number operand
+    becomes a constant Value (`_operand`)."""
+
+    def method(self: Value, other: Any) -> Value:
+        out: Value = op().apply(self, _operand(other, name))
+        return out
+
+    def reflected(self: Value, other: Any) -> Value:
+        out: Value = op().apply(_operand(other, name), self)
+        return out
+
+    return method, reflected
+
+
+def _comparison(compare: Callable[[float, float], bool]) -> _Method:
+    """``self < other`` (and the like) on the data: a plain bool."""
+
+    def method(self: Value, other: Any) -> bool:
+        return compare(self.data, float(other))
+
+    return method
 
 
 class Value(Node):
@@ -104,59 +134,37 @@ class Value(Node):
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        data: float = self.data
+        return data
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Value:
-        return Add().apply(self, _operand(other, "add"))  # type: ignore[no-any-return]
-
-    def __radd__(self, other: Any) -> Value:
-        return Add().apply(_operand(other, "add"), self)  # type: ignore[no-any-return]
-
-    def __sub__(self, other: Any) -> Value:
-        return Sub().apply(self, _operand(other, "sub"))  # type: ignore[no-any-return]
-
-    def __rsub__(self, other: Any) -> Value:  # other - self
-        return Sub().apply(_operand(other, "sub"), self)  # type: ignore[no-any-return]
-
-    def __mul__(self, other: Any) -> Value:
-        return Mul().apply(self, _operand(other, "mul"))  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Value:
-        return Mul().apply(_operand(other, "mul"), self)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Value:
-        return Div().apply(self, _operand(other, "div"))  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Value:  # other / self
-        return Div().apply(_operand(other, "div"), self)  # type: ignore[no-any-return]
+    __add__, __radd__ = _operators(Add, "add")
+    __sub__, __rsub__ = _operators(Sub, "sub")
+    __mul__, __rmul__ = _operators(Mul, "mul")
+    __truediv__, __rtruediv__ = _operators(Div, "div")
+    __rpow__ = _operators(Pow, "pow")[1]
 
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, int | float):
-            return PowConst(other).apply(self)  # type: ignore[no-any-return]
-        return Pow().apply(self, _operand(other, "pow"))  # type: ignore[no-any-return]
-
-    def __rpow__(self, other: Any) -> Value:  # other ** self
-        return Pow().apply(_operand(other, "pow"), self)  # type: ignore[no-any-return]
+            out: Value = PowConst(other).apply(self)
+        else:
+            out = Pow().apply(self, _operand(other, "pow"))
+        return out
 
     def __neg__(self) -> Value:
-        return Neg().apply(self)  # type: ignore[no-any-return]
+        out: Value = Neg().apply(self)
+        return out
 
     def __abs__(self) -> Value:
-        return ops.abs(self)
+        out: Value = ops.abs(self)
+        return out
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
-    def __lt__(self, other: Any) -> bool:
-        return self.data < float(other)
+    __lt__ = _comparison(operator.lt)
+    __le__ = _comparison(operator.le)
+    __gt__ = _comparison(operator.gt)
+    __ge__ = _comparison(operator.ge)
 
-    def __le__(self, other: Any) -> bool:
-        return self.data <= float(other)
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > float(other)
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= float(other)
 
 def _operand(other: Any, op: str) -> Value:
     """The other operand of ``op`` as a Value: numbers become constants (no gradient)."""

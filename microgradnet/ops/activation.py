@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op
+from .base import Op, ParamOp
 from .erf import _erfc, erfc
 from .indexing import getitem
 from .reduce import softmax
@@ -128,14 +128,13 @@ def celu(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002 - PyTorch's names
 # --------------------------------------------------------------------- piecewise linear units
 
 
-class LeakyRelu(Op):
+class LeakyRelu(ParamOp):
     """``x`` for ``x > 0``, ``negative_slope * x`` elsewhere (the slope at 0, as in PyTorch)."""
 
     __slots__ = ("negative_slope",)
     name = "leaky_relu"
-
-    def __init__(self, negative_slope: float) -> None:
-        self.negative_slope = negative_slope
+    param = "negative_slope"
+    negative_slope: float
 
     def forward(self, x: Any) -> Any:
         return np.where(x > 0, x, x * self.negative_slope)
@@ -143,9 +142,6 @@ class LeakyRelu(Op):
     def backward(self, g: Any) -> tuple[Any, ...]:
         (raw,) = self.raw_inputs
         return (where(raw > 0, g, g * self.negative_slope),)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
 
 
 @export(method=False, toplevel=False, functional=True, value=True)
@@ -321,15 +317,14 @@ tanhshrink = elementwise(
 )
 
 
-class Gelu(Op):
+class Gelu(ParamOp):
     """``x * Phi(x)``, ``Phi`` the standard normal distribution function (``approximate='none'``),
     or its tanh approximation (``'tanh'``)."""
 
     __slots__ = ("approximate",)
     name = "gelu"
-
-    def __init__(self, approximate: str) -> None:
-        self.approximate = approximate
+    param = "approximate"
+    approximate: str
 
     def forward(self, x: Any) -> Any:
         if self.approximate == "tanh":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 from .shape import sum_to
 
@@ -103,14 +103,13 @@ class Pow(Op):
         return ga, gb
 
 
-class PowConst(Op):
+class PowConst(ParamOp):
     """``x ** p`` for a fixed number ``p``: squares, roots and reciprocals, numpy's fast paths."""
 
     __slots__ = ("p",)
     name = "pow"
-
-    def __init__(self, p: float) -> None:
-        self.p = p
+    param = "p"
+    p: float
 
     def forward(self, x: Any) -> Any:
         return x**self.p
@@ -121,9 +120,6 @@ class PowConst(Op):
         if p == 0:
             return (g * 0.0,)
         return (g * p * pow(x, p - 1),)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class Neg(Op):

@@ -251,3 +251,22 @@ class Op(GraphOp):
 
     def __repr__(self) -> str:
         return f"{self.name}({self.extra_repr()})"
+
+
+class ParamOp(Op):
+    """An `Op` with one constant parameter: ``Op(value)`` keeps it in the slot named by
+    ``param``, and `extra_repr` shows it as ``label=value`` (``label`` is ``param`` unless set).
+
+    Subclasses declare the slot (``__slots__ = ("dim",)``) and set ``param``; they define
+    ``forward`` and ``backward`` as any op does.
+    """
+
+    __slots__ = ()
+    param: ClassVar[str]
+    label: ClassVar[str] = ""
+
+    def __init__(self, value: Any) -> None:
+        setattr(self, self.param, value)
+
+    def extra_repr(self) -> str:
+        return f"{self.label or self.param}={getattr(self, self.param)}"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 
 #: PyTorch's dtype words, and the Python types, as numpy dtypes.
@@ -54,7 +54,7 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
     if isinstance(dtype, str) and dtype in _NAMES and dtype not in ("float", "int", "bool"):
         dtype = _NAMES[dtype]
     try:
-        dt = np.dtype(dtype)
+        dt: np.dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{op}: {dtype!r} is not a dtype") from None
     if dt.kind not in "biuf":
@@ -62,24 +62,20 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
     return dt
 
 
-class Cast(Op):
+class Cast(ParamOp):
     """The input converted to the floating dtype ``dtype``; the gradient goes back to the input's
     own dtype."""
 
     __slots__ = ("dtype",)
     name = "to"
-
-    def __init__(self, dtype: np.dtype) -> None:
-        self.dtype = dtype
+    param = "dtype"
+    dtype: np.dtype
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x.astype(self.dtype)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (Cast(self.parents[0].data.dtype)(g),)
-
-    def extra_repr(self) -> str:
-        return f"dtype={self.dtype}"
 
 
 class Clone(Op):

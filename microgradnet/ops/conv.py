@@ -70,7 +70,7 @@ def windows(
         + tuple(slice(None, None, s) for s in stride)
         + tuple(slice(None, None, d) for d in dilation)
     )
-    return view[index]  # type: ignore[no-any-return]
+    return view[index]
 
 
 def _columns(
@@ -105,7 +105,8 @@ def convolve(
     )
     cols = _columns(x, kernel, geo, out)
     y = np.matmul(_grouped(w, geo.groups), cols)  # (B, g, C_out/g, prod(out))
-    return y.reshape(x.shape[0], w.shape[0], *out)
+    result: np.ndarray = y.reshape(x.shape[0], w.shape[0], *out)
+    return result
 
 
 def convolve_transpose(
@@ -150,7 +151,8 @@ def convolve_weight(
     b, groups = g.shape[0], geo.groups
     gg = g.reshape(b, groups, g.shape[1] // groups, -1)
     dw = np.matmul(gg, cols.swapaxes(-1, -2)).sum(axis=0)  # (g, C_out/g, cg * prod(K))
-    return dw.reshape(g.shape[1], x.shape[1] // groups, *kernel)
+    out: np.ndarray = dw.reshape(g.shape[1], x.shape[1] // groups, *kernel)
+    return out
 
 
 class Conv(Op):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 from .select import where
 from .shape import broadcast_to, normalize_dims, reshape, shape_of, sum_to
@@ -78,7 +78,7 @@ class GetItem(Op):
         self.repeats = repeats
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x[self.index]  # type: ignore[no-any-return]
+        return x[self.index]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (ScatterAdd(self.index, self.repeats, self.parents[0].shape)(g),)
@@ -246,16 +246,15 @@ def gather(input: Any, dim: int, index: Any) -> Any:  # noqa: A002 - PyTorch's n
     return GetItem(full, True)(input)
 
 
-class Scatter(Op):
+class Scatter(ParamOp):
     """``input`` with ``src`` written at the positions ``index`` names: the last write wins, and
     ``src`` gets the gradient of each position it was written to (PyTorch's rule, exact for
     unique indices)."""
 
     __slots__ = ("index",)
     name = "scatter"
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
+    param = "index"
+    index: Index
 
     def forward(self, x: np.ndarray, src: Any) -> np.ndarray:
         out = np.array(x, copy=True, dtype=np.result_type(x, src))
@@ -330,14 +329,13 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     return input + ScatterAdd(full, True, shape_of(input))(src)
 
 
-class ScatterProd(Op):
+class ScatterProd(ParamOp):
     """``base`` times the product of the ``src`` elements sent to each position."""
 
     __slots__ = ("index",)
     name = "scatter_prod"
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
+    param = "index"
+    index: Index
 
     def forward(self, base: np.ndarray, src: np.ndarray) -> np.ndarray:
         out = np.array(base, copy=True, dtype=np.result_type(base, src))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import ParamOp
 from .indexing import getitem
 from .registry import export
 from .shape import normalize_dims, shape_of
@@ -23,14 +23,14 @@ def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
     return (slice(None),) * axis + (part,)
 
 
-class Concatenate(Op):
+class Concatenate(ParamOp):
     """Inputs joined along an existing axis; each gets its slice of the gradient."""
 
     __slots__ = ("axis",)
     name = "concatenate"
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
+    param = "axis"
+    label = "dim"
+    axis: int
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         return np.concatenate(xs, axis=self.axis)
@@ -45,18 +45,15 @@ class Concatenate(Op):
             start = stop
         return tuple(grads)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.axis}"
 
-
-class Stack(Op):
+class Stack(ParamOp):
     """Inputs joined along a new axis; each gets its entry of the gradient."""
 
     __slots__ = ("axis",)
     name = "stack"
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
+    param = "axis"
+    label = "dim"
+    axis: int
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         return np.stack(xs, axis=self.axis)
@@ -66,9 +63,6 @@ class Stack(Op):
             getitem(g, _along(self.axis, i)) if p.requires_grad else None
             for i, p in enumerate(self.parents)
         )
-
-    def extra_repr(self) -> str:
-        return f"dim={self.axis}"
 
 
 def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[list[Any], int]:

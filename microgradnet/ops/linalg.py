@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 from .shape import reshape, shape_of, sum_to
 
@@ -18,7 +18,8 @@ class MatMul(Op):
     name = "matmul"
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(a, b)
+        out: np.ndarray = np.matmul(a, b)
+        return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
@@ -64,7 +65,7 @@ def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     return MatMul()(input, other)
 
 
-class WeightedSum(Op):
+class WeightedSum(ParamOp):
     """``b + w_0 * x_0 + w_1 * x_1 + ...``: a neuron's adder as one node, for any number of inputs.
 
     The sum runs in that order, so it equals the chain of ``+`` and ``*`` it replaces, bit for
@@ -73,9 +74,8 @@ class WeightedSum(Op):
 
     __slots__ = ("n",)
     name = "weighted_sum"
-
-    def __init__(self, n: int) -> None:
-        self.n = n
+    param = "n"
+    n: int
 
     def forward(self, *args: Any) -> Any:
         n = self.n
@@ -101,9 +101,6 @@ class WeightedSum(Op):
         ]
         grads.append(sum_to(g, bias.shape) if bias.requires_grad else None)
         return tuple(grads)
-
-    def extra_repr(self) -> str:
-        return f"n={self.n}"
 
 
 def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Any:

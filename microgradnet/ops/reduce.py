@@ -62,7 +62,8 @@ class Sum(Op):
         self.keepdims = keepdims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        out: np.ndarray = np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op
+from .base import Op, ParamOp
 from .registry import elementwise, export
 from .shape import sum_to
 
@@ -68,14 +68,13 @@ frac = elementwise(
 )
 
 
-class Round(Op):
+class Round(ParamOp):
     """``x`` rounded to ``decimals`` decimal places, halves to even; gradient 0."""
 
     __slots__ = ("decimals",)
     name = "round"
-
-    def __init__(self, decimals: int) -> None:
-        self.decimals = decimals
+    param = "decimals"
+    decimals: int
 
     def forward(self, x: Any) -> Any:
         if np.asarray(x).dtype.kind != "f" and self.decimals >= 0:
@@ -233,7 +232,7 @@ class Copysign(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return np.copysign(a, b)
 
-    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+    def on_floats(self, a: float, b: float) -> float:
         return math.copysign(a, b)
 
     def backward(self, g: Any) -> tuple[Any, ...]:

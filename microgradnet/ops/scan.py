@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import Op, ParamOp
 from .indexing import getitem
 from .padding import constant_pad
 from .reduce import Dims, ValuesIndices, kept_shape, reduced_dims, take_along
@@ -99,7 +99,7 @@ class CumSum(Op):
     def forward(self, x: np.ndarray) -> np.ndarray:
         if self.reverse:
             return np.flip(np.cumsum(np.flip(x, self.dim), self.dim), self.dim)
-        return np.cumsum(x, self.dim)  # type: ignore[no-any-return]
+        return np.cumsum(x, self.dim)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (CumSum(self.dim, not self.reverse)(g),)
@@ -108,17 +108,16 @@ class CumSum(Op):
         return f"dim={self.dim}" + (", reverse=True" if self.reverse else "")
 
 
-class CumProd(Op):
+class CumProd(ParamOp):
     """Running products along ``dim``; the rule, without division, is described above."""
 
     __slots__ = ("dim",)
     name = "cumprod"
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
+    param = "dim"
+    dim: int
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.cumprod(x, self.dim)  # type: ignore[no-any-return]
+        return np.cumprod(x, self.dim)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.inputs
@@ -128,21 +127,17 @@ class CumProd(Op):
         before = _shift(self.output, d, 1, fill=1.0)  # x[0] * ... * x[k-1]
         return (before * LinearScan(d, reverse=True)(_shift(x, d, -1), g),)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogCumSumExp(Op):
+class LogCumSumExp(ParamOp):
     """``log(cumsum(exp(x)))`` along ``dim``, accumulated with ``logaddexp`` (no overflow)."""
 
     __slots__ = ("dim",)
     name = "logcumsumexp"
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
+    param = "dim"
+    dim: int
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.logaddexp.accumulate(x, axis=self.dim)  # type: ignore[no-any-return]
+        return np.logaddexp.accumulate(x, axis=self.dim)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.inputs
@@ -155,9 +150,6 @@ class LogCumSumExp(Op):
         steps = exp(constant_pad(y, _at(ndim, d, (0, -1))) - constant_pad(y, _at(ndim, d, (-1, 0))))
         factors = constant_pad(steps, _at(ndim, d, (0, 1)))
         return (exp(x - y) * LinearScan(d, reverse=True)(factors, g),)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Prod(Op):

@@ -14,24 +14,23 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op
+from .base import Op, ParamOp
 from .registry import export
 from .shape import shape_of, sum_to
 
 
-class Where(Op):
+class Where(ParamOp):
     """``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean array."""
 
     __slots__ = ("cond",)
     name = "where"
-
-    def __init__(self, cond: Any) -> None:
-        self.cond = cond
+    param = "cond"
+    cond: Any
 
     def forward(self, a: Any, b: Any) -> Any:
         return np.where(self.cond, a, b)
 
-    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+    def on_floats(self, a: float, b: float) -> float:
         return a if self.cond else b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -153,7 +152,7 @@ class Clip(Op):
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         return np.minimum(np.maximum(x, lo), hi)
 
-    def on_floats(self, x: float, lo: float, hi: float) -> float:  # type: ignore[override]
+    def on_floats(self, x: float, lo: float, hi: float) -> float:
         return min(max(x, lo), hi)
 
     def backward(self, g: Any) -> tuple[Any, ...]:

@@ -179,7 +179,7 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
     old = shape_of(input)
     if target == old:  # the rules' common case: a gradient already in shape
         return input
-    new = _target_shape(old, target)  # type: ignore[arg-type]
+    new = _target_shape(old, target)
     if old == new:
         return input
     op = Reshape(new)

@@ -98,7 +98,7 @@ class Atan2(Op):
     def forward(self, a: Any, b: Any) -> Any:
         return np.arctan2(a, b)
 
-    def on_floats(self, a: float, b: float) -> float:  # type: ignore[override]
+    def on_floats(self, a: float, b: float) -> float:
         return math.atan2(a, b)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
