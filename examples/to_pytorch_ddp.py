@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import socket
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,8 +103,14 @@ def worker(
             safetensors.torch.save_file(
                 {"predictions": predictions}, str(Path(folder) / "predictions.safetensors")
             )
+        dist.barrier()  # both ranks done (rank 0 saved) before the group goes away
     finally:
         dist.destroy_process_group()
+    # Leave at once: gloo's threads can abort the interpreter's normal shutdown ("terminate called
+    # without an active exception"), which spawn would report as a failed process.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @dataclass
