@@ -27,6 +27,7 @@ demo: $(VENV)/.demo
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: $(VENV)/.test lint

@@ -18,6 +18,7 @@ from .workloads import WORKLOADS, Factory, Problem
 
 TOLERANCE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-5}
 
+
 def relative_error(results: Sequence[np.ndarray], reference: Sequence[np.ndarray]) -> float:
     """The largest norm-wise relative error between matching arrays (inf if shapes differ)."""
     if len(results) != len(reference):

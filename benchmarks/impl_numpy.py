@@ -57,9 +57,7 @@ class MoonsMLP:
         d_s = np.where(margin > 0, -self.y, 0) / len(margin)
         d_z2 = (d_s @ w3.T) * (z2 > 0)
         d_z1 = (d_z2 @ w2.T) * (z1 > 0)
-        grads = [
-            self.x.T @ d_z1, d_z1.sum(0), h1.T @ d_z2, d_z2.sum(0), h2.T @ d_s, d_s.sum(0)
-        ]
+        grads = [self.x.T @ d_z1, d_z1.sum(0), h1.T @ d_z2, d_z2.sum(0), h2.T @ d_s, d_s.sum(0)]
         for q, g in zip(self.params, grads):
             q -= self.lr * (g + 2 * alpha * q)
 
@@ -142,8 +140,11 @@ def _pool2(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """2x2 max pooling, stride 2; returns the maxima and the index (0-3) of each in its window
     (the first of ties)."""
     n, c, h, w = z.shape
-    win = z.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(
-        n, c, h // 2, w // 2, 4)
+    win = (
+        z.reshape(n, c, h // 2, 2, w // 2, 2)
+        .transpose(0, 1, 2, 4, 3, 5)
+        .reshape(n, c, h // 2, w // 2, 4)
+    )
     pick = win.argmax(axis=-1)
     return np.take_along_axis(win, pick[..., None], -1)[..., 0], pick
 
@@ -181,9 +182,12 @@ class MnistCNN:
         d_z2 = _pool2_grad((d_logits @ w3.T).reshape(p2.shape), pick2) * (z2 > 0)
         d_z1 = _pool2_grad(_conv3x3_input_grad(d_z2, w2), pick1) * (z1 > 0)
         grads = [
-            _conv3x3_weight_grad(d_z1, cols1, w1.shape), d_z1.sum(axis=(0, 2, 3)),
-            _conv3x3_weight_grad(d_z2, cols2, w2.shape), d_z2.sum(axis=(0, 2, 3)),
-            flat.T @ d_logits, d_logits.sum(0),
+            _conv3x3_weight_grad(d_z1, cols1, w1.shape),
+            d_z1.sum(axis=(0, 2, 3)),
+            _conv3x3_weight_grad(d_z2, cols2, w2.shape),
+            d_z2.sum(axis=(0, 2, 3)),
+            flat.T @ d_logits,
+            d_logits.sum(0),
         ]
         for q, g in zip(self.params, grads):
             q -= self.lr * g
@@ -193,5 +197,9 @@ class MnistCNN:
 
 
 TRAINERS: dict[str, Factory] = {
-    "A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise, "E": MnistCNN
+    "A": SeedNetwork,
+    "B": MoonsMLP,
+    "C": MnistMLP,
+    "D": Elementwise,
+    "E": MnistCNN,
 }

@@ -173,8 +173,14 @@ class MnistCNN(_Trainer):
 
 
 TRAINERS: dict[str, Factory] = {
-    "A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise, "E": MnistCNN
+    "A": SeedNetwork,
+    "B": MoonsMLP,
+    "C": MnistMLP,
+    "D": Elementwise,
+    "E": MnistCNN,
 }
+
+
 class _CnnTrainer(_ModuleTrainer):
     """`_ModuleTrainer` for a model whose convolution weights keep PyTorch's layout (only the
     Linear weight is transposed into the hand-written one)."""
@@ -192,14 +198,22 @@ class _CnnTrainer(_ModuleTrainer):
 def mnist_cnn_nn(p: Problem) -> _ModuleTrainer:
     dtype = p.x.dtype
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(784, 10, dtype=dtype),
+        nn.Conv2d(1, 8, 3, padding=1, dtype=dtype),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1, dtype=dtype),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(784, 10, dtype=dtype),
     )
     labels = p.extra["labels"]
     return _CnnTrainer(p, model, lambda logits: functional.cross_entropy(logits, labels))
 
 
 NN_TRAINERS: dict[str, Factory] = {
-    "A": seed_network_nn, "B": moons_mlp_nn, "C": mnist_mlp_nn, "E": mnist_cnn_nn
+    "A": seed_network_nn,
+    "B": moons_mlp_nn,
+    "C": mnist_mlp_nn,
+    "E": mnist_cnn_nn,
 }

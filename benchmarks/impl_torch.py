@@ -103,5 +103,9 @@ class MnistCNN(_Trainer):
 
 
 TRAINERS: dict[str, Factory] = {
-    "A": SeedNetwork, "B": MoonsMLP, "C": MnistMLP, "D": Elementwise, "E": MnistCNN
+    "A": SeedNetwork,
+    "B": MoonsMLP,
+    "C": MnistMLP,
+    "D": Elementwise,
+    "E": MnistCNN,
 }

@@ -42,5 +42,10 @@ def growth(factory: Callable[[Problem], Trainer], short: int, long: int) -> dict
         tracemalloc.stop()
         if collecting:
             gc.enable()
-    return {"short": short, "long": long, "peak_short": peaks[0], "peak_long": peaks[1],
-            "growth": peaks[1] - peaks[0]}
+    return {
+        "short": short,
+        "long": long,
+        "peak_short": peaks[0],
+        "peak_long": peaks[1],
+        "growth": peaks[1] - peaks[0],
+    }

@@ -1,7 +1,7 @@
 """Profile one implementation on one workload with cProfile.
 
-    python -m benchmarks.profiling A tensor               # 2,000 steps, top 25 by own time
-    python -m benchmarks.profiling B value --steps 20 --sort cumulative
+python -m benchmarks.profiling A tensor               # 2,000 steps, top 25 by own time
+python -m benchmarks.profiling B value --steps 20 --sort cumulative
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from .workloads import WORKLOADS
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.profiling", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.profiling",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("workload", choices=sorted(WORKLOADS))
     parser.add_argument("impl")
     parser.add_argument("--steps", type=int, default=2000, help="steps profiled (2000)")

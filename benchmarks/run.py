@@ -59,8 +59,9 @@ def implementations(names: Sequence[str] | None = None) -> dict[str, dict[str, F
         return impls
     unknown = set(names) - set(impls)
     if unknown:
-        raise SystemExit(f"unknown or unavailable implementations: {sorted(unknown)}; "
-                         f"available: {sorted(impls)}")
+        raise SystemExit(
+            f"unknown or unavailable implementations: {sorted(unknown)}; available: {sorted(impls)}"
+        )
     return {k: v for k, v in impls.items() if k in names or k == "numpy"}
 
 
@@ -121,9 +122,7 @@ def format_target(target: tuple[float, str] | None) -> str:
     return f"<= {limit:g}x" if unit == "x" else f"<= {format_seconds(limit)}"
 
 
-def run_checks(
-    keys: Sequence[str], impls: dict[str, dict[str, Factory]]
-) -> list[dict[str, Any]]:
+def run_checks(keys: Sequence[str], impls: dict[str, dict[str, Factory]]) -> list[dict[str, Any]]:
     """Every implementation against numpy, in float64 and in the workload's own dtype."""
     floors = impl_numpy.TRAINERS
     rows = []
@@ -134,8 +133,16 @@ def run_checks(
                 continue
             for dtype in dtypes:
                 error, tol = check(key, trainers[key], floors[key], dtype)
-                rows.append({"workload": key, "impl": name, "dtype": str(dtype),
-                             "error": error, "tolerance": tol, "ok": error <= tol})
+                rows.append(
+                    {
+                        "workload": key,
+                        "impl": name,
+                        "dtype": str(dtype),
+                        "error": error,
+                        "tolerance": tol,
+                        "ok": error <= tol,
+                    }
+                )
     return rows
 
 
@@ -195,8 +202,11 @@ def run_memory(impls: dict[str, dict[str, Factory]], quick: bool) -> dict[str, A
     loops = {name: (100, 1000 if quick else 10_000) for name in ("tensor", "compiled")}
     if not quick:
         loops["value"] = (100, 2000)
-    return {name: memory.growth(impls[name]["A"], short, long)
-            for name, (short, long) in loops.items() if name in impls}
+    return {
+        name: memory.growth(impls[name]["A"], short, long)
+        for name, (short, long) in loops.items()
+        if name in impls
+    }
 
 
 def environment() -> dict[str, Any]:
@@ -207,8 +217,11 @@ def environment() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    versions = {"python": platform.python_version(), "numpy": np.__version__,
-                "microgradnet": microgradnet.__version__}
+    versions = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "microgradnet": microgradnet.__version__,
+    }
     if "torch" in sys.modules:
         versions["torch"] = sys.modules["torch"].__version__
     blas = ""
@@ -216,45 +229,70 @@ def environment() -> dict[str, Any]:
         from threadpoolctl import threadpool_info
 
         blas = ", ".join(f"{i['internal_api']} {i['version']}" for i in threadpool_info())
-    return {"cpu": cpu, "machine": platform.machine(), "system": platform.system(),
-            "blas": blas, "versions": versions}
+    return {
+        "cpu": cpu,
+        "machine": platform.machine(),
+        "system": platform.system(),
+        "blas": blas,
+        "versions": versions,
+    }
 
 
 def print_report(checks: list[dict[str, Any]], timings: list[Timing], mem: dict[str, Any]) -> None:
     for c in checks:
         if not c["ok"]:
-            print(f"WRONG: {c['impl']} on {c['workload']} ({c['dtype']}): relative error "
-                  f"{c['error']:.2e} > {c['tolerance']:.0e}")
+            print(
+                f"WRONG: {c['impl']} on {c['workload']} ({c['dtype']}): relative error "
+                f"{c['error']:.2e} > {c['tolerance']:.0e}"
+            )
     print(f"{'workload':<44} {'impl':<14} {'median':>10} {'x numpy':>8} {'x torch':>8}  target")
     for t in timings:
         ratios = [f"{r:8.2f}" if r is not None else " " * 8 for r in (t.vs_numpy, t.vs_torch)]
         verdict = "" if t.meets_target is None else " ok" if t.meets_target else " MISSED"
         w = WORKLOADS[t.workload]
-        print(f"{w.key + ' ' + w.title:<44} {t.impl:<14} {format_seconds(t.median):>10} "
-              f"{ratios[0]} {ratios[1]}  {t.target}{verdict}")
+        print(
+            f"{w.key + ' ' + w.title:<44} {t.impl:<14} {format_seconds(t.median):>10} "
+            f"{ratios[0]} {ratios[1]}  {t.target}{verdict}"
+        )
     medians = {(t.workload, t.impl): t.median for t in timings}
     for impl, reference in (("value-mg", "micrograd-nogc"), ("value-mg", "micrograd")):
         if ("B", impl) in medians and ("B", reference) in medians:
             print(f"B {impl} / {reference}: {medians['B', impl] / medians['B', reference]:.2f}")
     for name, m in mem.items():
-        print(f"memory, seed network, {name}: tracemalloc peak {m['peak_short']} B over "
-              f"{m['short']} iterations, {m['peak_long']} B over {m['long']} "
-              f"(growth {m['growth']} B)")
+        print(
+            f"memory, seed network, {name}: tracemalloc peak {m['peak_short']} B over "
+            f"{m['short']} iterations, {m['peak_long']} B over {m['long']} "
+            f"(growth {m['growth']} B)"
+        )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-w", "--workloads", nargs="+", choices=sorted(WORKLOADS),
-                        default=sorted(WORKLOADS), help="which workloads (all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-w",
+        "--workloads",
+        nargs="+",
+        choices=sorted(WORKLOADS),
+        default=sorted(WORKLOADS),
+        help="which workloads (all)",
+    )
     parser.add_argument("-i", "--impls", nargs="+", help="which implementations (all available)")
     parser.add_argument("--rounds", type=int, default=11, help="timed rounds (11)")
-    parser.add_argument("--budget", type=float, default=0.05,
-                        help="seconds per timed sample (0.05)")
-    parser.add_argument("--quick", action="store_true",
-                        help="1 round of 5 ms samples, shorter memory loops")
-    parser.add_argument("--cpu-time", action="store_true",
-                        help="time with the process's CPU time instead of wall time")
+    parser.add_argument(
+        "--budget", type=float, default=0.05, help="seconds per timed sample (0.05)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round of 5 ms samples, shorter memory loops"
+    )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with the process's CPU time instead of wall time",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory benchmark")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"output ({RESULTS})")
     args = parser.parse_args(argv)
@@ -273,9 +311,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         timings = run_timings(args.workloads, impls, args.rounds, args.budget, clock)
         mem = {} if args.no_memory else run_memory(impls, args.quick)
     print_report(checks, timings, mem)
-    report = {"environment": environment(), "rounds": args.rounds, "budget_s": args.budget,
-              "clock": "cpu" if args.cpu_time else "wall",
-              "checks": checks, "timings": [asdict(t) for t in timings], "memory": mem}
+    report = {
+        "environment": environment(),
+        "rounds": args.rounds,
+        "budget_s": args.budget,
+        "clock": "cpu" if args.cpu_time else "wall",
+        "checks": checks,
+        "timings": [asdict(t) for t in timings],
+        "memory": mem,
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=1))
     grows = any(m["growth"] > memory.SLACK for m in mem.values())

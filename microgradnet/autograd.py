@@ -202,8 +202,13 @@ def backward(
     ``torch.autograd.backward``)."""
     outs = _as_list(tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    accumulate(outs, _seeds(grad_tensors, len(outs), "backward"), retain_graph=retain,
-               create_graph=create_graph, inputs=None if inputs is None else _as_list(inputs))
+    accumulate(
+        outs,
+        _seeds(grad_tensors, len(outs), "backward"),
+        retain_graph=retain,
+        create_graph=create_graph,
+        inputs=None if inputs is None else _as_list(inputs),
+    )
 
 
 def grad(

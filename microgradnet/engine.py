@@ -138,8 +138,9 @@ class Node:
             Accumulate only into these (leaves or not) instead of into every leaf.
         """
         retain = create_graph if retain_graph is None else retain_graph
-        accumulate([self], [gradient], retain_graph=retain, create_graph=create_graph,
-                   inputs=inputs)
+        accumulate(
+            [self], [gradient], retain_graph=retain, create_graph=create_graph, inputs=inputs
+        )
 
 
 # ----------------------------------------------------------------------------------- grad mode

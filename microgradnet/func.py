@@ -76,8 +76,9 @@ def vjp(fn: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tup
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
         if out.requires_grad:
-            found = autograd_grad(out, leaves, cotangent, retain_graph=True,
-                                  create_graph=nested, allow_unused=True)
+            found = autograd_grad(
+                out, leaves, cotangent, retain_graph=True, create_graph=nested, allow_unused=True
+            )
         else:
             found = (None,) * len(leaves)
         return tuple(_returned(g, x, p, nested) for g, x, p in zip(found, leaves, primals))

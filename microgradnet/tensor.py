@@ -642,8 +642,10 @@ def _as_result(out: Any) -> Any:
     if isinstance(out, Node):
         return out
     if isinstance(out, tuple):
-        return type(out)(*map(_as_result, out)) if hasattr(out, "_fields") else tuple(
-            map(_as_result, out)
+        return (
+            type(out)(*map(_as_result, out))
+            if hasattr(out, "_fields")
+            else tuple(map(_as_result, out))
         )
     return Tensor._wrap(np.asarray(out))
 
@@ -697,5 +699,3 @@ _wrappers: dict[int, Callable[..., Any]] = {}
 
 
 install(Tensor, "method")
-
-

@@ -25,8 +25,9 @@ def bench(monkeypatch):
 
 def test_quick_run_agrees_with_numpy_and_keeps_memory_flat(bench, tmp_path, capsys):
     out = tmp_path / "latest.json"
-    status = bench.run.main(["--quick", "-i", "tensor", "nn", "value", "compiled", "value-mg",
-                             "--json", str(out)])
+    status = bench.run.main(
+        ["--quick", "-i", "tensor", "nn", "value", "compiled", "value-mg", "--json", str(out)]
+    )
     report = json.loads(out.read_text())
     assert status == 0, capsys.readouterr().out
     checked = {(c["workload"], c["impl"], c["dtype"]) for c in report["checks"]}
@@ -48,8 +49,9 @@ def test_a_slightly_wrong_implementation_is_caught(bench, key):
 
     def skewed(problem):
         """The floor run on data nudged by one part in a million."""
-        nudged = bench.workloads.Problem(problem.x * (1 + 1e-6), problem.y, problem.weights,
-                                         problem.lr, problem.extra)
+        nudged = bench.workloads.Problem(
+            problem.x * (1 + 1e-6), problem.y, problem.weights, problem.lr, problem.extra
+        )
         return floor(nudged)
 
     error, tol = bench.compare.check(key, skewed, floor, np.float64)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the activations set above, from the table of operations
 
     def __getattr__(name: str) -> Any: ...
 
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -35,6 +36,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 # The activations declared with the operations (relu, sigmoid, tanh, softmax, log_softmax, gelu,
 # elu, leaky_relu, softplus, ...: microgradnet/ops/activation.py) are installed from the table
 # above; Values pass through them unchanged.
+
 
 def dropout(
     x: Tensor,
@@ -252,7 +254,10 @@ def smooth_l1_loss(
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
     reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
     return _elementwise(  # type: ignore[no-any-return]
-        "smooth_l1_loss", lambda p, t: _smooth_l1(p - t, beta), input, target,
+        "smooth_l1_loss",
+        lambda p, t: _smooth_l1(p - t, beta),
+        input,
+        target,
         reduction,
     )
 
@@ -590,10 +595,9 @@ def cross_entropy(
     _, valid = _one_hot(name, input, target, ignore_index)
     kept = np.expand_dims(valid, axis).astype(input.dtype)
     smooth = -(log_p * (kept if w is None else w * kept)).sum(dim=axis)
-    return (
-        _over_targets(loss, total, reduction) * (1.0 - label_smoothing)
-        + _over_targets(smooth, total, reduction) * (label_smoothing / classes)
-    )
+    return _over_targets(loss, total, reduction) * (1.0 - label_smoothing) + _over_targets(
+        smooth, total, reduction
+    ) * (label_smoothing / classes)
 
 
 # ---------------------------------------------------------------------------------------- layers
@@ -611,15 +615,18 @@ def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any
     """``run(input, weight)`` on a batch (a missing batch axis is added and removed), plus bias."""
     shape = _shape_of(input)
     if _shape_of(weight) and len(_shape_of(weight)) != n + 2:
-        raise ValueError(f"{name}: weight of shape {_shape_of(weight)} must have {n + 2} "
-                         "dimensions")
+        raise ValueError(
+            f"{name}: weight of shape {_shape_of(weight)} must have {n + 2} dimensions"
+        )
     unbatched = len(shape) == n + 1
     x = ops.reshape(input, (1, *shape)) if unbatched else input
     out = run(x, weight)
     if bias is not None:
         if _shape_of(bias) != (out.shape[1],):
-            raise ValueError(f"{name}: bias of shape {_shape_of(bias)} must be "
-                             f"({out.shape[1]},), one per output channel")
+            raise ValueError(
+                f"{name}: bias of shape {_shape_of(bias)} must be "
+                f"({out.shape[1]},), one per output channel"
+            )
         out = out + ops.reshape(bias, (out.shape[1],) + (1,) * n)
     return ops.reshape(out, out.shape[1:]) if unbatched else out  # type: ignore[no-any-return]
 
@@ -635,7 +642,11 @@ def _conv_n(n: int) -> Any:
         groups: int = 1,
     ) -> Tensor:
         return _convolution(
-            f"conv{n}d", n, input, weight, bias,
+            f"conv{n}d",
+            n,
+            input,
+            weight,
+            bias,
             lambda x, w: _conv.conv(x, w, stride, padding, dilation, groups),
         )
 
@@ -658,9 +669,14 @@ def _conv_transpose_n(n: int) -> Any:
         dilation: IntOrTuple = 1,
     ) -> Tensor:
         return _convolution(
-            f"conv_transpose{n}d", n, input, weight, bias,
-            lambda x, w: _conv.conv_transpose(x, w, stride, padding, output_padding, groups,
-                                              dilation),
+            f"conv_transpose{n}d",
+            n,
+            input,
+            weight,
+            bias,
+            lambda x, w: _conv.conv_transpose(
+                x, w, stride, padding, output_padding, groups, dilation
+            ),
         )
 
     conv_transposend.__name__ = conv_transposend.__qualname__ = f"conv_transpose{n}d"
@@ -672,7 +688,9 @@ def _conv_transpose_n(n: int) -> Any:
 
 conv1d, conv2d, conv3d = _conv_n(1), _conv_n(2), _conv_n(3)
 conv_transpose1d, conv_transpose2d, conv_transpose3d = (
-    _conv_transpose_n(1), _conv_transpose_n(2), _conv_transpose_n(3)
+    _conv_transpose_n(1),
+    _conv_transpose_n(2),
+    _conv_transpose_n(3),
 )
 
 
@@ -773,11 +791,15 @@ def embedding(
     idx = np.asarray(input.data if isinstance(input, Node) else input)
     rows = weight.shape[0] if weight.ndim == 2 else 0
     if weight.ndim != 2 or not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(f"embedding: needs integer indices (got {idx.dtype}) and a 2-d weight "
-                        f"(got shape {weight.shape})")
+        raise TypeError(
+            f"embedding: needs integer indices (got {idx.dtype}) and a 2-d weight "
+            f"(got shape {weight.shape})"
+        )
     if idx.size and (idx.min() < -rows or idx.max() >= rows):
-        raise IndexError(f"embedding: indices must be in [0, {rows}) for a weight of shape "
-                         f"{weight.shape}; got values from {idx.min()} to {idx.max()}")
+        raise IndexError(
+            f"embedding: indices must be in [0, {rows}) for a weight of shape "
+            f"{weight.shape}; got values from {idx.min()} to {idx.max()}"
+        )
     out = _GetItem((idx,), True)(weight)
     if padding_idx is None:
         return out  # type: ignore[no-any-return]
@@ -792,8 +814,9 @@ def _feature_dropout(name: str, n: int, input: Tensor, p: float, training: bool)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: probability p must be in [0, 1], not {p}")
     if input.ndim not in (n + 1, n + 2):
-        raise ValueError(f"{name}: expected an input of {n + 1} or {n + 2} dimensions, not "
-                         f"shape {input.shape}")
+        raise ValueError(
+            f"{name}: expected an input of {n + 1} or {n + 2} dimensions, not shape {input.shape}"
+        )
     if not training or p == 0.0:
         return input
     lead = input.shape[: input.ndim - n]
@@ -849,8 +872,10 @@ def scaled_dot_product_attention(
     name = "scaled_dot_product_attention"
     qs, ks, vs = query.shape, key.shape, value.shape
     if min(len(qs), len(ks), len(vs)) < 2 or qs[-1] != ks[-1] or ks[-2] != vs[-2]:
-        raise ValueError(f"{name}: query {qs}, key {ks} and value {vs} do not fit: they must be "
-                         "(..., L, E), (..., S, E) and (..., S, Ev)")
+        raise ValueError(
+            f"{name}: query {qs}, key {ks} and value {vs} do not fit: they must be "
+            "(..., L, E), (..., S, E) and (..., S, Ev)"
+        )
     if is_causal and attn_mask is not None:
         raise ValueError(f"{name}: give attn_mask or is_causal, not both")
     size = qs[-1]

@@ -168,8 +168,10 @@ class Module:
         modules = self._modules
         if name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
-                                f"to the buffer {name!r} (a Tensor or None expected)")
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign a {type(value).__name__} "
+                    f"to the buffer {name!r} (a Tensor or None expected)"
+                )
             self._buffers[name] = value
         elif _is_param(value):
             modules.pop(name, None)

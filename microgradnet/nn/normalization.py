@@ -79,16 +79,19 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or self.running_mean is None
         tracked = not self.training or self.track_running_stats
-        return cast(Tensor, functional.batch_norm(
-            x,
-            self.running_mean if tracked else None,
-            self.running_var if tracked else None,
-            self.weight,
-            self.bias,
-            use_batch,
-            factor,
-            self.eps,
-        ))
+        return cast(
+            Tensor,
+            functional.batch_norm(
+                x,
+                self.running_mean if tracked else None,
+                self.running_var if tracked else None,
+                self.weight,
+                self.bias,
+                use_batch,
+                factor,
+                self.eps,
+            ),
+        )
 
     def extra_repr(self) -> str:
         return (

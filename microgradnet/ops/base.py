@@ -152,9 +152,11 @@ class Op(GraphOp):
                 constants = True
         if like is None:
             raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
-        raw = [a.data if isinstance(a, Node) else a for a in args] if constants else [
-            a.data for a in args
-        ]
+        raw = (
+            [a.data if isinstance(a, Node) else a for a in args]
+            if constants
+            else [a.data for a in args]
+        )
         st = state
         if like.holds_float:
             out = self._float_forward(raw)

@@ -31,8 +31,14 @@ class MatMul(Op):
         if len(sb) == 1:
             b = reshape(b, (*sb, 1))
         if len(sa) == 1 or len(sb) == 1:
-            g = reshape(g, (*g.shape[: len(g.shape) - (len(sa) > 1) - (len(sb) > 1)],
-                            a.shape[-2], b.shape[-1]))
+            g = reshape(
+                g,
+                (
+                    *g.shape[: len(g.shape) - (len(sa) > 1) - (len(sb) > 1)],
+                    a.shape[-2],
+                    b.shape[-1],
+                ),
+            )
         ga = gb = None
         if pa.requires_grad:
             ga = reshape(sum_to(g @ b.mT, a.shape), sa)
@@ -195,7 +201,5 @@ def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("bmm", (input, 3), (mat2, 3))
     if shape_of(input)[0] != shape_of(mat2)[0]:
-        raise ValueError(
-            f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}"
-        )
+        raise ValueError(f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}")
     return matmul(input, mat2)

@@ -38,32 +38,58 @@ exp = elementwise(
 )
 log = elementwise("log", "The natural logarithm.", np.log, lambda g, x: g / x, on_floats=math.log)
 sqrt = elementwise(
-    "sqrt", "The square root.", np.sqrt, lambda g, x, y: g / (2 * y), on_floats=math.sqrt,
+    "sqrt",
+    "The square root.",
+    np.sqrt,
+    lambda g, x, y: g / (2 * y),
+    on_floats=math.sqrt,
     uses_output=True,
 )
 sign = elementwise(
-    "sign", "-1, 0 or 1 by the sign of ``x``; piecewise constant, so its gradient is 0.",
-    np.sign, _zero, on_floats=lambda x: float((x > 0) - (x < 0)) if x == x else x,
+    "sign",
+    "-1, 0 or 1 by the sign of ``x``; piecewise constant, so its gradient is 0.",
+    np.sign,
+    _zero,
+    on_floats=lambda x: float((x > 0) - (x < 0)) if x == x else x,
 )
 abs = elementwise(  # noqa: A001 - the operation's name
-    "abs", "``|x|``; its gradient at 0 is 0, as in PyTorch.", np.abs,
-    lambda g, x: g * sign(x), on_floats=math.fabs,
+    "abs",
+    "``|x|``; its gradient at 0 is 0, as in PyTorch.",
+    np.abs,
+    lambda g, x: g * sign(x),
+    on_floats=math.fabs,
 )
 tanh = elementwise(
-    "tanh", "The hyperbolic tangent.", np.tanh, lambda g, x, y: g * (1 - y * y),
-    on_floats=math.tanh, uses_output=True, functional=True,
+    "tanh",
+    "The hyperbolic tangent.",
+    np.tanh,
+    lambda g, x, y: g * (1 - y * y),
+    on_floats=math.tanh,
+    uses_output=True,
+    functional=True,
 )
 sigmoid = elementwise(
-    "sigmoid", "The logistic sigmoid ``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it "
-    "never overflows.", _sigmoid, lambda g, x, y: g * y * (1 - y), on_floats=_float_sigmoid,
-    uses_output=True, functional=True,
+    "sigmoid",
+    "The logistic sigmoid ``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it "
+    "never overflows.",
+    _sigmoid,
+    lambda g, x, y: g * y * (1 - y),
+    on_floats=_float_sigmoid,
+    uses_output=True,
+    functional=True,
 )
 relu = elementwise(
-    "relu", "``max(x, 0)``; its gradient at 0 is 0, as in PyTorch, and NaN stays NaN.",
-    lambda x: np.maximum(x, 0), lambda g, x: where(x > 0, g, 0.0),
-    on_floats=lambda x: 0.0 if x <= 0 else x, functional=True,
+    "relu",
+    "``max(x, 0)``; its gradient at 0 is 0, as in PyTorch, and NaN stays NaN.",
+    lambda x: np.maximum(x, 0),
+    lambda g, x: where(x > 0, g, 0.0),
+    on_floats=lambda x: 0.0 if x <= 0 else x,
+    functional=True,
 )
 softsign = elementwise(
-    "softsign", "``x / (1 + |x|)``.", lambda x: x / (1 + np.abs(x)),
-    lambda g, x: g / (1 + abs(x)) ** 2, functional=True,
+    "softsign",
+    "``x / (1 + |x|)``.",
+    lambda x: x / (1 + np.abs(x)),
+    lambda g, x: g / (1 + abs(x)) ** 2,
+    functional=True,
 )

@@ -309,7 +309,11 @@ def _analytic(
 
 
 def _one_sided(
-    f: Callable[..., Any], nodes: Sequence[Node], i: int, direction: np.ndarray, h: float,
+    f: Callable[..., Any],
+    nodes: Sequence[Node],
+    i: int,
+    direction: np.ndarray,
+    h: float,
     pick: Callable[[Any], float],
 ) -> tuple[float, float]:
     _, ahead, behind = _differences(f, nodes, i, [direction], [h], one_sided=True)
@@ -337,7 +341,13 @@ def _check_sampled(
     steps = _element_steps(node, index, eps)
     numeric = _differences(f, nodes, i, units, steps)
     _judge(
-        node, i, a[index], numeric, tolerance, lambda k: _at(node, int(index[k])), missing,
+        node,
+        i,
+        a[index],
+        numeric,
+        tolerance,
+        lambda k: _at(node, int(index[k])),
+        missing,
         one_sided=lambda k: _one_sided(f, nodes, i, units[k], steps[k], float),
     )
     if a.size > FULL_CHECK_SIZE:
@@ -347,9 +357,15 @@ def _check_sampled(
         h = _step(float(np.max(np.abs(_data(node)))), eps)
         numeric = _differences(f, nodes, i, directions, [h] * len(directions))
         _judge(
-            node, i, rows @ a, numeric, tolerance,
-            lambda k: f"along random direction {k} (all {a.size} elements moved at once; the "
-            f"{SAMPLE_SIZE} sampled elements passed)",
+            node,
+            i,
+            rows @ a,
+            numeric,
+            tolerance,
+            lambda k: (
+                f"along random direction {k} (all {a.size} elements moved at once; the "
+                f"{SAMPLE_SIZE} sampled elements passed)"
+            ),
             missing,
             one_sided=lambda k: _one_sided(f, nodes, i, directions[k], h, float),
         )
@@ -365,8 +381,12 @@ def _jacobian_rows(out: Node, targets: Sequence[Node]) -> list[np.ndarray]:
     rows = []
     for j in range(size):
         grads = gradients([out], [_unit(out_shape, j)], targets, retain_graph=True)
-        rows.append([np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
-                     for t, g in zip(targets, grads)])
+        rows.append(
+            [
+                np.zeros(np.size(t.data)) if g is None else _data(g).reshape(-1)
+                for t, g in zip(targets, grads)
+            ]
+        )
     return [np.stack([row[t] for row in rows], axis=1) for t in range(len(targets))]
 
 
@@ -402,11 +422,20 @@ def _check_jacobian(
 
         def one_sided(k: int, i: int = i, units: Any = units, steps: Any = steps) -> Any:
             element, output = divmod(k, size)
-            return _one_sided(flat, nodes, i, units[element], steps[element],
-                              lambda row: float(row[output]))
+            return _one_sided(
+                flat, nodes, i, units[element], steps[element], lambda row: float(row[output])
+            )
 
-        _judge(node, i, analytic.reshape(-1), numeric.reshape(-1), tolerance, where,
-               not np.any(analytic), one_sided=one_sided)
+        _judge(
+            node,
+            i,
+            analytic.reshape(-1),
+            numeric.reshape(-1),
+            tolerance,
+            where,
+            not np.any(analytic),
+            one_sided=one_sided,
+        )
 
 
 def gradcheck(
@@ -558,14 +587,17 @@ def gradgradcheck(
         with enable_grad():
             out = _combine(fn(*args), "gradgradcheck")
             grads = autograd_grad(
-                out, [a for a in args if a.requires_grad], grad_outputs=v,
-                create_graph=True, allow_unused=True,
+                out,
+                [a for a in args if a.requires_grad],
+                grad_outputs=v,
+                create_graph=True,
+                allow_unused=True,
             )
             total: Any = None
             for g, w in zip(grads, ws):
                 if g is None:
                     continue
-                term = (g * (float(w) if g.holds_float else w))
+                term = g * (float(w) if g.holds_float else w)
                 term = term if g.holds_float else term.sum()
                 total = term if total is None else total + term
         if total is None:
@@ -574,7 +606,12 @@ def gradgradcheck(
 
     try:
         return gradcheck(
-            projected_gradient, nodes, eps=eps, atol=atol, rtol=rtol, check_backward_twice=False,
+            projected_gradient,
+            nodes,
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            check_backward_twice=False,
             seed=seed,
         )
     except GradcheckError as err:

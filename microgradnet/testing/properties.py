@@ -57,8 +57,13 @@ def _unpack(drawn: tuple[Any, ...]) -> tuple[list[Node], Callable[[Sequence[Node
     return nodes, rebuild
 
 
-def _run(fn: Callable[..., Any], strategies: tuple[Any, ...], max_examples: int | None,
-         order: int, tolerances: dict[str, Any]) -> None:
+def _run(
+    fn: Callable[..., Any],
+    strategies: tuple[Any, ...],
+    max_examples: int | None,
+    order: int,
+    tolerances: dict[str, Any],
+) -> None:
     params = _parameters(fn)
     active = settings()
     examples = active.max_examples if max_examples is None else max_examples

@@ -27,8 +27,9 @@ MARGIN = 1e-2
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> Any:
     """Array shapes, scalars (``()``) included by default."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def broadcastable_shapes(n: int, *, min_dims: int = 0, max_dims: int = 3, max_side: int = 4) -> Any:
@@ -45,8 +46,11 @@ def _push_away(x: float, points: Sequence[float], margin: float) -> float:
     return x
 
 
-def floats(domain: tuple[float, float] = (-3.0, 3.0), away_from: Sequence[float] = (),
-           margin: float = MARGIN) -> Any:
+def floats(
+    domain: tuple[float, float] = (-3.0, 3.0),
+    away_from: Sequence[float] = (),
+    margin: float = MARGIN,
+) -> Any:
     """Finite float64 numbers in ``domain``, at least ``margin`` away from ``away_from``."""
     lo, hi = domain
     base = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
@@ -72,8 +76,9 @@ def arrays(
     (for ``max``/``min``, whose gradient is defined only without ties).
     """
     elements = floats(domain, away_from, margin)
-    return hnp.arrays(np.dtype(dtype), shapes() if shape is None else shape,
-                      elements=elements, unique=unique)
+    return hnp.arrays(
+        np.dtype(dtype), shapes() if shape is None else shape, elements=elements, unique=unique
+    )
 
 
 def tensors(shape: Shape | Any | None = None, *, requires_grad: bool = True, **kwargs: Any) -> Any:
@@ -81,8 +86,11 @@ def tensors(shape: Shape | Any | None = None, *, requires_grad: bool = True, **k
     return arrays(shape, **kwargs).map(lambda a: Tensor(a, requires_grad=requires_grad))
 
 
-def values(domain: tuple[float, float] = (-3.0, 3.0), away_from: Sequence[float] = (),
-           margin: float = MARGIN) -> Any:
+def values(
+    domain: tuple[float, float] = (-3.0, 3.0),
+    away_from: Sequence[float] = (),
+    margin: float = MARGIN,
+) -> Any:
     """`Value` scalars over bounded finite floats."""
     return floats(domain, away_from, margin).map(Value)
 

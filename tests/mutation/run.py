@@ -77,8 +77,11 @@ def op_classes() -> list[str]:
 def several_inputs(target: str) -> bool:
     """Whether the op ``module.Class`` takes more than one input (its ``forward``'s arguments)."""
     forward = inspect.getattr_static(op_class(target), "forward")
-    parameters = list(inspect.signature(forward.__func__ if isinstance(forward, staticmethod)
-                                        else forward).parameters.values())
+    parameters = list(
+        inspect.signature(
+            forward.__func__ if isinstance(forward, staticmethod) else forward
+        ).parameters.values()
+    )
     if not isinstance(forward, staticmethod):
         parameters = parameters[1:]  # self
     return len(parameters) > 1 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
@@ -106,12 +109,23 @@ def run_tests(mutant: str | None, files: list[str], timeout: float) -> Outcome:
     env.pop(ENV, None)
     if mutant is not None:
         env[ENV] = mutant
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "mutant_plugin", "-p",
-               "no:cacheprovider", *files]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "mutant_plugin",
+        "-p",
+        "no:cacheprovider",
+        *files,
+    ]
     start = time.perf_counter()
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         return Outcome(mutant or "none", True, time.perf_counter() - start, "timed out")
     seconds = time.perf_counter() - start
@@ -158,13 +172,17 @@ def main(argv: list[str] | None = None) -> int:
             outcome = job.result()
             outcomes.append(outcome)
             verdict = "killed  " if outcome.killed else "SURVIVED"
-            print(f"{verdict} {outcome.mutant:45} {outcome.seconds:5.1f} s  {outcome.detail}",
-                  flush=True)
+            print(
+                f"{verdict} {outcome.mutant:45} {outcome.seconds:5.1f} s  {outcome.detail}",
+                flush=True,
+            )
 
     survivors = [o.mutant for o in outcomes if not o.killed]
     killed = len(outcomes) - len(survivors)
-    print(f"\nMutation score: {killed}/{len(outcomes)} killed "
-          f"({100 * killed / max(len(outcomes), 1):.0f}%) in {time.perf_counter() - start:.0f} s")
+    print(
+        f"\nMutation score: {killed}/{len(outcomes)} killed "
+        f"({100 * killed / max(len(outcomes), 1):.0f}%) in {time.perf_counter() - start:.0f} s"
+    )
     if survivors:
         print("Survivors (a backward bug no test sees):")
         print("\n".join(f"  {s}" for s in survivors))
