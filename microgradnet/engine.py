@@ -380,6 +380,13 @@ def _seed(root: Node, grad: Any, graph: bool) -> Any:
     return type(root)._wrap(grad) if graph else grad
 
 
+def into_grad(node: Node, grad: Any) -> None:
+    """Where a plain backward pass leaves gradients: ``.grad`` of leaves and of the nodes that
+    retain theirs."""
+    if node._ctx is None or node._retains_grad:
+        node._accumulate(grad)
+
+
 def accumulate(
     roots: Sequence[Node],
     seeds: Sequence[Any],
@@ -390,12 +397,14 @@ def accumulate(
 ) -> None:
     """Backward from ``roots``, adding the gradients into ``.grad`` of the leaves (and of nodes
     that retain their gradient), or only of ``inputs`` when given."""
-    wanted = None if inputs is None else set(inputs)
+    reached: Reached = into_grad
+    if inputs is not None or create_graph:
+        wanted = None if inputs is None else set(inputs)
 
-    def reached(node: Node, grad: Any) -> None:
-        keep = node._ctx is None or node._retains_grad if wanted is None else node in wanted
-        if keep:
-            node._accumulate(grad.data if create_graph else grad)
+        def reached(node: Node, grad: Any) -> None:
+            keep = node._ctx is None or node._retains_grad if wanted is None else node in wanted
+            if keep:
+                node._accumulate(grad.data if create_graph else grad)
 
     seeds = [_seed(r, s, create_graph) for r, s in zip(roots, seeds)]
     propagate(roots, seeds, reached, retain_graph, create_graph)

@@ -15,6 +15,7 @@ import numpy as np
 from . import numpy_functions, ops
 from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
+from .ops.base import Op
 from .ops.indexing import normalize_index
 from .ops.registry import Entry, install
 from .ops.shape import normalize_dims
@@ -121,10 +122,27 @@ def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
 _Method = Callable[["Tensor", Any], "Tensor"]
 
 
-def _operators(fn: Callable[[Any, Any], Any], op: str | None = None) -> tuple[_Method, _Method]:
-    """``self <op> other`` and ``other <op> self`` computed by ``fn``. With ``op``, an operand
+def _operators(
+    fn: Callable[[Any, Any], Any] | type[Op], op: str | None = None
+) -> tuple[_Method, _Method]:
+    """``self <op> other`` and ``other <op> self`` computed by ``fn`` (an op class is applied
+    directly, the quickest path for the four arithmetic operators). With ``op``, an operand
     that is not a Tensor goes through `_operand` (numbers stay numbers, arrays become tensors)
     first; without, it is passed as it is."""
+    if isinstance(fn, type):
+        cls: type[Op] = fn
+
+        def fast(self: Tensor, other: Any) -> Tensor:
+            if type(other) is not Tensor:
+                other = _operand(other, op or cls.name, self)
+            out: Tensor = cls().apply(self, other)
+            return out
+
+        def fast_reflected(self: Tensor, other: Any) -> Tensor:
+            out: Tensor = cls().apply(_operand(other, op or cls.name, self), self)
+            return out
+
+        return fast, fast_reflected
 
     def method(self: Tensor, other: Any) -> Tensor:
         if op is not None and type(other) is not Tensor:
@@ -186,7 +204,7 @@ class Tensor(Node):
     __slots__ = ("label", "_vc", "_grad", "__weakref__")
 
     label: str | None
-    _grad: Tensor | None
+    _grad: Tensor | np.ndarray | None
     #: The version counter, ``[n]``: shared by a tensor and its views, moved by in-place changes.
     _vc: list[int]
 
@@ -268,13 +286,17 @@ class Tensor(Node):
         return out
 
     def _accumulate(self, g: Any) -> None:
+        # Until someone reads ``.grad``, the gradient stays a bare array (no Tensor to make each
+        # pass); once read, later passes add into that same Tensor, as PyTorch does.
         old = self._grad
         if old is None:
-            self._grad = Tensor._wrap(self._raw_grad(g))
+            self._grad = self._raw_grad(g)
         elif np.shape(g) != self.data.shape:
             self._raw_grad(g)  # raises, naming both shapes
+        elif isinstance(old, Tensor):
+            old.data = np.asarray(old.data + g, dtype=self.data.dtype)
         else:
-            self._grad = Tensor._wrap((old.data + g).astype(self.data.dtype, copy=False))
+            self._grad = (old + g).astype(self.data.dtype, copy=False)
 
     @property
     def grad(self) -> Tensor | None:
@@ -283,7 +305,11 @@ class Tensor(Node):
 
         It may be set to None, or to a tensor or array of this tensor's shape and dtype.
         """
-        return self._grad
+        g = self._grad
+        if g is None or isinstance(g, Tensor):
+            return g
+        made = self._grad = Tensor._wrap(g)
+        return made
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -517,10 +543,10 @@ class Tensor(Node):
     __itruediv__ = _augmentation(ops.div, np.true_divide)
 
     # -- arithmetic ---------------------------------------------------------------------------
-    __add__, __radd__ = _operators(lambda a, b: Add().apply(a, b), "add")
-    __sub__, __rsub__ = _operators(lambda a, b: Sub().apply(a, b), "sub")
-    __mul__, __rmul__ = _operators(lambda a, b: Mul().apply(a, b), "mul")
-    __truediv__, __rtruediv__ = _operators(lambda a, b: Div().apply(a, b), "div")
+    __add__, __radd__ = _operators(Add, "add")
+    __sub__, __rsub__ = _operators(Sub, "sub")
+    __mul__, __rmul__ = _operators(Mul, "mul")
+    __truediv__, __rtruediv__ = _operators(Div, "div")
     __pow__, __rpow__ = _operators(ops.pow, "pow")
     __mod__, __rmod__ = _operators(ops.remainder, "remainder")
     __floordiv__, __rfloordiv__ = _operators(ops.floor_divide, "floor_divide")

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Grads, Node, Nodes, Reached, state, topological_order
+from ..engine import Grads, Node, Nodes, Reached, into_grad, state, topological_order
 from ..ops.base import Op
 from ..tensor import Tensor
 from ..value import Value
@@ -270,8 +270,11 @@ class Tracer:
         retain_graph, create_graph = flags
         if create_graph:
             self.cannot_replay("backward(create_graph=True)")
-        if reached.__qualname__ != "accumulate.<locals>.reached":
-            self.cannot_replay("autograd.grad (gradients returned instead of accumulated)")
+        if reached is not into_grad:
+            self.cannot_replay(
+                "autograd.grad or backward(inputs=...) (gradients returned or accumulated "
+                "into chosen tensors only)"
+            )
         if self.problem is not None:
             from ..engine import propagate
 
@@ -287,12 +290,10 @@ class Tracer:
             if found is None:
                 continue
             grad, grad_slot = found
-            before = node.grad
             reached(node, grad)
             ctx = node._ctx
-            if ctx is None:
-                if node.grad is not before:
-                    self._accumulate(node, grad_slot)
+            if ctx is None:  # a leaf: `into_grad` added its gradient into .grad
+                self._accumulate(node, grad_slot)
                 continue
             with self.trusting():
                 grads = ctx.vjp(node, grad, False)

@@ -43,13 +43,23 @@ class Op(GraphOp):
     instead, so a `Value` gives infinities and NaNs as a `Tensor` does, never an exception.
     """
 
-    __slots__ = ("parents", "_versions", "_released", "_seq", "_mode", "_out", "_scope")
+    __slots__ = (
+        "parents",
+        "_versions",
+        "_out_version",
+        "_released",
+        "_seq",
+        "_mode",
+        "_out",
+        "_scope",
+    )
 
     name: ClassVar[str] = "op"
     on_floats: ClassVar[Callable[..., float] | None] = None
 
     parents: tuple[Node, ...]
     _versions: tuple[int, ...] | None
+    _out_version: int
     _released: bool
     _seq: int
     _mode: int
@@ -88,7 +98,7 @@ class Op(GraphOp):
 
     def _check_versions(self) -> None:
         versions = self._versions
-        if versions is None:
+        if versions is None or versions == tuple([p._vc[0] for p in self.parents]):
             return
         for i, (p, v) in enumerate(zip(self.parents, versions)):
             if p._vc[0] != v:
@@ -103,7 +113,7 @@ class Op(GraphOp):
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
         out = self._out
         assert out is not None, "output is only available inside backward"
-        if self._versions is not None and out._vc[0] != self._versions[-1]:
+        if self._versions is not None and out._vc[0] != self._out_version:
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
@@ -189,8 +199,7 @@ class Op(GraphOp):
             result = cls._wrap(out, op, like)
             if view:  # the output starts at the version of the memory it views
                 result._view_of(parents, out)
-                if op._versions is not None:
-                    op._versions = (*op._versions[:-1], result._vc[0])
+                op._out_version = result._vc[0]
         if st.tracer is not None:
             st.tracer.forward(self, args, raw, result)
         return result
@@ -202,9 +211,10 @@ class Op(GraphOp):
         """
         op = copy.copy(self) if getattr(self, "parents", None) is not None else self
         op.parents = parents
-        # A Value has no in-place operations, so its version never moves. The last entry is the
-        # output's version: 0, unless it views an input's memory (`apply` corrects it then).
-        op._versions = None if floats else (*[p._vc[0] for p in parents], 0)
+        # A Value has no in-place operations, so its version never moves. The output's version
+        # is 0, unless it views an input's memory (`apply` corrects it then).
+        op._versions = None if floats else tuple([p._vc[0] for p in parents])
+        op._out_version = 0
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
