@@ -23,17 +23,27 @@ def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
     return (slice(None),) * axis + (part,)
 
 
-class Concatenate(ParamOp):
-    """Inputs joined along an existing axis; each gets its slice of the gradient."""
+class _Join(ParamOp):
+    """Inputs joined along axis ``axis`` by ``combine``; `Concatenate` and `Stack` give each
+    input its part of the gradient."""
 
     __slots__ = ("axis",)
-    name = "concatenate"
     param = "axis"
     label = "dim"
     axis: int
+    combine: Any
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
-        return np.concatenate(xs, axis=self.axis)
+        out: np.ndarray = self.combine(xs, axis=self.axis)
+        return out
+
+
+class Concatenate(_Join):
+    """Inputs joined along an existing axis; each gets its slice of the gradient."""
+
+    __slots__ = ()
+    name = "concatenate"
+    combine = staticmethod(np.concatenate)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         grads = []
@@ -46,17 +56,12 @@ class Concatenate(ParamOp):
         return tuple(grads)
 
 
-class Stack(ParamOp):
+class Stack(_Join):
     """Inputs joined along a new axis; each gets its entry of the gradient."""
 
-    __slots__ = ("axis",)
+    __slots__ = ()
     name = "stack"
-    param = "axis"
-    label = "dim"
-    axis: int
-
-    def forward(self, *xs: np.ndarray) -> np.ndarray:
-        return np.stack(xs, axis=self.axis)
+    combine = staticmethod(np.stack)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return tuple(

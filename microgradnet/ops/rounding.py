@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .base import Op, ParamOp
-from .registry import elementwise, export
+from .registry import Unary, elementwise, export
 from .shape import sum_to
 
 
@@ -34,31 +34,14 @@ def _keep_ints(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return rounded
 
 
-def _whole(fn: Callable[[float], int]) -> Callable[[float], float]:
-    return lambda x: float(fn(x))
+def _rounding(name: str, doc: str, fn: Any, on_floats: Callable[[float], int]) -> Unary:
+    """A rounding function of one input: whole numbers unchanged, gradient 0."""
+    return elementwise(name, doc, _keep_ints(fn), _zero, on_floats=lambda x: float(on_floats(x)))
 
 
-floor = elementwise(
-    "floor",
-    "The largest integer not above ``x``; gradient 0.",
-    _keep_ints(np.floor),
-    _zero,
-    on_floats=_whole(math.floor),
-)
-ceil = elementwise(
-    "ceil",
-    "The smallest integer not below ``x``; gradient 0.",
-    _keep_ints(np.ceil),
-    _zero,
-    on_floats=_whole(math.ceil),
-)
-trunc = elementwise(
-    "trunc",
-    "``x`` rounded toward 0; gradient 0.",
-    _keep_ints(np.trunc),
-    _zero,
-    on_floats=_whole(math.trunc),
-)
+floor = _rounding("floor", "The largest integer not above ``x``; gradient 0.", np.floor, math.floor)
+ceil = _rounding("ceil", "The smallest integer not below ``x``; gradient 0.", np.ceil, math.ceil)
+trunc = _rounding("trunc", "``x`` rounded toward 0; gradient 0.", np.trunc, math.trunc)
 frac = elementwise(
     "frac",
     "``x - trunc(x)``, with the sign of ``x``; gradient 1.",
@@ -112,18 +95,12 @@ class _Remainder(Op):
     """``a - q * b`` for a rounded quotient ``q``: `Fmod` truncates it, `Remainder` floors it."""
 
     __slots__ = ()
+    compute: Any  # the remainder's numpy function
+    quotient: Any  # the rounded quotient, whose negative is the divisor's gradient
 
     def forward(self, a: Any, b: Any) -> Any:
         _check_integer_divisor(self.name, a, b)
         return self.compute(a, b)
-
-    @staticmethod
-    def compute(a: Any, b: Any) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def quotient(a: Any, b: Any) -> Any:
-        raise NotImplementedError
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
@@ -139,14 +116,8 @@ class Fmod(_Remainder):
 
     __slots__ = ()
     name = "fmod"
-
-    @staticmethod
-    def compute(a: Any, b: Any) -> Any:
-        return np.fmod(a, b)
-
-    @staticmethod
-    def quotient(a: Any, b: Any) -> Any:
-        return np.trunc(a / b)
+    compute = staticmethod(np.fmod)
+    quotient = staticmethod(lambda a, b: np.trunc(a / b))
 
 
 class Remainder(_Remainder):
@@ -154,14 +125,8 @@ class Remainder(_Remainder):
 
     __slots__ = ()
     name = "remainder"
-
-    @staticmethod
-    def compute(a: Any, b: Any) -> Any:
-        return np.remainder(a, b)
-
-    @staticmethod
-    def quotient(a: Any, b: Any) -> Any:
-        return np.floor_divide(a, b)
+    compute = staticmethod(np.remainder)
+    quotient = staticmethod(np.floor_divide)
 
 
 @export(value=True)
@@ -229,11 +194,8 @@ class Copysign(Op):
     __slots__ = ()
     name = "copysign"
 
-    def forward(self, a: Any, b: Any) -> Any:
-        return np.copysign(a, b)
-
-    def on_floats(self, a: float, b: float) -> float:
-        return math.copysign(a, b)
+    forward = staticmethod(cast(Callable[..., Any], np.copysign))
+    on_floats = staticmethod(math.copysign)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents

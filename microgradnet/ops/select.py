@@ -9,6 +9,7 @@ exactly on a bound (as PyTorch's ``clamp``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -114,30 +115,27 @@ class Minimum(_Extremum):
     wins = staticmethod(np.less)
 
 
-@export()
-def maximum(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The elementwise larger of ``input`` and ``other``; at ties each gets half the gradient.
+def _declare(op: type[_Extremum], which: str, example: str) -> Callable[[Any, Any], Any]:
+    """Export ``op.name(input, other)``, computed by ``op``; ``example`` is its result on
+    ``[1.0, 5.0]`` and ``2.0``."""
+
+    def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+        return op()(input, other)
+
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = f"""The elementwise {which} of ``input`` and ``other``; at ties each gets half the
+    gradient.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> maximum(np.array([1.0, 5.0]), 2.0)
-    array([2., 5.])
+    >>> {op.name}(np.array([1.0, 5.0]), 2.0)
+    {example}
     """
-    return Maximum()(input, other)
+    return export()(fn)
 
 
-@export()
-def minimum(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The elementwise smaller of ``input`` and ``other``; at ties each gets half the gradient.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> minimum(np.array([1.0, 5.0]), 2.0)
-    array([1., 2.])
-    """
-    return Minimum()(input, other)
+maximum = _declare(Maximum, "larger", "array([2., 5.])")
+minimum = _declare(Minimum, "smaller", "array([1., 2.])")
 
 
 class Clip(Op):

@@ -10,6 +10,7 @@ picked, as PyTorch does.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -63,15 +64,28 @@ def _sqrt_zero_grad(v: Any) -> Any:
     return where(zero, v * 0.0, sqrt(where(zero, 1.0, v)))
 
 
-@export()
-def var(
-    input: Any,  # noqa: A002 - PyTorch's name
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool = False,
-    *,
-    correction: float | None = None,
-) -> Any:
+def _declare(op: str, finish: Callable[[tuple[Any, Any]], Any], doc: str) -> Callable[..., Any]:
+    """Export ``op(input, dim=None, unbiased=None, keepdim=False, *, correction=None)`` (PyTorch's
+    signature, shared by the four) as ``finish`` of `_var_mean`'s ``(var, mean)``."""
+
+    def fn(
+        input: Any,  # noqa: A002 - PyTorch's name
+        dim: Dims = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: float | None = None,
+    ) -> Any:
+        return finish(_var_mean(input, dim, unbiased, keepdim, correction, op))
+
+    fn.__name__ = fn.__qualname__ = op
+    fn.__doc__ = doc
+    return export()(fn)
+
+
+var = _declare(
+    "var",
+    lambda vm: vm[0],
     """The variance over ``dim`` (every dim when None): the sum of squared deviations from the
     mean divided by ``N - correction`` (``correction=1`` by default, Bessel's; ``unbiased=False``
     is the older spelling of ``correction=0``).
@@ -81,19 +95,11 @@ def var(
     >>> x = np.array([1.0, 2.0, 4.0])
     >>> round(float(var(x)), 12), round(float(var(x, correction=0)), 12)
     (2.333333333333, 1.555555555556)
-    """
-    return _var_mean(input, dim, unbiased, keepdim, correction, "var")[0]
-
-
-@export()
-def std(
-    input: Any,  # noqa: A002 - PyTorch's name
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool = False,
-    *,
-    correction: float | None = None,
-) -> Any:
+    """,
+)
+std = _declare(
+    "std",
+    lambda vm: _sqrt_zero_grad(vm[0]),
     """The standard deviation, the square root of `var` (same arguments); where it is 0 its
     gradient is 0, as in PyTorch.
 
@@ -101,47 +107,30 @@ def std(
     --------
     >>> std(np.array([1.0, 3.0]))
     np.float64(1.4142135623730951)
-    """
-    return _sqrt_zero_grad(_var_mean(input, dim, unbiased, keepdim, correction, "std")[0])
-
-
-@export()
-def var_mean(
-    input: Any,  # noqa: A002 - PyTorch's name
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool = False,
-    *,
-    correction: float | None = None,
-) -> tuple[Any, Any]:
+    """,
+)
+var_mean = _declare(
+    "var_mean",
+    lambda vm: vm,
     """``(var, mean)`` over ``dim`` in one call (see `var`).
 
     Examples
     --------
     >>> var_mean(np.array([1.0, 3.0]))
     (np.float64(2.0), np.float64(2.0))
-    """
-    return _var_mean(input, dim, unbiased, keepdim, correction, "var_mean")
-
-
-@export()
-def std_mean(
-    input: Any,  # noqa: A002 - PyTorch's name
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool = False,
-    *,
-    correction: float | None = None,
-) -> tuple[Any, Any]:
+    """,
+)
+std_mean = _declare(
+    "std_mean",
+    lambda vm: (_sqrt_zero_grad(vm[0]), vm[1]),
     """``(std, mean)`` over ``dim`` in one call (see `std`).
 
     Examples
     --------
     >>> std_mean(np.array([1.0, 3.0]), correction=0)
     (np.float64(1.0), np.float64(2.0))
-    """
-    v, mu = _var_mean(input, dim, unbiased, keepdim, correction, "std_mean")
-    return _sqrt_zero_grad(v), mu
+    """,
+)
 
 
 def _lower_median(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:

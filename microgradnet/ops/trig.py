@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -95,11 +95,8 @@ class Atan2(Op):
     __slots__ = ()
     name = "atan2"
 
-    def forward(self, a: Any, b: Any) -> Any:
-        return np.arctan2(a, b)
-
-    def on_floats(self, a: float, b: float) -> float:
-        return math.atan2(a, b)
+    forward = staticmethod(cast(Callable[..., Any], np.arctan2))
+    on_floats = staticmethod(math.atan2)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
