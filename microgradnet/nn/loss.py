@@ -4,6 +4,7 @@ constructor arguments (``size_average`` and ``reduce`` are PyTorch's deprecated 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from . import functional
@@ -26,18 +27,50 @@ class _Loss(Module):
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
-class _WeightedLoss(_Loss):
-    """A loss with an optional ``weight`` (per class, or per element for the binary losses)."""
+class _ClassSignature:
+    """A ``__signature__`` seen on the class only, so `inspect.signature` of an instance still
+    describes its ``__call__``."""
 
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+    def __init__(self, signature: inspect.Signature) -> None:
+        self.signature = signature
+
+    def __get__(self, obj: object, owner: type) -> inspect.Signature | None:
+        return self.signature if obj is None else None
+
+
+class _WeightedLoss(_Loss):
+    """A loss with an optional ``weight`` (per class, or per element for the binary losses)
+    whose constructor takes the arguments of its function ``_function`` after ``input`` and
+    ``target``: it keeps them as attributes (``size_average`` and ``reduce`` folded into
+    ``reduction``) and passes them back on every call."""
+
+    _function: Any
+    _signature: inspect.Signature
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        parameters = list(inspect.signature(cls._function).parameters.values())[2:]
+        cls._signature = inspect.Signature(parameters)
+        setattr(cls, "__signature__", _ClassSignature(cls._signature))  # noqa: B010
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{type(self).__name__}: {error}") from None
+        bound.apply_defaults()
+        options = dict(bound.arguments)
+        super().__init__(
+            options.pop("size_average"), options.pop("reduce"), options.pop("reduction")
+        )
+        self._options = tuple(options)
+        for name, value in options.items():
+            setattr(self, name, value)
+
+    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
+        """The loss of ``input`` against ``target``, reduced."""
+        options = {name: getattr(self, name) for name in self._options}
+        return self._function(input, target, reduction=self.reduction, **options)
 
 
 class MSELoss(_Loss):
@@ -133,53 +166,21 @@ class HingeLoss(_Loss):
 class BCELoss(_WeightedLoss):
     """`functional.binary_cross_entropy` of probabilities, ``weight`` per element."""
 
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The binary cross entropy, reduced."""
-        return functional.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+    _function = staticmethod(functional.binary_cross_entropy)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
     """`functional.binary_cross_entropy_with_logits`, stable for logits of any size; ``weight``
     per element, ``pos_weight`` per class (the last dim)."""
 
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-        pos_weight: Any = None,
-    ) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.pos_weight = pos_weight
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The binary cross entropy of ``sigmoid(input)``, reduced."""
-        return functional.binary_cross_entropy_with_logits(
-            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
-        )
+    _function = staticmethod(functional.binary_cross_entropy_with_logits)
 
 
 class NLLLoss(_WeightedLoss):
     """`functional.nll_loss` of log-probabilities against integer classes; ``weight`` per class,
     targets equal to ``ignore_index`` skipped."""
 
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        ignore_index: int = -100,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The negative log likelihood, reduced."""
-        return functional.nll_loss(
-            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
-        )
+    _function = staticmethod(functional.nll_loss)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -194,26 +195,4 @@ class CrossEntropyLoss(_WeightedLoss):
     tensor(0.69314718)
     """
 
-    def __init__(
-        self,
-        weight: Any = None,
-        size_average: bool | None = None,
-        ignore_index: int = -100,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-        label_smoothing: float = 0.0,
-    ) -> None:
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The cross entropy, reduced."""
-        return functional.cross_entropy(
-            input,
-            target,
-            self.weight,
-            ignore_index=self.ignore_index,
-            reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-        )
+    _function = staticmethod(functional.cross_entropy)
