@@ -46,7 +46,7 @@ class MultiheadAttention(Module):
     batch_first : bool
         Inputs are ``(B, L, E)`` rather than ``(L, B, E)``.
     dtype : numpy dtype
-        The parameters' dtype (float64).
+        Of all the projections' weights and biases (float64 unless given).
 
     Examples
     --------

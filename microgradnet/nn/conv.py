@@ -178,7 +178,7 @@ class Conv2d(_Conv):
     padding_mode : str
         Only ``"zeros"``.
     dtype : numpy dtype
-        The parameters' dtype (float64).
+        As for `Linear`.
 
     Examples
     --------

@@ -11,22 +11,6 @@ from . import functional
 from .module import Module
 
 
-class _Loss(Module):
-    """A loss with a ``reduction``: 'mean' (default), 'sum' or 'none'."""
-
-    def __init__(
-        self,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__()
-        self.reduction = functional._reduction(type(self).__name__, size_average, reduce, reduction)
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
-
-
 class _ClassSignature:
     """A ``__signature__`` seen on the class only, so `inspect.signature` of an instance still
     describes its ``__call__``."""
@@ -38,39 +22,50 @@ class _ClassSignature:
         return self.signature if obj is None else None
 
 
-class _WeightedLoss(_Loss):
-    """A loss with an optional ``weight`` (per class, or per element for the binary losses)
-    whose constructor takes the arguments of its function ``_function`` after ``input`` and
-    ``target``: it keeps them as attributes (``size_average`` and ``reduce`` folded into
-    ``reduction``) and passes them back on every call."""
+class _Loss(Module):
+    """A loss module over its function ``_function``: the constructor takes the function's
+    arguments after the input and the target (less those in ``_omit``), keeps them as attributes
+    (``size_average`` and ``reduce`` folded into ``reduction``: 'mean' by default, 'sum' or
+    'none') and passes them back on every call."""
 
     _function: Any
+    _omit: tuple[str, ...] = ()
+    #: Reductions of this loss alone, which the deprecated arguments cannot express.
+    _own_reductions: tuple[str, ...] = ()
     _signature: inspect.Signature
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         parameters = list(inspect.signature(cls._function).parameters.values())[2:]
-        cls._signature = inspect.Signature(parameters)
+        cls._signature = inspect.Signature([p for p in parameters if p.name not in cls._omit])
         setattr(cls, "__signature__", _ClassSignature(cls._signature))  # noqa: B010
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        name = type(self).__name__
         try:
             bound = self._signature.bind(*args, **kwargs)
         except TypeError as error:
-            raise TypeError(f"{type(self).__name__}: {error}") from None
+            raise TypeError(f"{name}: {error}") from None
         bound.apply_defaults()
         options = dict(bound.arguments)
-        super().__init__(
-            options.pop("size_average"), options.pop("reduce"), options.pop("reduction")
-        )
+        reduction = options.pop("reduction")
+        size_average, reduce = options.pop("size_average", None), options.pop("reduce", None)
+        if reduction in self._own_reductions and size_average is None and reduce is None:
+            self.reduction = reduction
+        else:
+            self.reduction = functional._reduction(name, size_average, reduce, reduction)
         self._options = tuple(options)
-        for name, value in options.items():
-            setattr(self, name, value)
+        for key, value in options.items():
+            setattr(self, key, value)
 
     def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
         """The loss of ``input`` against ``target``, reduced."""
-        options = {name: getattr(self, name) for name in self._options}
+        options = {key: getattr(self, key) for key in self._options}
         return self._function(input, target, reduction=self.reduction, **options)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
 class MSELoss(_Loss):
@@ -84,106 +79,68 @@ class MSELoss(_Loss):
     tensor(5.)
     """
 
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The squared error, reduced."""
-        return functional.mse_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(functional.mse_loss)
 
 
 class L1Loss(_Loss):
     """`functional.l1_loss`, the absolute error."""
 
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The absolute error, reduced."""
-        return functional.l1_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(functional.l1_loss)
 
 
 class SmoothL1Loss(_Loss):
     """`functional.smooth_l1_loss` with threshold ``beta``."""
 
-    def __init__(
-        self,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-        beta: float = 1.0,
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.beta = beta
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The smooth L1 loss, reduced."""
-        return functional.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+    _function = staticmethod(functional.smooth_l1_loss)
 
 
 class HuberLoss(_Loss):
-    """`functional.huber_loss` with threshold ``delta``."""
+    """`functional.huber_loss` with threshold ``delta`` (no per-element ``weight``, as in
+    PyTorch's module)."""
 
-    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction=reduction)
-        self.delta = delta
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The Huber loss, reduced."""
-        return functional.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+    _function = staticmethod(functional.huber_loss)
+    _omit = ("weight",)
 
 
 class KLDivLoss(_Loss):
     """`functional.kl_div` of log-probabilities; ``reduction='batchmean'`` is the true KL
     divergence averaged over the batch."""
 
-    def __init__(
-        self,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-        log_target: bool = False,
-    ) -> None:
-        if reduction == "batchmean" and size_average is None and reduce is None:
-            Module.__init__(self)
-            self.reduction = reduction
-        else:
-            super().__init__(size_average, reduce, reduction)
-        self.log_target = log_target
-
-    def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
-        """The KL divergence, reduced."""
-        return functional.kl_div(
-            input, target, reduction=self.reduction, log_target=self.log_target
-        )
+    _function = staticmethod(functional.kl_div)
+    _own_reductions = ("batchmean",)
 
 
 class HingeLoss(_Loss):
     """`functional.hinge_loss`, micrograd's demo loss ``relu(1 - y * score)``, y in {-1, 1}."""
 
-    def __init__(self, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+    _function = staticmethod(functional.hinge_loss)
 
     def forward(self, scores: Any, targets: Any) -> Any:
         """The hinge loss, reduced."""
-        return functional.hinge_loss(scores, targets, self.reduction)
+        return super().forward(scores, targets)
 
 
-class BCELoss(_WeightedLoss):
+class BCELoss(_Loss):
     """`functional.binary_cross_entropy` of probabilities, ``weight`` per element."""
 
     _function = staticmethod(functional.binary_cross_entropy)
 
 
-class BCEWithLogitsLoss(_WeightedLoss):
+class BCEWithLogitsLoss(_Loss):
     """`functional.binary_cross_entropy_with_logits`, stable for logits of any size; ``weight``
     per element, ``pos_weight`` per class (the last dim)."""
 
     _function = staticmethod(functional.binary_cross_entropy_with_logits)
 
 
-class NLLLoss(_WeightedLoss):
+class NLLLoss(_Loss):
     """`functional.nll_loss` of log-probabilities against integer classes; ``weight`` per class,
     targets equal to ``ignore_index`` skipped."""
 
     _function = staticmethod(functional.nll_loss)
 
 
-class CrossEntropyLoss(_WeightedLoss):
+class CrossEntropyLoss(_Loss):
     """`functional.cross_entropy` of logits against integer classes (or class probabilities),
     with ``weight``, ``ignore_index`` and ``label_smoothing`` as in PyTorch.
 

@@ -122,7 +122,7 @@ class BatchNorm2d(_BatchNorm):
     track_running_stats : bool
         Whether to keep running statistics (else batch statistics are used in eval mode too).
     dtype : numpy dtype
-        The parameters' and statistics' dtype (float64).
+        Of the affine parameters and the running statistics alike (float64 unless given).
 
     Examples
     --------
