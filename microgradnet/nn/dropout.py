@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from . import functional
 from .module import Module
+from .wrapping import per_dimension
 
 
 class Dropout(Module):
@@ -42,18 +43,16 @@ class _FeatureDropout(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` with whole channels zeroed when training."""
-        fn = (functional.dropout1d, functional.dropout2d, functional.dropout3d)[self.n - 1]
-        return fn(x, self.p, self.training)
+        out: Tensor = getattr(functional, f"dropout{self.n}d")(x, self.p, self.training)
+        return out
 
 
-class Dropout1d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, L)`` with probability ``p`` while training."""
-
-    n = 1
-
-
-class Dropout2d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` while training.
+Dropout1d, Dropout2d, Dropout3d = per_dimension(
+    _FeatureDropout,
+    "Dropout{n}d",
+    [
+        """Zero whole channels of ``(B, C, L)`` with probability ``p`` while training.""",
+        """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` while training.
 
     Examples
     --------
@@ -63,12 +62,7 @@ class Dropout2d(_FeatureDropout):
     >>> y = nn.Dropout2d(0.5)(mg.tensor(np.ones((4, 8, 3, 3))))
     >>> bool(np.all(y.numpy().std(axis=(2, 3)) == 0))
     True
-    """
-
-    n = 2
-
-
-class Dropout3d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` while training."""
-
-    n = 3
+    """,
+        """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` while training.""",
+    ],
+)
