@@ -49,7 +49,7 @@ class Wrapping(Module):
         found = inspect.signature(cls._callee()).parameters.values()
         kept = [p for p in list(found)[cls.inputs :] if p.name not in cls.omit]
         kept.sort(key=lambda p: p.name in cls.last)
-        cls._signature = inspect.Signature(kept)
+        cls._signature = inspect.Signature(kept, return_annotation="None")
         setattr(cls, "__signature__", _ClassSignature(cls._signature))  # noqa: B010
 
     @classmethod
