@@ -9,6 +9,7 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -609,6 +610,7 @@ from ..ops import resample as _resample  # noqa: E402
 from ..ops.indexing import GetItem as _GetItem  # noqa: E402
 
 IntOrTuple = int | tuple[int, ...]
+_INT_OR_TUPLE = "int | tuple[int, ...]"
 
 
 def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any) -> Tensor:  # noqa: A002
@@ -631,111 +633,86 @@ def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any
     return ops.reshape(out, out.shape[1:]) if unbatched else out  # type: ignore[no-any-return]
 
 
-def _conv_n(n: int) -> Any:
-    def convnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple | str = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-    ) -> Tensor:
-        return _convolution(
-            f"conv{n}d",
-            n,
-            input,
-            weight,
-            bias,
-            lambda x, w: _conv.conv(x, w, stride, padding, dilation, groups),
-        )
+def _per_dimension(
+    name: str, op: Callable[..., Any], doc: str, extra: str = ""
+) -> tuple[Callable[..., Any], ...]:
+    """The 1-, 2- and 3-d functions ``name`` (``{n}`` filled in) over ``op`` with its ``n`` fixed
+    and its arguments, the first named ``input``; ``extra="bias"`` adds PyTorch's ``bias`` after
+    the weight (see `_convolution`), ``extra="return_indices"`` the flag that also returns the
+    indices ``op`` finds."""
+    found = []
+    for p in inspect.signature(op).parameters.values():
+        if p.name != "n":  # ops spell IntOrTuple out
+            found.append(p.replace(annotation=p.annotation.replace(_INT_OR_TUPLE, "IntOrTuple")))
+    found[0] = found[0].replace(name="input", annotation="Tensor")
+    if extra:
+        flag = inspect.Parameter(extra, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if extra == "bias":
+            found[1] = found[1].replace(annotation="Tensor")
+            found.insert(2, flag.replace(default=None, annotation="Tensor | None"))
+        else:
+            found.append(flag.replace(default=False, annotation="bool"))
+    returns = "Any" if extra == "return_indices" else "Tensor"
+    signature = inspect.Signature(found, return_annotation=returns)
 
-    convnd.__name__ = convnd.__qualname__ = f"conv{n}d"
-    convnd.__doc__ = f"""The {n}-d convolution of ``input`` ``(B, C_in, *size)`` (or ``(C_in,
-    *size)``) with ``weight`` ``(C_out, C_in / groups, *kernel)``, plus ``bias`` ``(C_out,)``;
-    ``padding`` may be ``"same"`` or ``"valid"``. PyTorch's signature and semantics."""
-    return convnd
+    def make(n: int) -> Callable[..., Any]:
+        def function(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{function.__name__}: {error}") from None
+            bound.apply_defaults()
+            given = dict(bound.arguments)
+            x, flagged = given.pop("input"), given.pop(extra, None)
+            if extra == "bias":
+                w = given.pop("weight")
+                return _convolution(
+                    name.format(n=n), n, x, w, flagged, lambda x, w: op(x, w, **given)
+                )
+            out = op(x, **given, n=n)
+            if extra:
+                out, index = out
+                return (out, Tensor(index)) if flagged else out
+            return out
 
+        function.__name__ = function.__qualname__ = name.format(n=n)
+        function.__doc__ = doc.format(n=n)
+        setattr(function, "__signature__", signature)  # noqa: B010
+        return function
 
-def _conv_transpose_n(n: int) -> Any:
-    def conv_transposend(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple = 0,
-        output_padding: IntOrTuple = 0,
-        groups: int = 1,
-        dilation: IntOrTuple = 1,
-    ) -> Tensor:
-        return _convolution(
-            f"conv_transpose{n}d",
-            n,
-            input,
-            weight,
-            bias,
-            lambda x, w: _conv.conv_transpose(
-                x, w, stride, padding, output_padding, groups, dilation
-            ),
-        )
-
-    conv_transposend.__name__ = conv_transposend.__qualname__ = f"conv_transpose{n}d"
-    conv_transposend.__doc__ = f"""The {n}-d transposed convolution of ``input`` ``(B, C_in,
-    *size)`` with ``weight`` ``(C_in, C_out / groups, *kernel)``, plus ``bias`` ``(C_out,)``: the
-    gradient of `conv{n}d` in its input. PyTorch's signature and semantics."""
-    return conv_transposend
+    return make(1), make(2), make(3)
 
 
-conv1d, conv2d, conv3d = _conv_n(1), _conv_n(2), _conv_n(3)
-conv_transpose1d, conv_transpose2d, conv_transpose3d = (
-    _conv_transpose_n(1),
-    _conv_transpose_n(2),
-    _conv_transpose_n(3),
+conv1d, conv2d, conv3d = _per_dimension(
+    "conv{n}d",
+    _conv.conv,
+    """The {n}-d convolution of ``input`` ``(B, C_in, *size)`` (or ``(C_in, *size)``) with
+    ``weight`` ``(C_out, C_in / groups, *kernel)``, plus ``bias`` ``(C_out,)``; ``padding`` may be
+    ``"same"`` or ``"valid"``. PyTorch's signature and semantics.""",
+    "bias",
 )
-
-
-def _max_pool_n(n: int) -> Any:
-    def max_poolnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        dilation: IntOrTuple = 1,
-        ceil_mode: bool = False,
-        return_indices: bool = False,
-    ) -> Any:
-        out, index = _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n)
-        return (out, Tensor(index)) if return_indices else out
-
-    max_poolnd.__name__ = max_poolnd.__qualname__ = f"max_pool{n}d"
-    max_poolnd.__doc__ = f"""{n}-d max pooling of ``(B, C, *size)`` or ``(C, *size)``; with
-    ``return_indices``, also each maximum's flat index within its spatial plane. The gradient
-    goes to the first largest element of each window, as in PyTorch."""
-    return max_poolnd
-
-
-def _avg_pool_n(n: int) -> Any:
-    def avg_poolnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> Tensor:
-        return _pool.avg_pool(  # type: ignore[no-any-return]
-            input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
-        )
-
-    avg_poolnd.__name__ = avg_poolnd.__qualname__ = f"avg_pool{n}d"
-    avg_poolnd.__doc__ = f"""{n}-d average pooling of ``(B, C, *size)`` or ``(C, *size)``, with
-    PyTorch's divisors for ``padding``, ``ceil_mode`` and ``count_include_pad``."""
-    return avg_poolnd
-
-
-max_pool1d, max_pool2d, max_pool3d = _max_pool_n(1), _max_pool_n(2), _max_pool_n(3)
-avg_pool1d, avg_pool2d, avg_pool3d = _avg_pool_n(1), _avg_pool_n(2), _avg_pool_n(3)
+conv_transpose1d, conv_transpose2d, conv_transpose3d = _per_dimension(
+    "conv_transpose{n}d",
+    _conv.conv_transpose,
+    """The {n}-d transposed convolution of ``input`` ``(B, C_in, *size)`` with ``weight`` ``(C_in,
+    C_out / groups, *kernel)``, plus ``bias`` ``(C_out,)``: the gradient of `conv{n}d` in its
+    input. PyTorch's signature and semantics.""",
+    "bias",
+)
+max_pool1d, max_pool2d, max_pool3d = _per_dimension(
+    "max_pool{n}d",
+    _pool.max_pool,
+    """{n}-d max pooling of ``(B, C, *size)`` or ``(C, *size)``; with ``return_indices``, also
+    each maximum's flat index within its spatial plane. The gradient goes to the first largest
+    element of each window, as in PyTorch.""",
+    "return_indices",
+)
+avg_pool1d, avg_pool2d, avg_pool3d = _per_dimension(
+    "avg_pool{n}d",
+    _pool.avg_pool,
+    """{n}-d average pooling of ``(B, C, *size)`` or ``(C, *size)``, with PyTorch's divisors for
+    ``padding``, ``ceil_mode`` and ``count_include_pad``.""",
+)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
