@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from ..tensor import Tensor
 from . import functional
 from .module import Module
+from .wrapping import subclass
 
 
 class _Pointwise(Module):
@@ -52,29 +53,13 @@ class _InPlace(_Pointwise):
         super().__init__(inplace)
 
 
-class Sigmoid(_Plain):
-    """The logistic sigmoid, elementwise (Tensors and Values)."""
+class _WithAlpha(_Pointwise):
+    """An activation with PyTorch's ``alpha`` (and ``inplace``)."""
 
-    function = "sigmoid"
+    arguments = ("alpha",)
 
-
-class Tanh(_Plain):
-    """The hyperbolic tangent, elementwise (Tensors and Values)."""
-
-    function = "tanh"
-
-
-class ReLU(_InPlace):
-    """``max(x, 0)``, elementwise (Tensors and Values).
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.ReLU(inplace=True)
-    ReLU(inplace=True)
-    """
-
-    function = "relu"
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace, alpha=alpha)
 
 
 class LeakyReLU(_Pointwise):
@@ -92,32 +77,6 @@ class LeakyReLU(_Pointwise):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__(inplace, negative_slope=negative_slope)
-
-
-class ELU(_Pointwise):
-    """`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."""
-
-    function = "elu"
-    arguments = ("alpha",)
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__(inplace, alpha=alpha)
-
-
-class CELU(_Pointwise):
-    """`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."""
-
-    function = "celu"
-    arguments = ("alpha",)
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__(inplace, alpha=alpha)
-
-
-class SELU(_InPlace):
-    """`functional.selu`, the self-normalising ELU."""
-
-    function = "selu"
 
 
 class GELU(_Pointwise):
@@ -139,18 +98,6 @@ class GELU(_Pointwise):
         super().__init__(approximate=approximate)
 
 
-class SiLU(_InPlace):
-    """`functional.silu`: ``x * sigmoid(x)``."""
-
-    function = "silu"
-
-
-class Mish(_InPlace):
-    """`functional.mish`: ``x * tanh(softplus(x))``."""
-
-    function = "mish"
-
-
 class Softplus(_Pointwise):
     """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
 
@@ -166,12 +113,6 @@ class Softplus(_Pointwise):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__(beta=beta, threshold=threshold)
-
-
-class Softsign(_Plain):
-    """`functional.softsign`: ``x / (1 + |x|)``."""
-
-    function = "softsign"
 
 
 class Hardtanh(_Pointwise):
@@ -193,34 +134,49 @@ class Hardtanh(_Pointwise):
         super().__init__(inplace, min_val=min_val, max_val=max_val)
 
 
-class ReLU6(_InPlace):
-    """`functional.relu6`: ``min(max(x, 0), 6)``."""
+_CELU_DOC = "`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."
+_RELU_DOC = """``max(x, 0)``, elementwise (Tensors and Values).
 
-    function = "relu6"
+    Examples
+    --------
+    >>> from microgradnet import nn
+    >>> nn.ReLU(inplace=True)
+    ReLU(inplace=True)
+    """
 
-
-class Hardsigmoid(_InPlace):
-    """`functional.hardsigmoid`: ``relu6(x + 3) / 6``."""
-
-    function = "hardsigmoid"
-
-
-class Hardswish(_InPlace):
-    """`functional.hardswish`: ``x * relu6(x + 3) / 6``."""
-
-    function = "hardswish"
-
-
-class LogSigmoid(_Plain):
-    """`functional.logsigmoid`: ``log(sigmoid(x))``, stable."""
-
-    function = "logsigmoid"
-
-
-class Tanhshrink(_Plain):
-    """`functional.tanhshrink`: ``x - tanh(x)``."""
-
-    function = "tanhshrink"
+# The activations that differ only in their function: (base, name, function, docstring).
+_TABLE: list[tuple[type[_Pointwise], str, str, str]] = [
+    (_Plain, "Sigmoid", "sigmoid", "The logistic sigmoid, elementwise (Tensors and Values)."),
+    (_Plain, "Tanh", "tanh", "The hyperbolic tangent, elementwise (Tensors and Values)."),
+    (_InPlace, "ReLU", "relu", _RELU_DOC),
+    (_WithAlpha, "ELU", "elu", "`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."),
+    (_WithAlpha, "CELU", "celu", _CELU_DOC),
+    (_InPlace, "SELU", "selu", "`functional.selu`, the self-normalising ELU."),
+    (_InPlace, "SiLU", "silu", "`functional.silu`: ``x * sigmoid(x)``."),
+    (_InPlace, "Mish", "mish", "`functional.mish`: ``x * tanh(softplus(x))``."),
+    (_Plain, "Softsign", "softsign", "`functional.softsign`: ``x / (1 + |x|)``."),
+    (_InPlace, "ReLU6", "relu6", "`functional.relu6`: ``min(max(x, 0), 6)``."),
+    (_InPlace, "Hardsigmoid", "hardsigmoid", "`functional.hardsigmoid`: ``relu6(x + 3) / 6``."),
+    (_InPlace, "Hardswish", "hardswish", "`functional.hardswish`: ``x * relu6(x + 3) / 6``."),
+    (_Plain, "LogSigmoid", "logsigmoid", "`functional.logsigmoid`: ``log(sigmoid(x))``, stable."),
+    (_Plain, "Tanhshrink", "tanhshrink", "`functional.tanhshrink`: ``x - tanh(x)``."),
+]
+(
+    Sigmoid,
+    Tanh,
+    ReLU,
+    ELU,
+    CELU,
+    SELU,
+    SiLU,
+    Mish,
+    Softsign,
+    ReLU6,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Tanhshrink,
+) = (subclass(base, name, doc, function=function) for base, name, function, doc in _TABLE)
 
 
 class _AlongDim(Module):

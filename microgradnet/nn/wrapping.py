@@ -75,16 +75,14 @@ class Wrapping(Module):
         return self._callee()(*inputs, **{name: getattr(self, name) for name in self._arguments})
 
 
+def subclass(base: type[_W], name: str, doc: str, **namespace: Any) -> type[_W]:
+    """A subclass ``name`` of ``base`` in ``base``'s module, with docstring ``doc`` and the class
+    attributes in ``namespace``: one line of a table where classes differ only in those."""
+    namespace.update(__doc__=doc, __module__=base.__module__, __qualname__=name)
+    return cast("type[_W]", type(name, (base,), namespace))
+
+
 def per_dimension(base: type[_W], name: str, docs: Sequence[str]) -> list[type[_W]]:
     """Subclasses of ``base`` for 1, 2, ... spatial dimensions (as many as ``docs``): named
     ``name`` with ``{n}`` filled in, with class attribute ``n`` and their docstrings."""
-    classes = []
-    for n, doc in enumerate(docs, 1):
-        spec = {
-            "n": n,
-            "__doc__": doc,
-            "__module__": base.__module__,
-            "__qualname__": name.format(n=n),
-        }
-        classes.append(cast("type[_W]", type(name.format(n=n), (base,), spec)))
-    return classes
+    return [subclass(base, name.format(n=n), doc, n=n) for n, doc in enumerate(docs, 1)]
