@@ -47,22 +47,24 @@ class _FeatureDropout(Dropout):
         return out
 
 
+_EXAMPLE = """
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet import nn
+    >>> y = nn.Dropout2d(0.5)(mg.ones(4, 8, 3, 3))
+    >>> bool((y.std(dim=(2, 3)) == 0).all())  # each channel all kept or all zeroed
+    True
+    """
+_SHAPES = {1: "(B, C, L)", 2: "(B, C, H, W)", 3: "(B, C, D, H, W)"}
+
 Dropout1d, Dropout2d, Dropout3d = per_dimension(
     _FeatureDropout,
     "Dropout{n}d",
     [
-        """Zero whole channels of ``(B, C, L)`` with probability ``p`` while training.""",
-        """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` while training.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import microgradnet as mg
-    >>> from microgradnet import nn
-    >>> y = nn.Dropout2d(0.5)(mg.tensor(np.ones((4, 8, 3, 3))))
-    >>> bool(np.all(y.numpy().std(axis=(2, 3)) == 0))
-    True
-    """,
-        """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` while training.""",
+        f"Zero whole channels of ``{shape}`` with probability ``p`` while training."
+        + (_EXAMPLE if n == 2 else "")
+        for n, shape in _SHAPES.items()
     ],
 )

@@ -8,18 +8,23 @@ from typing import Any
 from ..tensor import Tensor
 from . import functional
 from .module import Module
-from .wrapping import Wrapping, per_dimension
+from .wrapping import Wrapping, per_dimension, subclass
 
 IntOrTuple = int | tuple[int, ...]
 
 
 class _Pool(Wrapping):
-    """A window pooling: ``stride`` defaults to the kernel size."""
+    """A window pooling: ``stride`` defaults to the kernel size; the repr shows ``shown``."""
 
+    shown: tuple[str, ...] = ("kernel_size", "stride", "padding")
     kernel_size: IntOrTuple
     stride: IntOrTuple
     padding: IntOrTuple
+    dilation: IntOrTuple
     ceil_mode: bool
+    return_indices: bool
+    count_include_pad: bool
+    divisor_override: int | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,65 +35,49 @@ class _Pool(Wrapping):
         """The pooled input (for max pooling with ``return_indices``, also the indices)."""
         return self._call(x)
 
-
-class _MaxPool(_Pool):
-    function = "max_pool{n}d"
-    last = ("ceil_mode",)
-    dilation: IntOrTuple
-    return_indices: bool
-
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self.shown)
 
 
-class _AvgPool(_Pool):
-    function = "avg_pool{n}d"
-    count_include_pad: bool
-    divisor_override: int | None
+_MaxPool = subclass(
+    _Pool,
+    "_MaxPool",
+    "Max pooling, PyTorch's argument order (``return_indices`` before ``ceil_mode``).",
+    function="max_pool{n}d",
+    last=("ceil_mode",),
+    shown=(*_Pool.shown, "dilation", "ceil_mode"),
+)
+_AvgPool = subclass(_Pool, "_AvgPool", "Average pooling.", function="avg_pool{n}d")
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-MaxPool1d, MaxPool2d = per_dimension(
-    _MaxPool,
-    "MaxPool{n}d",
-    [
-        """1-d max pooling (see `functional.max_pool1d`).""",
-        """2-d max pooling (see `functional.max_pool2d`); ``stride`` defaults to the kernel size.
+_EXAMPLES = """
 
     Examples
     --------
     >>> import numpy as np
     >>> import microgradnet as mg
     >>> from microgradnet import nn
-    >>> nn.MaxPool2d(2)(mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4)))
+    >>> x = mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> nn.MaxPool2d(2)(x)
     tensor([[[[ 5.,  7.],
               [13., 15.]]]])
-    """,
-    ],
-)
-AvgPool1d, AvgPool2d = per_dimension(
-    _AvgPool,
-    "AvgPool{n}d",
-    [
-        """Average pooling over ``(B, C, L)`` windows (see `functional.avg_pool1d`).""",
-        """2-d average pooling (see `functional.avg_pool2d`); the stride is the kernel size
-    unless given.
+    >>> nn.AvgPool2d(2)(x)
+    tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
+    """
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import microgradnet as mg
-    >>> from microgradnet import nn
-    >>> nn.AvgPool2d(2)(mg.tensor(np.arange(4.0).reshape(1, 1, 2, 2)))
-    tensor([[[[1.5]]]])
-    """,
-    ],
-)
+
+def _docs(kind: str, function: str) -> list[str]:
+    """The 1-d and 2-d docstrings of a pooling family, the 2-d ones with the examples."""
+    return [
+        f"{n}-d {kind} pooling (see `functional.{function}{n}d`); ``stride`` defaults to the"
+        f" kernel size.{_EXAMPLES if n == 2 else ''}"
+        for n in (1, 2)
+    ]
+
+
+MaxPool1d, MaxPool2d = per_dimension(_MaxPool, "MaxPool{n}d", _docs("max", "max_pool"))
+AvgPool1d, AvgPool2d = per_dimension(_AvgPool, "AvgPool{n}d", _docs("average", "avg_pool"))
 
 
 class _Adaptive(Module):
