@@ -3,6 +3,14 @@
 Their constructors take PyTorch's arguments and their reprs show them as PyTorch's do. ``inplace``
 is accepted for PyTorch code and shown in the repr, but the result is always a new tensor: the
 input is left unchanged (a difference listed in docs/pytorch-names.md).
+
+Examples
+--------
+>>> from microgradnet import nn
+>>> nn.LeakyReLU(0.2), nn.GELU(approximate="tanh"), nn.Hardtanh(-2.0, 2.0)
+(LeakyReLU(negative_slope=0.2), GELU(approximate='tanh'), Hardtanh(min_val=-2.0, max_val=2.0))
+>>> nn.Softplus(), nn.ReLU(inplace=True)
+(Softplus(beta=1.0, threshold=20.0), ReLU(inplace=True))
 """
 
 from __future__ import annotations
@@ -63,14 +71,7 @@ class _WithAlpha(_Pointwise):
 
 
 class LeakyReLU(_Pointwise):
-    """``x`` for positive ``x``, ``negative_slope * x`` elsewhere.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.LeakyReLU(0.2)
-    LeakyReLU(negative_slope=0.2)
-    """
+    """``x`` for positive ``x``, ``negative_slope * x`` elsewhere."""
 
     function = "leaky_relu"
     arguments = ("negative_slope",)
@@ -80,14 +81,7 @@ class LeakyReLU(_Pointwise):
 
 
 class GELU(_Pointwise):
-    """`functional.gelu`: ``x * Phi(x)``, or its tanh approximation.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.GELU(approximate="tanh")
-    GELU(approximate='tanh')
-    """
+    """`functional.gelu`: ``x * Phi(x)``, or its tanh approximation."""
 
     function = "gelu"
     arguments = ("approximate",)
@@ -99,14 +93,7 @@ class GELU(_Pointwise):
 
 
 class Softplus(_Pointwise):
-    """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.Softplus()
-    Softplus(beta=1.0, threshold=20.0)
-    """
+    """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``."""
 
     function = "softplus"
     arguments = ("beta", "threshold")
@@ -116,14 +103,7 @@ class Softplus(_Pointwise):
 
 
 class Hardtanh(_Pointwise):
-    """`functional.hardtanh`: ``x`` clipped to ``[min_val, max_val]``.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.Hardtanh(-2.0, 2.0)
-    Hardtanh(min_val=-2.0, max_val=2.0)
-    """
+    """`functional.hardtanh`: ``x`` clipped to ``[min_val, max_val]``."""
 
     function = "hardtanh"
     arguments = ("min_val", "max_val")
@@ -135,20 +115,12 @@ class Hardtanh(_Pointwise):
 
 
 _CELU_DOC = "`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."
-_RELU_DOC = """``max(x, 0)``, elementwise (Tensors and Values).
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.ReLU(inplace=True)
-    ReLU(inplace=True)
-    """
 
 # The activations that differ only in their function: (base, name, function, docstring).
 _TABLE: list[tuple[type[_Pointwise], str, str, str]] = [
     (_Plain, "Sigmoid", "sigmoid", "The logistic sigmoid, elementwise (Tensors and Values)."),
     (_Plain, "Tanh", "tanh", "The hyperbolic tangent, elementwise (Tensors and Values)."),
-    (_InPlace, "ReLU", "relu", _RELU_DOC),
+    (_InPlace, "ReLU", "relu", "``max(x, 0)``, elementwise (Tensors and Values)."),
     (_WithAlpha, "ELU", "elu", "`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."),
     (_WithAlpha, "CELU", "celu", _CELU_DOC),
     (_InPlace, "SELU", "selu", "`functional.selu`, the self-normalising ELU."),
@@ -220,12 +192,13 @@ class LogSoftmax(_AlongDim):
 class Softmin(_AlongDim):
     """`functional.softmin` along ``dim``: ``softmax(-x, dim)``.
 
+    Unlike the other activations along a dimension, its ``dim`` defaults to None, as in PyTorch.
+
     Examples
     --------
-    >>> import microgradnet as mg
     >>> from microgradnet import nn
-    >>> nn.Softmin(dim=1)(mg.tensor([[0.0, 0.0]]))
-    tensor([[0.5, 0.5]])
+    >>> nn.Softmin()
+    Softmin(dim=None)
     """
 
     function = "softmin"
