@@ -9,6 +9,7 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Sequence
@@ -111,6 +112,52 @@ def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str
     return reduction
 
 
+def _fold_reduction(
+    name: str, size_average: Any, reduce: Any, reduction: str, own: tuple[str, ...] = ()
+) -> str:
+    """`_reduction`, except that a reduction of the loss's ``own`` stands when the deprecated
+    arguments are not given."""
+    if reduction in own and size_average is None and reduce is None:
+        return reduction
+    return _reduction(name, size_average, reduce, reduction)
+
+
+def _legacy_reduction(*own: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A loss function with PyTorch's deprecated ``size_average`` and ``reduce`` put back in its
+    signature where PyTorch has them (before ``reduction``; ``size_average`` before
+    ``ignore_index`` where there is one), folded into a checked ``reduction`` before the call
+    (see `_fold_reduction`)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn)
+        parameters = list(signature.parameters.values())
+        names = [p.name for p in parameters]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        legacy = inspect.Parameter("size_average", kind, default=None, annotation="bool | None")
+        parameters.insert(names.index("reduction"), legacy.replace(name="reduce"))
+        parameters.insert(
+            names.index("ignore_index" if "ignore_index" in names else "reduction"), legacy
+        )
+        public = signature.replace(parameters=parameters)
+
+        @functools.wraps(fn)
+        def loss(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = public.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{fn.__name__}: {error}") from None
+            bound.apply_defaults()
+            given = bound.arguments
+            size_average, reduce = given.pop("size_average"), given.pop("reduce")
+            reduction = _fold_reduction(fn.__name__, size_average, reduce, given["reduction"], own)
+            return fn(**{**given, "reduction": reduction})
+
+        setattr(loss, "__signature__", public)  # noqa: B010
+        return loss
+
+    return decorate
+
+
 def _reduce(name: str, loss: Any, reduction: str) -> Any:
     """Reduce elementwise losses: a Tensor, a single Value, or a list of Values."""
     if reduction == "none" or isinstance(loss, Value):
@@ -179,11 +226,10 @@ def _elementwise(
     return _reduce(name, fn(input, target), reduction)
 
 
+@_legacy_reduction()
 def mse_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Any:
     """The squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``, the
@@ -201,15 +247,13 @@ def mse_loss(
     >>> F.mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
     2.5
     """
-    reduction = _reduction("mse_loss", size_average, reduce, reduction)
     return _elementwise("mse_loss", lambda p, t: (p - t) ** 2, input, target, reduction)
 
 
+@_legacy_reduction()
 def l1_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """The absolute error ``|input - target|`` (its gradient at 0 is 0, as in PyTorch).
@@ -221,7 +265,6 @@ def l1_loss(
     >>> F.l1_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 1.0]))
     tensor(1.5)
     """
-    reduction = _reduction("l1_loss", size_average, reduce, reduction)
     return _elementwise("l1_loss", lambda p, t: ops.abs(p - t), input, target, reduction)  # type: ignore[no-any-return]
 
 
@@ -233,11 +276,10 @@ def _smooth_l1(d: Tensor, beta: float) -> Tensor:
     return ops.where(inside, quadratic, ops.abs(d) - 0.5 * beta)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction()
 def smooth_l1_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
@@ -253,7 +295,6 @@ def smooth_l1_loss(
     """
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
-    reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
     return _elementwise(  # type: ignore[no-any-return]
         "smooth_l1_loss",
         lambda p, t: _smooth_l1(p - t, beta),
@@ -334,12 +375,11 @@ def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
     return loss * (weight if isinstance(weight, Tensor) else _as_target(weight, loss))
 
 
+@_legacy_reduction()
 def binary_cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """``-weight (t log p + (1 - t) log(1 - p))`` for probabilities ``p`` in [0, 1]; each log is
@@ -353,7 +393,6 @@ def binary_cross_entropy(
     tensor([100.        ,   0.69314718])
     """
     name = "binary_cross_entropy"
-    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     p = input.data
@@ -366,12 +405,11 @@ def binary_cross_entropy(
     return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction()
 def binary_cross_entropy_with_logits(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
@@ -389,7 +427,6 @@ def binary_cross_entropy_with_logits(
     tensor([1.00000000e+04, 6.93147181e-01])
     """
     name = "binary_cross_entropy_with_logits"
-    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     if pos_weight is None:
@@ -405,11 +442,10 @@ def binary_cross_entropy_with_logits(
     return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction("batchmean")
 def kl_div(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
@@ -428,10 +464,6 @@ def kl_div(
     tensor(0.69314718)
     """
     name = "kl_div"
-    if reduction == "batchmean" and size_average is None and reduce is None:
-        _check_reduction(name, reduction, ("batchmean",))
-    else:
-        reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     if log_target:
@@ -518,13 +550,12 @@ def _nll(
     return loss, total
 
 
+@_legacy_reduction()
 def nll_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """The negative log likelihood ``-weight[c] * input[n, c]`` with ``c = target[n]``, of
@@ -541,18 +572,16 @@ def nll_loss(
     >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), mg.tensor([1, 0]))
     tensor(2.5)
     """
-    reduction = _reduction("nll_loss", size_average, reduce, reduction)
     loss, total = _nll("nll_loss", input, target, weight, ignore_index, reduction)
     return _over_targets(loss, total, reduction)
 
 
+@_legacy_reduction()
 def cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -572,7 +601,6 @@ def cross_entropy(
     tensor(0.34657359)
     """
     name = "cross_entropy"
-    reduction = _reduction(name, size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
     if input.ndim == 0:
