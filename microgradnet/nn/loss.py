@@ -25,9 +25,9 @@ class _Loss(Wrapping):
         deprecated = ("size_average", "reduce")
         size_average, reduce = (self.__dict__.pop(name, None) for name in deprecated)
         self._arguments = tuple(name for name in self._arguments if name not in deprecated)
-        if self.reduction not in self.own_reductions or (size_average, reduce) != (None, None):
-            name = type(self).__name__
-            self.reduction = functional._reduction(name, size_average, reduce, self.reduction)
+        self.reduction = functional._fold_reduction(
+            type(self).__name__, size_average, reduce, self.reduction, self.own_reductions
+        )
 
     def forward(self, input: Any, target: Any) -> Any:  # noqa: A002 - PyTorch's name
         """The loss of ``input`` against ``target``, reduced."""
