@@ -3,6 +3,14 @@
 Their constructors take PyTorch's arguments and their reprs show them as PyTorch's do. ``inplace``
 is accepted for PyTorch code and shown in the repr, but the result is always a new tensor: the
 input is left unchanged (a difference listed in docs/pytorch-names.md).
+
+Examples
+--------
+>>> from microgradnet import nn
+>>> nn.LeakyReLU(0.2), nn.GELU(approximate="tanh"), nn.Hardtanh(-2.0, 2.0)
+(LeakyReLU(negative_slope=0.2), GELU(approximate='tanh'), Hardtanh(min_val=-2.0, max_val=2.0))
+>>> nn.Softplus(), nn.ReLU(inplace=True)
+(Softplus(beta=1.0, threshold=20.0), ReLU(inplace=True))
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from typing import Any, ClassVar
 from ..tensor import Tensor
 from . import functional
 from .module import Module
+from .wrapping import subclass
 
 
 class _Pointwise(Module):
@@ -52,40 +61,17 @@ class _InPlace(_Pointwise):
         super().__init__(inplace)
 
 
-class Sigmoid(_Plain):
-    """The logistic sigmoid, elementwise (Tensors and Values)."""
+class _WithAlpha(_Pointwise):
+    """An activation with PyTorch's ``alpha`` (and ``inplace``)."""
 
-    function = "sigmoid"
+    arguments = ("alpha",)
 
-
-class Tanh(_Plain):
-    """The hyperbolic tangent, elementwise (Tensors and Values)."""
-
-    function = "tanh"
-
-
-class ReLU(_InPlace):
-    """``max(x, 0)``, elementwise (Tensors and Values).
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.ReLU(inplace=True)
-    ReLU(inplace=True)
-    """
-
-    function = "relu"
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace, alpha=alpha)
 
 
 class LeakyReLU(_Pointwise):
-    """``x`` for positive ``x``, ``negative_slope * x`` elsewhere.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.LeakyReLU(0.2)
-    LeakyReLU(negative_slope=0.2)
-    """
+    """``x`` for positive ``x``, ``negative_slope * x`` elsewhere."""
 
     function = "leaky_relu"
     arguments = ("negative_slope",)
@@ -94,41 +80,8 @@ class LeakyReLU(_Pointwise):
         super().__init__(inplace, negative_slope=negative_slope)
 
 
-class ELU(_Pointwise):
-    """`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."""
-
-    function = "elu"
-    arguments = ("alpha",)
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__(inplace, alpha=alpha)
-
-
-class CELU(_Pointwise):
-    """`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."""
-
-    function = "celu"
-    arguments = ("alpha",)
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__(inplace, alpha=alpha)
-
-
-class SELU(_InPlace):
-    """`functional.selu`, the self-normalising ELU."""
-
-    function = "selu"
-
-
 class GELU(_Pointwise):
-    """`functional.gelu`: ``x * Phi(x)``, or its tanh approximation.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.GELU(approximate="tanh")
-    GELU(approximate='tanh')
-    """
+    """`functional.gelu`: ``x * Phi(x)``, or its tanh approximation."""
 
     function = "gelu"
     arguments = ("approximate",)
@@ -139,27 +92,8 @@ class GELU(_Pointwise):
         super().__init__(approximate=approximate)
 
 
-class SiLU(_InPlace):
-    """`functional.silu`: ``x * sigmoid(x)``."""
-
-    function = "silu"
-
-
-class Mish(_InPlace):
-    """`functional.mish`: ``x * tanh(softplus(x))``."""
-
-    function = "mish"
-
-
 class Softplus(_Pointwise):
-    """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.Softplus()
-    Softplus(beta=1.0, threshold=20.0)
-    """
+    """`functional.softplus`: ``log(1 + exp(beta * x)) / beta``, linear above ``threshold``."""
 
     function = "softplus"
     arguments = ("beta", "threshold")
@@ -168,21 +102,8 @@ class Softplus(_Pointwise):
         super().__init__(beta=beta, threshold=threshold)
 
 
-class Softsign(_Plain):
-    """`functional.softsign`: ``x / (1 + |x|)``."""
-
-    function = "softsign"
-
-
 class Hardtanh(_Pointwise):
-    """`functional.hardtanh`: ``x`` clipped to ``[min_val, max_val]``.
-
-    Examples
-    --------
-    >>> from microgradnet import nn
-    >>> nn.Hardtanh(-2.0, 2.0)
-    Hardtanh(min_val=-2.0, max_val=2.0)
-    """
+    """`functional.hardtanh`: ``x`` clipped to ``[min_val, max_val]``."""
 
     function = "hardtanh"
     arguments = ("min_val", "max_val")
@@ -193,34 +114,41 @@ class Hardtanh(_Pointwise):
         super().__init__(inplace, min_val=min_val, max_val=max_val)
 
 
-class ReLU6(_InPlace):
-    """`functional.relu6`: ``min(max(x, 0), 6)``."""
+_CELU_DOC = "`functional.celu`: ``x`` above 0, ``alpha * (exp(x / alpha) - 1)`` below."
 
-    function = "relu6"
-
-
-class Hardsigmoid(_InPlace):
-    """`functional.hardsigmoid`: ``relu6(x + 3) / 6``."""
-
-    function = "hardsigmoid"
-
-
-class Hardswish(_InPlace):
-    """`functional.hardswish`: ``x * relu6(x + 3) / 6``."""
-
-    function = "hardswish"
-
-
-class LogSigmoid(_Plain):
-    """`functional.logsigmoid`: ``log(sigmoid(x))``, stable."""
-
-    function = "logsigmoid"
-
-
-class Tanhshrink(_Plain):
-    """`functional.tanhshrink`: ``x - tanh(x)``."""
-
-    function = "tanhshrink"
+# The activations that differ only in their function: (base, name, function, docstring).
+_TABLE: list[tuple[type[_Pointwise], str, str, str]] = [
+    (_Plain, "Sigmoid", "sigmoid", "The logistic sigmoid, elementwise (Tensors and Values)."),
+    (_Plain, "Tanh", "tanh", "The hyperbolic tangent, elementwise (Tensors and Values)."),
+    (_InPlace, "ReLU", "relu", "``max(x, 0)``, elementwise (Tensors and Values)."),
+    (_WithAlpha, "ELU", "elu", "`functional.elu`: ``x`` above 0, ``alpha * (exp(x) - 1)`` below."),
+    (_WithAlpha, "CELU", "celu", _CELU_DOC),
+    (_InPlace, "SELU", "selu", "`functional.selu`, the self-normalising ELU."),
+    (_InPlace, "SiLU", "silu", "`functional.silu`: ``x * sigmoid(x)``."),
+    (_InPlace, "Mish", "mish", "`functional.mish`: ``x * tanh(softplus(x))``."),
+    (_Plain, "Softsign", "softsign", "`functional.softsign`: ``x / (1 + |x|)``."),
+    (_InPlace, "ReLU6", "relu6", "`functional.relu6`: ``min(max(x, 0), 6)``."),
+    (_InPlace, "Hardsigmoid", "hardsigmoid", "`functional.hardsigmoid`: ``relu6(x + 3) / 6``."),
+    (_InPlace, "Hardswish", "hardswish", "`functional.hardswish`: ``x * relu6(x + 3) / 6``."),
+    (_Plain, "LogSigmoid", "logsigmoid", "`functional.logsigmoid`: ``log(sigmoid(x))``, stable."),
+    (_Plain, "Tanhshrink", "tanhshrink", "`functional.tanhshrink`: ``x - tanh(x)``."),
+]
+(
+    Sigmoid,
+    Tanh,
+    ReLU,
+    ELU,
+    CELU,
+    SELU,
+    SiLU,
+    Mish,
+    Softsign,
+    ReLU6,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    Tanhshrink,
+) = (subclass(base, name, doc, function=function) for base, name, function, doc in _TABLE)
 
 
 class _AlongDim(Module):
@@ -264,12 +192,13 @@ class LogSoftmax(_AlongDim):
 class Softmin(_AlongDim):
     """`functional.softmin` along ``dim``: ``softmax(-x, dim)``.
 
+    Unlike the other activations along a dimension, its ``dim`` defaults to None, as in PyTorch.
+
     Examples
     --------
-    >>> import microgradnet as mg
     >>> from microgradnet import nn
-    >>> nn.Softmin(dim=1)(mg.tensor([[0.0, 0.0]]))
-    tensor([[0.5, 0.5]])
+    >>> nn.Softmin()
+    Softmin(dim=None)
     """
 
     function = "softmin"

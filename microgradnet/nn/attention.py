@@ -13,7 +13,7 @@ from ..engine import Node
 from ..tensor import Tensor
 from . import functional, init
 from .linear import Linear
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_divisible
 
 
 def _as_additive(mask: Any, dtype: Any, what: str) -> np.ndarray | None:
@@ -46,7 +46,7 @@ class MultiheadAttention(Module):
     batch_first : bool
         Inputs are ``(B, L, E)`` rather than ``(L, B, E)``.
     dtype : numpy dtype
-        The parameters' dtype (float64).
+        Of all the projections' weights and biases (float64 unless given).
 
     Examples
     --------
@@ -73,11 +73,7 @@ class MultiheadAttention(Module):
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        if num_heads < 1 or embed_dim % num_heads:
-            raise ValueError(
-                f"MultiheadAttention: embed_dim={embed_dim} must be divisible by "
-                f"num_heads={num_heads}"
-            )
+        _check_divisible("MultiheadAttention", "embed_dim", embed_dim, "num_heads", num_heads)
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = embed_dim if kdim is None else kdim
         self.vdim = embed_dim if vdim is None else vdim

@@ -3,25 +3,19 @@ with PyTorch's parameter names, shapes and initialisation."""
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, cast
 
 import numpy as np
 
+from ..ops.conv import _tuple as _ntuple
 from ..tensor import Tensor
 from . import functional, init
 from .module import Module, Parameter
+from .wrapping import _ClassSignature, per_dimension
 
 IntOrTuple = int | tuple[int, ...]
-
-
-def _ntuple(value: IntOrTuple, n: int, what: str, layer: str) -> tuple[int, ...]:
-    if isinstance(value, int | np.integer):
-        return (int(value),) * n
-    out = tuple(int(v) for v in value)
-    if len(out) != n:
-        raise ValueError(f"{layer}: {what} {value} must have {n} entries")
-    return out
 
 
 class _ConvNd(Module):
@@ -29,6 +23,9 @@ class _ConvNd(Module):
 
     n: int = 2
     transposed: bool = False
+    #: The function of `functional` (``{n}`` filled in) and its arguments after input, weight, bias.
+    function = "conv{n}d"
+    options: tuple[str, ...] = ("stride", "padding", "dilation", "groups")
 
     def __init__(
         self,
@@ -41,7 +38,6 @@ class _ConvNd(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
-        output_padding: IntOrTuple = 0,
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
@@ -61,7 +57,7 @@ class _ConvNd(Module):
         self.stride = _ntuple(stride, n, "stride", name)
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, n, "padding", name)
         self.dilation = _ntuple(dilation, n, "dilation", name)
-        self.output_padding = _ntuple(output_padding, n, "output_padding", name)
+        self.output_padding = (0,) * n
         self.groups = groups
         self.padding_mode = padding_mode
         if self.transposed:
@@ -71,6 +67,12 @@ class _ConvNd(Module):
         self.weight = Parameter(np.zeros(shape), dtype=dtype)
         self.bias = Parameter(np.zeros(out_channels), dtype=dtype) if bias else None
         self.reset_parameters()
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The convolution of ``x`` with the weight, plus the bias."""
+        fn = getattr(functional, self.function.format(n=self.n))
+        options = {name: getattr(self, name) for name in self.options}
+        return cast(Tensor, fn(x, self.weight, self.bias, **options))
 
     def reset_parameters(self) -> None:
         """PyTorch's scheme: weight ``kaiming_uniform_(a=sqrt(5))``, bias uniform on
@@ -103,53 +105,11 @@ class _ConvNd(Module):
         return text
 
 
-class _Conv(_ConvNd):
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple | str = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        dtype: Any = np.float64,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            dtype,
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        """The convolution of ``x`` with the weight, plus the bias."""
-        fn = (functional.conv1d, functional.conv2d, functional.conv3d)[self.n - 1]
-        return cast(
-            Tensor,
-            fn(
-                x,
-                self.weight,
-                self.bias,
-                self.stride,
-                self.padding,
-                self.dilation,
-                self.groups,
-            ),
-        )
-
-
-class Conv1d(_Conv):
-    """1-d convolution over ``(B, C_in, L)``; weight ``(C_out, C_in / groups, k)``.
+Conv1d, Conv2d, Conv3d = per_dimension(
+    _ConvNd,
+    "Conv{n}d",
+    [
+        """1-d convolution over ``(B, C_in, L)``; weight ``(C_out, C_in / groups, k)``.
 
     Examples
     --------
@@ -157,13 +117,8 @@ class Conv1d(_Conv):
     >>> from microgradnet import nn
     >>> nn.Conv1d(2, 4, 3, padding="same")(mg.tensor(np.zeros((1, 2, 5)))).shape
     (1, 4, 5)
-    """
-
-    n = 1
-
-
-class Conv2d(_Conv):
-    """2-d convolution over ``(B, C_in, H, W)``; weight ``(C_out, C_in / groups, kh, kw)``.
+    """,
+        """2-d convolution over ``(B, C_in, H, W)``; weight ``(C_out, C_in / groups, kh, kw)``.
 
     Parameters
     ----------
@@ -178,7 +133,7 @@ class Conv2d(_Conv):
     padding_mode : str
         Only ``"zeros"``.
     dtype : numpy dtype
-        The parameters' dtype (float64).
+        As for `Linear`.
 
     Examples
     --------
@@ -189,78 +144,54 @@ class Conv2d(_Conv):
     Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
     >>> conv(mg.tensor(np.zeros((2, 1, 28, 28)))).shape
     (2, 8, 28, 28)
-    """
+    """,
+        """3-d convolution over ``(B, C_in, D, H, W)``; weight ``(C_out, C_in / groups,
+    *kernel)``.""",
+    ],
+)
 
-    n = 2
 
-
-class Conv3d(_Conv):
-    """3-d convolution over ``(B, C_in, D, H, W)``; weight ``(C_out, C_in / groups, *kernel)``."""
-
-    n = 3
+def _transposed_signature() -> inspect.Signature:
+    """`_ConvNd`'s arguments in PyTorch's order for the transposed layers, ``output_padding``
+    after ``padding`` (which takes no strings there) and ``dilation`` after ``bias``."""
+    conv = dict(inspect.signature(_ConvNd.__init__).parameters)
+    del conv["self"]
+    conv["padding"] = conv["padding"].replace(annotation="IntOrTuple")
+    conv["output_padding"] = conv["padding"].replace(name="output_padding")
+    order = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding")
+    rest = ("groups", "bias", "dilation", "padding_mode", "dtype")
+    return inspect.Signature([conv[name] for name in order + rest], return_annotation="None")
 
 
 class _ConvTranspose(_ConvNd):
+    """A transposed convolution: `_ConvNd` with ``output_padding``, in PyTorch's argument order."""
+
     transposed = True
+    function = "conv_transpose{n}d"
+    options = ("stride", "padding", "output_padding", "groups", "dilation")
+    _signature = _transposed_signature()
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple = 0,
-        output_padding: IntOrTuple = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: IntOrTuple = 1,
-        padding_mode: str = "zeros",
-        dtype: Any = np.float64,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-            dtype,
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        """The transposed convolution of ``x`` with the weight, plus the bias."""
-        fn = (
-            functional.conv_transpose1d,
-            functional.conv_transpose2d,
-            functional.conv_transpose3d,
-        )[self.n - 1]
-        return cast(
-            Tensor,
-            fn(
-                x,
-                self.weight,
-                self.bias,
-                self.stride,
-                self.padding,
-                self.output_padding,
-                self.groups,
-                self.dilation,
-            ),
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            arguments = self._signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{type(self).__name__}: {error}") from None
+        arguments.apply_defaults()
+        options = dict(arguments.arguments)
+        output_padding = options.pop("output_padding")
+        super().__init__(**options)
+        name = type(self).__name__
+        self.output_padding = _ntuple(output_padding, self.n, "output_padding", name)
 
 
-class ConvTranspose1d(_ConvTranspose):
-    """1-d transposed convolution; weight ``(C_in, C_out / groups, k)``."""
+setattr(_ConvTranspose, "__signature__", _ClassSignature(_ConvTranspose._signature))  # noqa: B010
 
-    n = 1
-
-
-class ConvTranspose2d(_ConvTranspose):
-    """2-d transposed convolution (the gradient of `Conv2d` in its input); weight ``(C_in,
+ConvTranspose1d, ConvTranspose2d, ConvTranspose3d = per_dimension(
+    _ConvTranspose,
+    "ConvTranspose{n}d",
+    [
+        """1-d transposed convolution; weight ``(C_in, C_out / groups, k)``.""",
+        """2-d transposed convolution (the gradient of `Conv2d` in its input); weight ``(C_in,
     C_out / groups, kh, kw)``.
 
     Examples
@@ -270,12 +201,7 @@ class ConvTranspose2d(_ConvTranspose):
     >>> up = nn.ConvTranspose2d(4, 2, 2, stride=2)
     >>> up(mg.tensor(np.zeros((1, 4, 3, 3)))).shape
     (1, 2, 6, 6)
-    """
-
-    n = 2
-
-
-class ConvTranspose3d(_ConvTranspose):
-    """3-d transposed convolution; weight ``(C_in, C_out / groups, *kernel)``."""
-
-    n = 3
+    """,
+        """3-d transposed convolution; weight ``(C_in, C_out / groups, *kernel)``.""",
+    ],
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from . import functional
 from .module import Module
+from .wrapping import per_dimension
 
 
 class Dropout(Module):
@@ -42,33 +43,28 @@ class _FeatureDropout(Dropout):
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` with whole channels zeroed when training."""
-        fn = (functional.dropout1d, functional.dropout2d, functional.dropout3d)[self.n - 1]
-        return fn(x, self.p, self.training)
+        out: Tensor = getattr(functional, f"dropout{self.n}d")(x, self.p, self.training)
+        return out
 
 
-class Dropout1d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, L)`` with probability ``p`` while training."""
-
-    n = 1
-
-
-class Dropout2d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, H, W)`` with probability ``p`` while training.
+_EXAMPLE = """
 
     Examples
     --------
-    >>> import numpy as np
     >>> import microgradnet as mg
     >>> from microgradnet import nn
-    >>> y = nn.Dropout2d(0.5)(mg.tensor(np.ones((4, 8, 3, 3))))
-    >>> bool(np.all(y.numpy().std(axis=(2, 3)) == 0))
+    >>> y = nn.Dropout2d(0.5)(mg.ones(4, 8, 3, 3))
+    >>> bool((y.std(dim=(2, 3)) == 0).all())  # each channel all kept or all zeroed
     True
     """
+_SHAPES = {1: "(B, C, L)", 2: "(B, C, H, W)", 3: "(B, C, D, H, W)"}
 
-    n = 2
-
-
-class Dropout3d(_FeatureDropout):
-    """Zero whole channels of ``(B, C, D, H, W)`` with probability ``p`` while training."""
-
-    n = 3
+Dropout1d, Dropout2d, Dropout3d = per_dimension(
+    _FeatureDropout,
+    "Dropout{n}d",
+    [
+        f"Zero whole channels of ``{shape}`` with probability ``p`` while training."
+        + (_EXAMPLE if n == 2 else "")
+        for n, shape in _SHAPES.items()
+    ],
+)

@@ -9,6 +9,8 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -110,6 +112,52 @@ def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str
     return reduction
 
 
+def _fold_reduction(
+    name: str, size_average: Any, reduce: Any, reduction: str, own: tuple[str, ...] = ()
+) -> str:
+    """`_reduction`, except that a reduction of the loss's ``own`` stands when the deprecated
+    arguments are not given."""
+    if reduction in own and size_average is None and reduce is None:
+        return reduction
+    return _reduction(name, size_average, reduce, reduction)
+
+
+def _legacy_reduction(*own: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A loss function with PyTorch's deprecated ``size_average`` and ``reduce`` put back in its
+    signature where PyTorch has them (before ``reduction``; ``size_average`` before
+    ``ignore_index`` where there is one), folded into a checked ``reduction`` before the call
+    (see `_fold_reduction`)."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn)
+        parameters = list(signature.parameters.values())
+        names = [p.name for p in parameters]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        legacy = inspect.Parameter("size_average", kind, default=None, annotation="bool | None")
+        parameters.insert(names.index("reduction"), legacy.replace(name="reduce"))
+        parameters.insert(
+            names.index("ignore_index" if "ignore_index" in names else "reduction"), legacy
+        )
+        public = signature.replace(parameters=parameters)
+
+        @functools.wraps(fn)
+        def loss(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = public.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{fn.__name__}: {error}") from None
+            bound.apply_defaults()
+            given = bound.arguments
+            size_average, reduce = given.pop("size_average"), given.pop("reduce")
+            reduction = _fold_reduction(fn.__name__, size_average, reduce, given["reduction"], own)
+            return fn(**{**given, "reduction": reduction})
+
+        setattr(loss, "__signature__", public)  # noqa: B010
+        return loss
+
+    return decorate
+
+
 def _reduce(name: str, loss: Any, reduction: str) -> Any:
     """Reduce elementwise losses: a Tensor, a single Value, or a list of Values."""
     if reduction == "none" or isinstance(loss, Value):
@@ -178,11 +226,10 @@ def _elementwise(
     return _reduce(name, fn(input, target), reduction)
 
 
+@_legacy_reduction()
 def mse_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Any:
     """The squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``, the
@@ -200,15 +247,13 @@ def mse_loss(
     >>> F.mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
     2.5
     """
-    reduction = _reduction("mse_loss", size_average, reduce, reduction)
     return _elementwise("mse_loss", lambda p, t: (p - t) ** 2, input, target, reduction)
 
 
+@_legacy_reduction()
 def l1_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """The absolute error ``|input - target|`` (its gradient at 0 is 0, as in PyTorch).
@@ -220,7 +265,6 @@ def l1_loss(
     >>> F.l1_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 1.0]))
     tensor(1.5)
     """
-    reduction = _reduction("l1_loss", size_average, reduce, reduction)
     return _elementwise("l1_loss", lambda p, t: ops.abs(p - t), input, target, reduction)  # type: ignore[no-any-return]
 
 
@@ -232,11 +276,10 @@ def _smooth_l1(d: Tensor, beta: float) -> Tensor:
     return ops.where(inside, quadratic, ops.abs(d) - 0.5 * beta)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction()
 def smooth_l1_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
@@ -252,7 +295,6 @@ def smooth_l1_loss(
     """
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
-    reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
     return _elementwise(  # type: ignore[no-any-return]
         "smooth_l1_loss",
         lambda p, t: _smooth_l1(p - t, beta),
@@ -333,12 +375,11 @@ def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
     return loss * (weight if isinstance(weight, Tensor) else _as_target(weight, loss))
 
 
+@_legacy_reduction()
 def binary_cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """``-weight (t log p + (1 - t) log(1 - p))`` for probabilities ``p`` in [0, 1]; each log is
@@ -352,7 +393,6 @@ def binary_cross_entropy(
     tensor([100.        ,   0.69314718])
     """
     name = "binary_cross_entropy"
-    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     p = input.data
@@ -365,12 +405,11 @@ def binary_cross_entropy(
     return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction()
 def binary_cross_entropy_with_logits(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
@@ -388,7 +427,6 @@ def binary_cross_entropy_with_logits(
     tensor([1.00000000e+04, 6.93147181e-01])
     """
     name = "binary_cross_entropy_with_logits"
-    reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     if pos_weight is None:
@@ -404,11 +442,10 @@ def binary_cross_entropy_with_logits(
     return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
 
 
+@_legacy_reduction("batchmean")
 def kl_div(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
@@ -427,10 +464,6 @@ def kl_div(
     tensor(0.69314718)
     """
     name = "kl_div"
-    if reduction == "batchmean" and size_average is None and reduce is None:
-        _check_reduction(name, reduction, ("batchmean",))
-    else:
-        reduction = _reduction(name, size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     if log_target:
@@ -517,13 +550,12 @@ def _nll(
     return loss, total
 
 
+@_legacy_reduction()
 def nll_loss(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """The negative log likelihood ``-weight[c] * input[n, c]`` with ``c = target[n]``, of
@@ -540,18 +572,16 @@ def nll_loss(
     >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), mg.tensor([1, 0]))
     tensor(2.5)
     """
-    reduction = _reduction("nll_loss", size_average, reduce, reduction)
     loss, total = _nll("nll_loss", input, target, weight, ignore_index, reduction)
     return _over_targets(loss, total, reduction)
 
 
+@_legacy_reduction()
 def cross_entropy(
     input: Tensor,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
-    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -571,7 +601,6 @@ def cross_entropy(
     tensor(0.34657359)
     """
     name = "cross_entropy"
-    reduction = _reduction(name, size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
     if input.ndim == 0:
@@ -609,6 +638,7 @@ from ..ops import resample as _resample  # noqa: E402
 from ..ops.indexing import GetItem as _GetItem  # noqa: E402
 
 IntOrTuple = int | tuple[int, ...]
+_INT_OR_TUPLE = "int | tuple[int, ...]"
 
 
 def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any) -> Tensor:  # noqa: A002
@@ -631,111 +661,86 @@ def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any
     return ops.reshape(out, out.shape[1:]) if unbatched else out  # type: ignore[no-any-return]
 
 
-def _conv_n(n: int) -> Any:
-    def convnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple | str = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-    ) -> Tensor:
-        return _convolution(
-            f"conv{n}d",
-            n,
-            input,
-            weight,
-            bias,
-            lambda x, w: _conv.conv(x, w, stride, padding, dilation, groups),
-        )
+def _per_dimension(
+    name: str, op: Callable[..., Any], doc: str, extra: str = ""
+) -> tuple[Callable[..., Any], ...]:
+    """The 1-, 2- and 3-d functions ``name`` (``{n}`` filled in) over ``op`` with its ``n`` fixed
+    and its arguments, the first named ``input``; ``extra="bias"`` adds PyTorch's ``bias`` after
+    the weight (see `_convolution`), ``extra="return_indices"`` the flag that also returns the
+    indices ``op`` finds."""
+    found = []
+    for p in inspect.signature(op).parameters.values():
+        if p.name != "n":  # ops spell IntOrTuple out
+            found.append(p.replace(annotation=p.annotation.replace(_INT_OR_TUPLE, "IntOrTuple")))
+    found[0] = found[0].replace(name="input", annotation="Tensor")
+    if extra:
+        flag = inspect.Parameter(extra, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if extra == "bias":
+            found[1] = found[1].replace(annotation="Tensor")
+            found.insert(2, flag.replace(default=None, annotation="Tensor | None"))
+        else:
+            found.append(flag.replace(default=False, annotation="bool"))
+    returns = "Any" if extra == "return_indices" else "Tensor"
+    signature = inspect.Signature(found, return_annotation=returns)
 
-    convnd.__name__ = convnd.__qualname__ = f"conv{n}d"
-    convnd.__doc__ = f"""The {n}-d convolution of ``input`` ``(B, C_in, *size)`` (or ``(C_in,
-    *size)``) with ``weight`` ``(C_out, C_in / groups, *kernel)``, plus ``bias`` ``(C_out,)``;
-    ``padding`` may be ``"same"`` or ``"valid"``. PyTorch's signature and semantics."""
-    return convnd
+    def make(n: int) -> Callable[..., Any]:
+        def function(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{function.__name__}: {error}") from None
+            bound.apply_defaults()
+            given = dict(bound.arguments)
+            x, flagged = given.pop("input"), given.pop(extra, None)
+            if extra == "bias":
+                w = given.pop("weight")
+                return _convolution(
+                    name.format(n=n), n, x, w, flagged, lambda x, w: op(x, w, **given)
+                )
+            out = op(x, **given, n=n)
+            if extra:
+                out, index = out
+                return (out, Tensor(index)) if flagged else out
+            return out
 
+        function.__name__ = function.__qualname__ = name.format(n=n)
+        function.__doc__ = doc.format(n=n)
+        setattr(function, "__signature__", signature)  # noqa: B010
+        return function
 
-def _conv_transpose_n(n: int) -> Any:
-    def conv_transposend(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        weight: Tensor,
-        bias: Tensor | None = None,
-        stride: IntOrTuple = 1,
-        padding: IntOrTuple = 0,
-        output_padding: IntOrTuple = 0,
-        groups: int = 1,
-        dilation: IntOrTuple = 1,
-    ) -> Tensor:
-        return _convolution(
-            f"conv_transpose{n}d",
-            n,
-            input,
-            weight,
-            bias,
-            lambda x, w: _conv.conv_transpose(
-                x, w, stride, padding, output_padding, groups, dilation
-            ),
-        )
-
-    conv_transposend.__name__ = conv_transposend.__qualname__ = f"conv_transpose{n}d"
-    conv_transposend.__doc__ = f"""The {n}-d transposed convolution of ``input`` ``(B, C_in,
-    *size)`` with ``weight`` ``(C_in, C_out / groups, *kernel)``, plus ``bias`` ``(C_out,)``: the
-    gradient of `conv{n}d` in its input. PyTorch's signature and semantics."""
-    return conv_transposend
+    return make(1), make(2), make(3)
 
 
-conv1d, conv2d, conv3d = _conv_n(1), _conv_n(2), _conv_n(3)
-conv_transpose1d, conv_transpose2d, conv_transpose3d = (
-    _conv_transpose_n(1),
-    _conv_transpose_n(2),
-    _conv_transpose_n(3),
+conv1d, conv2d, conv3d = _per_dimension(
+    "conv{n}d",
+    _conv.conv,
+    """The {n}-d convolution of ``input`` ``(B, C_in, *size)`` (or ``(C_in, *size)``) with
+    ``weight`` ``(C_out, C_in / groups, *kernel)``, plus ``bias`` ``(C_out,)``; ``padding`` may be
+    ``"same"`` or ``"valid"``. PyTorch's signature and semantics.""",
+    "bias",
 )
-
-
-def _max_pool_n(n: int) -> Any:
-    def max_poolnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        dilation: IntOrTuple = 1,
-        ceil_mode: bool = False,
-        return_indices: bool = False,
-    ) -> Any:
-        out, index = _pool.max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n)
-        return (out, Tensor(index)) if return_indices else out
-
-    max_poolnd.__name__ = max_poolnd.__qualname__ = f"max_pool{n}d"
-    max_poolnd.__doc__ = f"""{n}-d max pooling of ``(B, C, *size)`` or ``(C, *size)``; with
-    ``return_indices``, also each maximum's flat index within its spatial plane. The gradient
-    goes to the first largest element of each window, as in PyTorch."""
-    return max_poolnd
-
-
-def _avg_pool_n(n: int) -> Any:
-    def avg_poolnd(
-        input: Tensor,  # noqa: A002 - PyTorch's name
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> Tensor:
-        return _pool.avg_pool(  # type: ignore[no-any-return]
-            input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
-        )
-
-    avg_poolnd.__name__ = avg_poolnd.__qualname__ = f"avg_pool{n}d"
-    avg_poolnd.__doc__ = f"""{n}-d average pooling of ``(B, C, *size)`` or ``(C, *size)``, with
-    PyTorch's divisors for ``padding``, ``ceil_mode`` and ``count_include_pad``."""
-    return avg_poolnd
-
-
-max_pool1d, max_pool2d, max_pool3d = _max_pool_n(1), _max_pool_n(2), _max_pool_n(3)
-avg_pool1d, avg_pool2d, avg_pool3d = _avg_pool_n(1), _avg_pool_n(2), _avg_pool_n(3)
+conv_transpose1d, conv_transpose2d, conv_transpose3d = _per_dimension(
+    "conv_transpose{n}d",
+    _conv.conv_transpose,
+    """The {n}-d transposed convolution of ``input`` ``(B, C_in, *size)`` with ``weight`` ``(C_in,
+    C_out / groups, *kernel)``, plus ``bias`` ``(C_out,)``: the gradient of `conv{n}d` in its
+    input. PyTorch's signature and semantics.""",
+    "bias",
+)
+max_pool1d, max_pool2d, max_pool3d = _per_dimension(
+    "max_pool{n}d",
+    _pool.max_pool,
+    """{n}-d max pooling of ``(B, C, *size)`` or ``(C, *size)``; with ``return_indices``, also
+    each maximum's flat index within its spatial plane. The gradient goes to the first largest
+    element of each window, as in PyTorch.""",
+    "return_indices",
+)
+avg_pool1d, avg_pool2d, avg_pool3d = _per_dimension(
+    "avg_pool{n}d",
+    _pool.avg_pool,
+    """{n}-d average pooling of ``(B, C, *size)`` or ``(C, *size)``, with PyTorch's divisors for
+    ``padding``, ``ceil_mode`` and ``count_include_pad``.""",
+)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002

@@ -8,6 +8,7 @@ reproducible) unless a ``generator`` is given, and returns the tensor.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -150,32 +151,42 @@ def xavier_normal_(
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
-    return calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+def _kaiming(name: str, draw: Callable[..., Tensor], doc: str) -> Callable[..., Tensor]:
+    """He initialisation ``name``: ``draw(tensor, std, generator)`` with ``std = gain / sqrt(fan)``,
+    the gain of ``nonlinearity`` with negative slope ``a``, ``fan`` the fan in or out (``mode``)."""
+
+    def kaiming_(
+        tensor: Tensor,
+        a: float = 0.0,
+        mode: str = "fan_in",
+        nonlinearity: str = "leaky_relu",
+        generator: np.random.Generator | None = None,
+    ) -> Tensor:
+        return draw(
+            tensor, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)), generator
+        )
+
+    kaiming_.__name__ = kaiming_.__qualname__ = name
+    kaiming_.__doc__ = doc
+    return kaiming_
 
 
-def kaiming_uniform_(
-    tensor: Tensor,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    generator: np.random.Generator | None = None,
-) -> Tensor:
+def _uniform_of_std(tensor: Tensor, std: float, generator: np.random.Generator | None) -> Tensor:
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound, generator)
+
+
+kaiming_uniform_ = _kaiming(
+    "kaiming_uniform_",
+    _uniform_of_std,
     """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``, the gain of ``nonlinearity`` with
     negative slope ``a``, ``fan`` the fan in or fan out (``mode``).
 
     With ``a = sqrt(5)`` (what `Linear` uses) the bound is ``1 / sqrt(fan_in)``.
-    """
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, generator)
-
-
-def kaiming_normal_(
-    tensor: Tensor,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    generator: np.random.Generator | None = None,
-) -> Tensor:
-    """He normal: N(0, std\\ :sup:`2`) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`)."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+    """,
+)
+kaiming_normal_ = _kaiming(
+    "kaiming_normal_",
+    lambda tensor, std, generator: normal_(tensor, 0.0, std, generator),
+    """He normal: N(0, std\\ :sup:`2`) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`).""",
+)

@@ -122,6 +122,12 @@ def _indent(text: str, spaces: int) -> str:
     return text.replace("\n", "\n" + " " * spaces)
 
 
+def _check_divisible(layer: str, name: str, value: int, by_name: str, by: int) -> None:
+    """Raise naming ``layer`` unless ``by`` is positive and divides ``value``."""
+    if by < 1 or value % by:
+        raise ValueError(f"{layer}: {name}={value} must be divisible by {by_name}={by}")
+
+
 class Module:
     """Base class of layers and models: holds parameters and sub-modules, runs ``forward``.
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import functional, init
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_divisible
 
 
 class _BatchNorm(Module):
@@ -122,7 +122,7 @@ class BatchNorm2d(_BatchNorm):
     track_running_stats : bool
         Whether to keep running statistics (else batch statistics are used in eval mode too).
     dtype : numpy dtype
-        The parameters' and statistics' dtype (float64).
+        Of the affine parameters and the running statistics alike (float64 unless given).
 
     Examples
     --------
@@ -207,11 +207,7 @@ class GroupNorm(Module):
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        if num_groups < 1 or num_channels % num_groups:
-            raise ValueError(
-                f"GroupNorm: num_channels={num_channels} must be divisible by "
-                f"num_groups={num_groups}"
-            )
+        _check_divisible("GroupNorm", "num_channels", num_channels, "num_groups", num_groups)
         self.num_groups, self.num_channels, self.eps, self.affine = (
             num_groups,
             num_channels,

@@ -8,125 +8,76 @@ from typing import Any
 from ..tensor import Tensor
 from . import functional
 from .module import Module
+from .wrapping import Wrapping, per_dimension, subclass
 
 IntOrTuple = int | tuple[int, ...]
 
 
-class _MaxPool(Module):
-    n = 2
+class _Pool(Wrapping):
+    """A window pooling: ``stride`` defaults to the kernel size; the repr shows ``shown``."""
 
-    def __init__(
-        self,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        dilation: IntOrTuple = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+    shown: tuple[str, ...] = ("kernel_size", "stride", "padding")
+    kernel_size: IntOrTuple
+    stride: IntOrTuple
+    padding: IntOrTuple
+    dilation: IntOrTuple
+    ceil_mode: bool
+    return_indices: bool
+    count_include_pad: bool
+    divisor_override: int | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.stride is None:
+            self.stride = self.kernel_size
 
     def forward(self, x: Tensor) -> Any:
-        """The maximum of each window (and its index, with ``return_indices``)."""
-        fn = (functional.max_pool1d, functional.max_pool2d, functional.max_pool3d)[self.n - 1]
-        return fn(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+        """The pooled input (for max pooling with ``return_indices``, also the indices)."""
+        return self._call(x)
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self.shown)
 
 
-class MaxPool1d(_MaxPool):
-    """1-d max pooling (see `functional.max_pool1d`)."""
+_MaxPool = subclass(
+    _Pool,
+    "_MaxPool",
+    "Max pooling, PyTorch's argument order (``return_indices`` before ``ceil_mode``).",
+    function="max_pool{n}d",
+    last=("ceil_mode",),
+    shown=(*_Pool.shown, "dilation", "ceil_mode"),
+)
+_AvgPool = subclass(_Pool, "_AvgPool", "Average pooling.", function="avg_pool{n}d")
 
-    n = 1
 
-
-class MaxPool2d(_MaxPool):
-    """2-d max pooling (see `functional.max_pool2d`); ``stride`` defaults to the kernel size.
+_EXAMPLES = """
 
     Examples
     --------
     >>> import numpy as np
     >>> import microgradnet as mg
     >>> from microgradnet import nn
-    >>> nn.MaxPool2d(2)(mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4)))
+    >>> x = mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> nn.MaxPool2d(2)(x)
     tensor([[[[ 5.,  7.],
               [13., 15.]]]])
+    >>> nn.AvgPool2d(2)(x)
+    tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
     """
 
-    n = 2
+
+def _docs(kind: str, function: str) -> list[str]:
+    """The 1-d and 2-d docstrings of a pooling family, the 2-d ones with the examples."""
+    return [
+        f"{n}-d {kind} pooling (see `functional.{function}{n}d`); ``stride`` defaults to the"
+        f" kernel size.{_EXAMPLES if n == 2 else ''}"
+        for n in (1, 2)
+    ]
 
 
-class _AvgPool(Module):
-    n = 2
-
-    def __init__(
-        self,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple | None = None,
-        padding: IntOrTuple = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, x: Tensor) -> Tensor:
-        """The mean of each window."""
-        fn = (functional.avg_pool1d, functional.avg_pool2d, functional.avg_pool3d)[self.n - 1]
-        out: Tensor = fn(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-        return out
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool1d(_AvgPool):
-    """1-d average pooling (see `functional.avg_pool1d`)."""
-
-    n = 1
-
-
-class AvgPool2d(_AvgPool):
-    """2-d average pooling (see `functional.avg_pool2d`); ``stride`` defaults to the kernel size.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import microgradnet as mg
-    >>> from microgradnet import nn
-    >>> nn.AvgPool2d(2)(mg.tensor(np.arange(4.0).reshape(1, 1, 2, 2)))
-    tensor([[[[1.5]]]])
-    """
-
-    n = 2
+MaxPool1d, MaxPool2d = per_dimension(_MaxPool, "MaxPool{n}d", _docs("max", "max_pool"))
+AvgPool1d, AvgPool2d = per_dimension(_AvgPool, "AvgPool{n}d", _docs("average", "avg_pool"))
 
 
 class _Adaptive(Module):

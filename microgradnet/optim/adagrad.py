@@ -16,18 +16,18 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor or Value, or of parameter-group dicts
-        What to update.
+    params : iterable
+        As for `Adam`.
     lr : float
-        The learning rate.
+        The initial learning rate, before ``lr_decay``.
     lr_decay : float
         How fast the learning rate decays with the step count.
     weight_decay : float
-        L2 penalty added to the gradient.
+        Coefficient of ``p`` added to ``g`` before it is squared into ``s``.
     initial_accumulator_value : float
         The starting sum of squared gradients.
     eps : float
-        Added to the denominator for numerical stability.
+        Added to ``sqrt(s)``.
 
     Examples
     --------

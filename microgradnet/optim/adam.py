@@ -18,15 +18,15 @@ class Adam(Optimizer):
     Parameters
     ----------
     params : iterable of Tensor or Value, or of parameter-group dicts
-        What to update.
+        What to update (groups as in `Optimizer`).
     lr : float
-        The learning rate.
+        The step size before the bias corrections.
     betas : (float, float)
         Decay rates of the running means of the gradient and of its square.
     eps : float
-        Added to the denominator for numerical stability.
+        Added to the bias-corrected ``sqrt(v)``.
     weight_decay : float
-        L2 penalty added to the gradient (see `AdamW` for decoupled decay).
+        Coefficient of ``p`` added to ``g`` (see `AdamW` for decoupled decay).
 
     Examples
     --------

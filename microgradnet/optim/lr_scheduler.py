@@ -62,11 +62,7 @@ class StepLR(LRScheduler):
     >>> import microgradnet as mg
     >>> opt = mg.optim.SGD([mg.Value(1.0)], lr=1.0)
     >>> schedule = mg.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-    >>> lrs = []
-    >>> for epoch in range(5):
-    ...     lrs.append(schedule.get_last_lr()[0])
-    ...     schedule.step()
-    >>> lrs
+    >>> [schedule.lrs(epoch)[0] for epoch in range(5)]
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
@@ -131,11 +127,7 @@ class LinearLR(LRScheduler):
     >>> import microgradnet as mg
     >>> opt = mg.optim.SGD([mg.Value(1.0)], lr=1.0)
     >>> schedule = mg.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
-    >>> lrs = []
-    >>> for epoch in range(5):
-    ...     lrs.append(schedule.get_last_lr()[0])
-    ...     schedule.step()
-    >>> lrs
+    >>> [schedule.lrs(epoch)[0] for epoch in range(5)]  # the schedule, without stepping
     [0.25, 0.5, 0.75, 1.0, 1.0]
     """
 
@@ -169,11 +161,7 @@ class CosineAnnealingLR(LRScheduler):
     >>> import microgradnet as mg
     >>> opt = mg.optim.SGD([mg.Value(1.0)], lr=1.0)
     >>> schedule = mg.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
-    >>> lrs = []
-    >>> for epoch in range(3):
-    ...     lrs.append(round(schedule.get_last_lr()[0], 6))
-    ...     schedule.step()
-    >>> lrs
+    >>> [round(lr, 6) for epoch in range(3) for lr in schedule.lrs(epoch)]
     [1.0, 0.5, 0.0]
     """
 

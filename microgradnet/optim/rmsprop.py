@@ -17,16 +17,16 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor or Value, or of parameter-group dicts
-        What to update.
+    params : iterable
+        As for `Adam`.
     lr : float
-        The learning rate.
+        Scales every step.
     alpha : float
         Decay rate of the running mean of the squared gradient.
     eps : float
-        Added to the denominator for numerical stability.
+        Added to the root mean square, keeping the division finite.
     weight_decay : float
-        L2 penalty added to the gradient.
+        Coefficient of ``p`` added to ``g``.
     momentum : float
         Momentum of the step.
     centered : bool

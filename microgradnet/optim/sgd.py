@@ -18,10 +18,10 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Tensor or Value, or of parameter-group dicts
-        What to update.
+    params : iterable
+        As for `Adam`.
     lr : float
-        The learning rate.
+        The step size (required, as in PyTorch).
     momentum : float
         The momentum factor (0: none).
     dampening : float
@@ -35,11 +35,13 @@ class SGD(Optimizer):
     --------
     >>> import microgradnet as mg
     >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
-    >>> opt = mg.optim.SGD([w], lr=0.1)
-    >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> w
-    tensor([ 0.8, -1.6], requires_grad=True)
+    >>> opt = mg.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> w, opt.state[w]["momentum_buffer"]
+    (tensor([ 0.46, -0.92], requires_grad=True), array([ 3.4, -6.8]))
     """
 
     _nonnegative = ("momentum", "weight_decay")
