@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -77,14 +79,14 @@ def op_classes() -> list[str]:
 def several_inputs(target: str) -> bool:
     """Whether the op ``module.Class`` takes more than one input (its ``forward``'s arguments)."""
     forward = inspect.getattr_static(op_class(target), "forward")
-    parameters = list(
-        inspect.signature(
-            forward.__func__ if isinstance(forward, staticmethod) else forward
-        ).parameters.values()
-    )
+    func = forward.__func__ if isinstance(forward, staticmethod) else forward
+    if isinstance(func, np.ufunc):  # an elementwise declaration's forward may be numpy's own
+        return bool(func.nin > 1)
+    parameters = list(inspect.signature(func).parameters.values())
     if not isinstance(forward, staticmethod):
         parameters = parameters[1:]  # self
-    return len(parameters) > 1 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    inputs = [p for p in parameters if p.default is p.empty or p.kind is p.VAR_POSITIONAL]
+    return len(inputs) > 1 or any(p.kind is p.VAR_POSITIONAL for p in inputs)
 
 
 def mutants_of(target: str) -> list[str]:
