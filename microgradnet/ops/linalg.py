@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 from .shape import reshape, shape_of, sum_to
 
@@ -71,16 +71,14 @@ def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     return MatMul()(input, other)
 
 
-class WeightedSum(ParamOp):
+class WeightedSum(Op, params=("n",)):
     """``b + w_0 * x_0 + w_1 * x_1 + ...``: a neuron's adder as one node, for any number of inputs.
 
     The sum runs in that order, so it equals the chain of ``+`` and ``*`` it replaces, bit for
     bit; the graph has one node instead of two per input.
     """
 
-    __slots__ = ("n",)
     name = "weighted_sum"
-    param = "n"
     n: int
 
     def forward(self, *args: Any) -> Any:
