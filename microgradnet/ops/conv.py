@@ -27,6 +27,8 @@ from .base import Op
 from .shape import shape_of
 
 Pairs = tuple[tuple[int, int], ...]
+#: One int for every spatial axis, or one per axis.
+Ints = int | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -246,12 +248,7 @@ def _tuple(value: int | tuple[int, ...], n: int, what: str, op: str) -> tuple[in
 
 
 def geometry(
-    op: str,
-    kernel: tuple[int, ...],
-    stride: int | tuple[int, ...],
-    padding: int | tuple[int, ...] | str,
-    dilation: int | tuple[int, ...],
-    groups: int,
+    op: str, kernel: tuple[int, ...], stride: Ints, padding: Ints | str, dilation: Ints, groups: int
 ) -> ConvGeometry:
     """Check and normalise a convolution's arguments (PyTorch's, ``"same"`` and ``"valid"``
     included) for a kernel of spatial shape ``kernel``."""
