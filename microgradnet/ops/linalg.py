@@ -151,7 +151,8 @@ def dot(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
 
 @export()
 def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The outer product ``input[i] * vec2[j]`` of two 1-D inputs.
+    """The outer product ``input[i] * vec2[j]`` of two 1-D inputs of any lengths: a column
+    broadcast against a row.
 
     Examples
     --------
@@ -160,19 +161,6 @@ def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("outer", (input, 1), (vec2, 1))
     return reshape(input, (-1, 1)) * reshape(vec2, (1, -1))
-
-
-@export()
-def mv(input: Any, vec: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The product of a matrix and a vector.
-
-    Examples
-    --------
-    >>> mv(np.eye(2), np.array([3.0, 4.0]))
-    array([3., 4.])
-    """
-    _need("mv", (input, 2), (vec, 1))
-    return matmul(input, vec)
 
 
 @export()
@@ -186,6 +174,14 @@ def mm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("mm", (input, 2), (mat2, 2))
     return matmul(input, mat2)
+
+
+@export()
+def mv(input: Any, vec: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The product of a matrix and a vector: `matmul` of a 2-D and a 1-D input, as `dot` of two
+    1-D inputs and `mm` of two 2-D ones."""
+    _need("mv", (input, 2), (vec, 1))
+    return matmul(input, vec)
 
 
 @export()
