@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op, ParamOp
+from .base import Op
 from .erf import _erfc, erfc
 from .indexing import getitem
 from .reduce import softmax
@@ -128,12 +128,10 @@ def celu(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002 - PyTorch's names
 # --------------------------------------------------------------------- piecewise linear units
 
 
-class LeakyRelu(ParamOp):
+class LeakyRelu(Op, params=("negative_slope",)):
     """``x`` for ``x > 0``, ``negative_slope * x`` elsewhere (the slope at 0, as in PyTorch)."""
 
-    __slots__ = ("negative_slope",)
     name = "leaky_relu"
-    param = "negative_slope"
     negative_slope: float
 
     def forward(self, x: Any) -> Any:
@@ -317,13 +315,11 @@ tanhshrink = elementwise(
 )
 
 
-class Gelu(ParamOp):
+class Gelu(Op, params=("approximate",)):
     """``x * Phi(x)``, ``Phi`` the standard normal distribution function (``approximate='none'``),
     or its tanh approximation (``'tanh'``)."""
 
-    __slots__ = ("approximate",)
     name = "gelu"
-    param = "approximate"
     approximate: str
 
     def forward(self, x: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 from .shape import sum_to
 
@@ -103,12 +103,10 @@ class Pow(Op):
         return ga, gb
 
 
-class PowConst(ParamOp):
+class PowConst(Op, params=("p",)):
     """``x ** p`` for a fixed number ``p``: squares, roots and reciprocals, numpy's fast paths."""
 
-    __slots__ = ("p",)
     name = "pow"
-    param = "p"
     p: float
 
     def forward(self, x: Any) -> Any:

@@ -30,8 +30,28 @@ current_scope: Callable[[], Any] = lambda: None  # noqa: E731
 _RAW, _GRAPH, _IEEE = 0, 1, 2
 
 
-class Op(GraphOp):
+class _OpType(type):
+    """The class of op classes: ``class Sum(Op, params=("axes", "keepdims"))`` gives ``Sum`` the
+    slots of its parameters; a class that names none and declares no ``__slots__`` gets an empty
+    one (an op holds its parameters only)."""
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kwargs: Any
+    ) -> _OpType:
+        if "params" in kwargs and "__slots__" in ns:
+            raise TypeError(f"{name}: give its parameters by params=... or __slots__, not both")
+        inherited = {key for base in bases for key in getattr(base, "params", ())}
+        ns.setdefault("__slots__", tuple(k for k in kwargs.get("params", ()) if k not in inherited))
+        return super().__new__(mcls, name, bases, ns, **kwargs)
+
+
+class Op(GraphOp, metaclass=_OpType):
     """Base class of operations. Subclasses set ``name`` and define ``forward`` and ``backward``.
+
+    An op's constant parameters are named by the class keyword ``params``:
+    ``class Sum(Op, params=("axes", "keepdims"))`` gives ``Sum`` their slots, a constructor
+    ``Sum(axes, keepdims)`` (keywords accepted) and an `extra_repr` showing ``axes=...,
+    keepdims=...``; subclasses inherit them.
 
     Inside ``backward``, ``self.inputs`` and ``self.output`` give the inputs and the output: raw
     data in an ordinary pass, nodes when the pass is recorded; ``self.parents`` are always the
@@ -55,6 +75,7 @@ class Op(GraphOp):
     )
 
     name: ClassVar[str] = "op"
+    params: ClassVar[tuple[str, ...]] = ()
     on_floats: ClassVar[Callable[..., float] | None] = None
 
     parents: tuple[Node, ...]
@@ -65,6 +86,19 @@ class Op(GraphOp):
     _mode: int
     _out: Node | None
     _scope: Any
+
+    def __init_subclass__(cls, params: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if params is not None:
+            cls.params = params
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        names = self.params
+        values = dict(zip(names, args), **kwargs)
+        if len(args) + len(kwargs) != len(names) or set(values) != set(names):
+            raise TypeError(f"{type(self).__name__} takes the parameters {names}")
+        for key, value in values.items():
+            setattr(self, key, value)
 
     # -- to override --------------------------------------------------------------------------
     def forward(self, *args: Any) -> Any:
@@ -77,7 +111,7 @@ class Op(GraphOp):
 
     def extra_repr(self) -> str:
         """The op's own arguments, as shown in drawings and reprs (``dim=1``)."""
-        return ""
+        return ", ".join(f"{key}={getattr(self, key)}" for key in self.params)
 
     # -- used by rules ------------------------------------------------------------------------
     @property
@@ -263,22 +297,3 @@ class Op(GraphOp):
 
     def __repr__(self) -> str:
         return f"{self.name}({self.extra_repr()})"
-
-
-class ParamOp(Op):
-    """An `Op` with one constant parameter: ``Op(value)`` keeps it in the slot named by
-    ``param``, and `extra_repr` shows it as ``label=value`` (``label`` is ``param`` unless set).
-
-    Subclasses declare the slot (``__slots__ = ("dim",)``) and set ``param``; they define
-    ``forward`` and ``backward`` as any op does.
-    """
-
-    __slots__ = ()
-    param: ClassVar[str]
-    label: ClassVar[str] = ""
-
-    def __init__(self, value: Any) -> None:
-        setattr(self, self.param, value)
-
-    def extra_repr(self) -> str:
-        return f"{self.label or self.param}={getattr(self, self.param)}"

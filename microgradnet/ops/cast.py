@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 
 #: PyTorch's dtype words, and the Python types, as numpy dtypes.
@@ -62,13 +62,11 @@ def as_dtype(dtype: Any, op: str) -> np.dtype:
     return dt
 
 
-class Cast(ParamOp):
+class Cast(Op, params=("dtype",)):
     """The input converted to the floating dtype ``dtype``; the gradient goes back to the input's
     own dtype."""
 
-    __slots__ = ("dtype",)
     name = "to"
-    param = "dtype"
     dtype: np.dtype
 
     def forward(self, x: np.ndarray) -> np.ndarray:

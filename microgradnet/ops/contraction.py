@@ -25,15 +25,12 @@ from .select import where
 from .shape import broadcast_to, reshape, shape_of
 
 
-class Einsum(Op):
+class Einsum(Op, params=("terms", "out")):
     """``np.einsum`` of a plain equation: one term per input, an explicit output, no ``...``."""
 
-    __slots__ = ("terms", "out")
     name = "einsum"
-
-    def __init__(self, terms: tuple[str, ...], out: str) -> None:
-        self.terms = terms
-        self.out = out
+    terms: tuple[str, ...]
+    out: str
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         equation = f"{','.join(self.terms)}->{self.out}"

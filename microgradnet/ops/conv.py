@@ -16,8 +16,9 @@ the channels into a leading batch axis of the products.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -26,6 +27,8 @@ from .base import Op
 from .shape import shape_of
 
 Pairs = tuple[tuple[int, int], ...]
+#: One int for every spatial axis, or one per axis.
+Ints = int | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -155,84 +158,80 @@ def convolve_weight(
     return out
 
 
-class Conv(Op):
+#: The function that computes each role of ``T(x, w, g)`` from the other two.
+_FORWARD: dict[str, Callable[..., np.ndarray]] = {
+    "g": convolve,
+    "x": convolve_transpose,
+    "w": convolve_weight,
+}
+
+
+class Convolution(Op, params=("geometry", "size")):
+    """One of the three ops of `T(x, w, g)` (see the module docstring): it computes one of
+    ``x``, ``w`` and ``g`` from the other two, its inputs in the order ``roles`` names, with a
+    result of spatial ``size`` (None: the natural one). Its rule (`adjoint_rule`) is the same
+    for all three: the gradient for the input of role ``r`` is the op computing ``r``, given
+    the other input and the incoming gradient in place of this op's result.
+    """
+
+    geometry: ConvGeometry
+    size: tuple[int, ...] | None
+    roles: ClassVar[str]
+
+    def __init__(self, geometry: ConvGeometry, size: Sequence[int] | None = None) -> None:
+        super().__init__(geometry, None if size is None else tuple(size))
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _FORWARD[self.result](a, b, self.geometry, self.size)
+
+    @property
+    def result(self) -> str:
+        """The role this op computes: the one of ``x``, ``w``, ``g`` not among its inputs."""
+        return next(r for r in "xwg" if r not in self.roles)
+
+    def adjoint_rule(self, g: Any) -> tuple[Any, ...]:
+        """The gradients of the two inputs, each computed by the op of its role."""
+        values = dict(zip(self.roles, self.inputs), **{self.result: g})
+        grads: list[Any] = []
+        for role, parent in zip(self.roles, self.parents):
+            op = _COMPUTING[role](self.geometry, parent.shape[2:])
+            grads.append(op(*[values[r] for r in op.roles]) if parent.requires_grad else None)
+        return tuple(grads)
+
+    def extra_repr(self) -> str:
+        label = {"g": "", "x": "size", "w": "kernel"}[self.result]
+        return f"{self.geometry}, {label}={self.size}" if label else str(self.geometry)
+
+
+class Conv(Convolution):
     """``conv(x, w)``: the cross-correlation of deep-learning libraries, without bias; as the
     adjoint of the other two, cut to the ``size`` of the gradient it stands for (an input
     ``output_padding`` made longer than the kernel positions)."""
 
-    __slots__ = ("geometry", "size")
     name = "conv"
-
-    def __init__(self, geometry: ConvGeometry, size: tuple[int, ...] | None = None) -> None:
-        self.geometry = geometry
-        self.size = size
-
-    def forward(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return convolve(x, w, self.geometry, self.size)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        px, pw = self.parents
-        x, w = self.inputs
-        geo = self.geometry
-        return (
-            ConvTranspose(geo, px.shape[2:])(g, w) if px.requires_grad else None,
-            ConvWeight(geo, pw.shape[2:])(x, g) if pw.requires_grad else None,
-        )
-
-    def extra_repr(self) -> str:
-        return str(self.geometry)
+    roles = "xw"
+    backward = Convolution.adjoint_rule
 
 
-class ConvTranspose(Op):
+class ConvTranspose(Convolution):
     """``conv_transpose(g, w)``: the gradient of `Conv` in its input, onto spatial ``size``."""
 
-    __slots__ = ("geometry", "size")
     name = "conv_transpose"
-
-    def __init__(self, geometry: ConvGeometry, size: tuple[int, ...]) -> None:
-        self.geometry = geometry
-        self.size = tuple(size)
-
-    def forward(self, g: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return convolve_transpose(g, w, self.geometry, self.size)
-
-    def backward(self, h: Any) -> tuple[Any, ...]:
-        pg, pw = self.parents
-        g, w = self.inputs
-        geo = self.geometry
-        return (
-            Conv(geo, pg.shape[2:])(h, w) if pg.requires_grad else None,
-            ConvWeight(geo, pw.shape[2:])(h, g) if pw.requires_grad else None,
-        )
-
-    def extra_repr(self) -> str:
-        return f"{self.geometry}, size={self.size}"
+    roles = "gw"
+    backward = Convolution.adjoint_rule
 
 
-class ConvWeight(Op):
-    """``conv_weight(x, g)``: the gradient of `Conv` in its weight, of spatial ``kernel``."""
+class ConvWeight(Convolution):
+    """``conv_weight(x, g)``: the gradient of `Conv` in its weight, of spatial ``size`` (the
+    kernel's)."""
 
-    __slots__ = ("geometry", "kernel")
     name = "conv_weight"
+    roles = "xg"
+    backward = Convolution.adjoint_rule
 
-    def __init__(self, geometry: ConvGeometry, kernel: tuple[int, ...]) -> None:
-        self.geometry = geometry
-        self.kernel = tuple(kernel)
 
-    def forward(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        return convolve_weight(x, g, self.geometry, self.kernel)
-
-    def backward(self, h: Any) -> tuple[Any, ...]:
-        px, pg = self.parents
-        x, g = self.inputs
-        geo = self.geometry
-        return (
-            ConvTranspose(geo, px.shape[2:])(g, h) if px.requires_grad else None,
-            Conv(geo, pg.shape[2:])(x, h) if pg.requires_grad else None,
-        )
-
-    def extra_repr(self) -> str:
-        return f"{self.geometry}, kernel={self.kernel}"
+#: The op that computes each role.
+_COMPUTING: dict[str, type[Convolution]] = {"g": Conv, "x": ConvTranspose, "w": ConvWeight}
 
 
 # ------------------------------------------------------------------------------ public functions
@@ -249,12 +248,7 @@ def _tuple(value: int | tuple[int, ...], n: int, what: str, op: str) -> tuple[in
 
 
 def geometry(
-    op: str,
-    kernel: tuple[int, ...],
-    stride: int | tuple[int, ...],
-    padding: int | tuple[int, ...] | str,
-    dilation: int | tuple[int, ...],
-    groups: int,
+    op: str, kernel: tuple[int, ...], stride: Ints, padding: Ints | str, dilation: Ints, groups: int
 ) -> ConvGeometry:
     """Check and normalise a convolution's arguments (PyTorch's, ``"same"`` and ``"valid"``
     included) for a kernel of spatial shape ``kernel``."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 from .select import where
 from .shape import broadcast_to, normalize_dims, reshape, shape_of, sum_to
@@ -246,14 +246,12 @@ def gather(input: Any, dim: int, index: Any) -> Any:  # noqa: A002 - PyTorch's n
     return GetItem(full, True)(input)
 
 
-class Scatter(ParamOp):
+class Scatter(Op, params=("index",)):
     """``input`` with ``src`` written at the positions ``index`` names: the last write wins, and
     ``src`` gets the gradient of each position it was written to (PyTorch's rule, exact for
     unique indices)."""
 
-    __slots__ = ("index",)
     name = "scatter"
-    param = "index"
     index: Index
 
     def forward(self, x: np.ndarray, src: Any) -> np.ndarray:
@@ -329,18 +327,28 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     return input + ScatterAdd(full, True, shape_of(input))(src)
 
 
-class ScatterProd(ParamOp):
-    """``base`` times the product of the ``src`` elements sent to each position."""
+class ScatterReduce(Op, params=("index", "ufunc")):
+    """``base`` combined with the ``src`` elements sent to each position by ``ufunc``."""
 
-    __slots__ = ("index",)
-    name = "scatter_prod"
-    param = "index"
     index: Index
+    ufunc: np.ufunc
 
     def forward(self, base: np.ndarray, src: np.ndarray) -> np.ndarray:
         out = np.array(base, copy=True, dtype=np.result_type(base, src))
-        np.multiply.at(out, self.index, src)
+        self.ufunc.at(out, self.index, src)
         return out
+
+    def extra_repr(self) -> str:
+        return f"index=[{_describe(self.index)}], reduce={self.ufunc.__name__}"
+
+
+class ScatterProd(ScatterReduce):
+    """``base`` times the product of the ``src`` elements sent to each position."""
+
+    name = "scatter_prod"
+
+    def __init__(self, index: Index) -> None:
+        super().__init__(index, np.multiply)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pb, ps = self.parents
@@ -367,24 +375,14 @@ class ScatterProd(ParamOp):
         return tuple(grads)
 
     def extra_repr(self) -> str:
-        return f"index=[{_describe(self.index)}]"
+        return f"index=[{_describe(self.index)}]"  # the product is in the name
 
 
-class ScatterExtremum(Op):
-    """``base`` combined with the ``src`` elements sent to each position by ``np.maximum`` (or
-    ``np.minimum``); every element equal to a position's result shares its gradient evenly."""
+class ScatterExtremum(ScatterReduce):
+    """The scatter by ``np.maximum`` (or ``np.minimum``); every element equal to a position's
+    result shares its gradient evenly."""
 
-    __slots__ = ("index", "ufunc")
     name = "scatter_extremum"
-
-    def __init__(self, index: Index, ufunc: np.ufunc) -> None:
-        self.index = index
-        self.ufunc = ufunc
-
-    def forward(self, base: np.ndarray, src: np.ndarray) -> np.ndarray:
-        out = np.array(base, copy=True, dtype=np.result_type(base, src))
-        self.ufunc.at(out, self.index, src)
-        return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pb, ps = self.parents
@@ -399,9 +397,6 @@ class ScatterExtremum(Op):
             where(base_hit, share, 0.0) if pb.requires_grad else None,
             where(src_hit, GetItem(self.index, True)(share), 0.0) if ps.requires_grad else None,
         )
-
-    def extra_repr(self) -> str:
-        return f"index=[{_describe(self.index)}], reduce={self.ufunc.__name__}"
 
 
 _REDUCE = ("sum", "prod", "mean", "amax", "amin")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import ParamOp
+from .base import Op
 from .indexing import getitem
 from .registry import export
 from .shape import normalize_dims, shape_of
@@ -23,19 +23,19 @@ def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
     return (slice(None),) * axis + (part,)
 
 
-class _Join(ParamOp):
+class _Join(Op, params=("axis",)):
     """Inputs joined along axis ``axis`` by ``combine``; `Concatenate` and `Stack` give each
     input its part of the gradient."""
 
-    __slots__ = ("axis",)
-    param = "axis"
-    label = "dim"
     axis: int
     combine: Any
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         out: np.ndarray = self.combine(xs, axis=self.axis)
         return out
+
+    def extra_repr(self) -> str:
+        return f"dim={self.axis}"
 
 
 class Concatenate(_Join):

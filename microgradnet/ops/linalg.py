@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 from .shape import reshape, shape_of, sum_to
 
@@ -71,16 +71,14 @@ def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     return MatMul()(input, other)
 
 
-class WeightedSum(ParamOp):
+class WeightedSum(Op, params=("n",)):
     """``b + w_0 * x_0 + w_1 * x_1 + ...``: a neuron's adder as one node, for any number of inputs.
 
     The sum runs in that order, so it equals the chain of ``+`` and ``*`` it replaces, bit for
     bit; the graph has one node instead of two per input.
     """
 
-    __slots__ = ("n",)
     name = "weighted_sum"
-    param = "n"
     n: int
 
     def forward(self, *args: Any) -> Any:
@@ -153,7 +151,8 @@ def dot(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
 
 @export()
 def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The outer product ``input[i] * vec2[j]`` of two 1-D inputs.
+    """The outer product ``input[i] * vec2[j]`` of two 1-D inputs of any lengths: a column
+    broadcast against a row.
 
     Examples
     --------
@@ -162,19 +161,6 @@ def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("outer", (input, 1), (vec2, 1))
     return reshape(input, (-1, 1)) * reshape(vec2, (1, -1))
-
-
-@export()
-def mv(input: Any, vec: Any) -> Any:  # noqa: A002 - PyTorch's names
-    """The product of a matrix and a vector.
-
-    Examples
-    --------
-    >>> mv(np.eye(2), np.array([3.0, 4.0]))
-    array([3., 4.])
-    """
-    _need("mv", (input, 2), (vec, 1))
-    return matmul(input, vec)
 
 
 @export()
@@ -188,6 +174,14 @@ def mm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("mm", (input, 2), (mat2, 2))
     return matmul(input, mat2)
+
+
+@export()
+def mv(input: Any, vec: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """The product of a matrix and a vector: `matmul` of a 2-D and a 1-D input, as `dot` of two
+    1-D inputs and `mm` of two 2-D ones."""
+    _need("mv", (input, 2), (vec, 1))
+    return matmul(input, vec)
 
 
 @export()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
-from .conv import ConvGeometry, _tuple, spread, windows
+from .conv import ConvGeometry, Ints, _tuple, spread, windows
 from .indexing import GetItem
 from .shape import reshape, shape_of
 
@@ -75,10 +75,10 @@ class WindowSpread(Op):
 def pool_geometry(
     op: str,
     size: tuple[int, ...],
-    kernel_size: int | tuple[int, ...],
-    stride: int | tuple[int, ...] | None,
-    padding: int | tuple[int, ...],
-    dilation: int | tuple[int, ...],
+    kernel_size: Ints,
+    stride: Ints | None,
+    padding: Ints,
+    dilation: Ints,
     ceil_mode: bool,
 ) -> tuple[ConvGeometry, tuple[int, ...], tuple[int, ...]]:
     """The geometry (with the extra padding after that ``ceil_mode`` needs), the kernel and the

@@ -51,15 +51,28 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Op):
+class OverAxes(Op, params=("axes",)):
+    """An op along ``axes`` (sorted non-negative dims, PyTorch's ``dim``)."""
+
+    axes: tuple[int, ...]
+
+    def extra_repr(self) -> str:
+        return f"dim={self.axes}"
+
+
+class Reduction(OverAxes, params=("axes", "keepdims")):
+    """A reduction over ``axes``, which stay as length 1 when ``keepdims``."""
+
+    keepdims: bool
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", keepdim=True" if self.keepdims else "")
+
+
+class Sum(Reduction):
     """The sum over ``axes``; its gradient broadcasts back over them."""
 
-    __slots__ = ("axes", "keepdims")
     name = "sum"
-
-    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
-        self.axes = axes
-        self.keepdims = keepdims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out: np.ndarray = np.sum(x, axis=self.axes, keepdims=self.keepdims)
@@ -68,9 +81,6 @@ class Sum(Op):
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape
         return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
 @export()
@@ -90,17 +100,12 @@ def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A
     return total / count if count else total * np.nan
 
 
-class Amax(Op):
+class Amax(Reduction):
     """The largest element over ``axes``; tied maxima share the gradient evenly (PyTorch's
     ``amax``). `Amin` is the same with the smallest."""
 
-    __slots__ = ("axes", "keepdims")
     name = "amax"
     reduce: Any = staticmethod(np.max)
-
-    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
-        self.axes = axes
-        self.keepdims = keepdims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return type(self).reduce(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[no-any-return]
@@ -113,14 +118,10 @@ class Amax(Op):
         kept = reshape(g, kept_shape(x.shape, self.axes))
         return (where(hit, broadcast_to(kept / count, x.shape), 0.0),)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
-
 
 class Amin(Amax):
     """The smallest element over ``axes``; tied minima share the gradient evenly."""
 
-    __slots__ = ()
     name = "amin"
     reduce = staticmethod(np.min)
 
@@ -241,16 +242,11 @@ def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A00
     return _extremum(input, dim, keepdim, "min", np.argmin, minimum)
 
 
-class LogSumExp(Op):
+class LogSumExp(Reduction):
     """``log(sum(exp(x)))`` over ``axes``, computed after subtracting the maximum; the rule
     ``g * exp(x - y)`` has every exponent at most 0, so it is as stable as the forward."""
 
-    __slots__ = ("axes", "keepdims")
     name = "logsumexp"
-
-    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
-        self.axes = axes
-        self.keepdims = keepdims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.size == 0:
@@ -268,9 +264,6 @@ class LogSumExp(Op):
         kept = kept_shape(shape, self.axes)
         y = broadcast_to(reshape(self.output, kept), shape)
         return (broadcast_to(reshape(g, kept), shape) * exp(x - y),)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
 @export()
@@ -307,12 +300,12 @@ def any(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A0
 
 @export()
 def all(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """Whether every element over ``dim`` is nonzero (every dim when None); boolean, no gradient.
+    """Whether every element over ``dim`` is nonzero, as `any` (True over no elements).
 
     Examples
     --------
-    >>> all(np.array([[0.0, 1.0], [2.0, 3.0]]), dim=1)
-    array([False,  True])
+    >>> all(np.array([[0.0, 1.0], [2.0, 3.0]]), dim=1), all(np.zeros(0))
+    (array([False,  True]), array(True))
     """
     return _truth(np.all, input, dim, keepdim, "all")
 
@@ -322,14 +315,10 @@ def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     return x - np.max(x, axis=axes, keepdims=True)  # type: ignore[no-any-return]
 
 
-class Softmax(Op):
+class Softmax(OverAxes):
     """``exp(x)`` over its sum along ``axes``; the rule is ``y * (g - sum(g * y))``."""
 
-    __slots__ = ("axes",)
     name = "softmax"
-
-    def __init__(self, axes: tuple[int, ...]) -> None:
-        self.axes = axes
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(_shifted(x, self.axes))
@@ -339,18 +328,11 @@ class Softmax(Op):
         y = self.output
         return (y * (g - sum(g * y, self.axes, keepdim=True)),)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}"
 
-
-class LogSoftmax(Op):
+class LogSoftmax(OverAxes):
     """``x`` minus the log of the sum of ``exp(x)``; the rule is ``g - exp(y) * sum(g)``."""
 
-    __slots__ = ("axes",)
     name = "log_softmax"
-
-    def __init__(self, axes: tuple[int, ...]) -> None:
-        self.axes = axes
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         z = _shifted(x, self.axes)
@@ -358,9 +340,6 @@ class LogSoftmax(Op):
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (g - exp(self.output) * sum(g, self.axes, keepdim=True),)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}"
 
 
 @export(functional=True)
@@ -417,12 +396,11 @@ def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:  #
 
 @export()
 def argmin(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
-    """The index of the smallest element along ``dim`` (of the flattened input when None); no
-    gradient.
+    """The index of the smallest element, as `argmax` gives the largest; the first among ties.
 
     Examples
     --------
-    >>> argmin(np.array([[1.0, 4.0], [3.0, 2.0]]), dim=0)
-    array([0, 1])
+    >>> argmin(np.array([2.0, 1.0, 1.0]))
+    array(1)
     """
     return _index_of(np.argmin, input, dim, keepdim, "argmin")

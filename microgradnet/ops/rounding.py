@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .base import Op, ParamOp
+from .base import Op
 from .registry import Unary, elementwise, export
 from .shape import sum_to
 
@@ -51,12 +51,10 @@ frac = elementwise(
 )
 
 
-class Round(ParamOp):
+class Round(Op, params=("decimals",)):
     """``x`` rounded to ``decimals`` decimal places, halves to even; gradient 0."""
 
-    __slots__ = ("decimals",)
     name = "round"
-    param = "decimals"
     decimals: int
 
     def forward(self, x: Any) -> Any:
@@ -191,15 +189,12 @@ class Copysign(Op):
     """``|a|`` with the sign of ``b`` (``-0.0`` counts as negative); the gradient for ``a`` is
     ``sign(a) * sign(b)``, 0 at ``a = 0`` (PyTorch), and ``b`` gets 0."""
 
-    __slots__ = ()
     name = "copysign"
-
     forward = staticmethod(cast(Callable[..., Any], np.copysign))
     on_floats = staticmethod(math.copysign)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        ra, rb = self.raw_inputs
+        (pa, pb), (ra, rb) = self.parents, self.raw_inputs
         flip = np.sign(ra) * np.copysign(1.0, rb).astype(np.result_type(ra, rb))
         return (
             sum_to(g * flip, pa.shape) if pa.requires_grad else None,

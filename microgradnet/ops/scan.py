@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op, ParamOp
+from .base import Op
 from .indexing import getitem
 from .padding import constant_pad
-from .reduce import Dims, ValuesIndices, kept_shape, reduced_dims, take_along
+from .reduce import Dims, Reduction, ValuesIndices, kept_shape, reduced_dims, take_along
 from .registry import export
 from .shape import broadcast_to, normalize_dims, permute, reshape, shape_of
 from .unary import exp
@@ -50,7 +50,20 @@ def _flip(x: Any, dim: int) -> Any:
     return getitem(x, (slice(None),) * dim + (slice(None, None, -1),))
 
 
-class LinearScan(Op):
+class Scan(Op, params=("dim", "reverse")):
+    """An op running along ``dim``, from the end when ``reverse``."""
+
+    dim: int
+    reverse: bool
+
+    def __init__(self, dim: int, reverse: bool = False) -> None:
+        super().__init__(dim, reverse)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}" + (", reverse=True" if self.reverse else "")
+
+
+class LinearScan(Scan):
     """The recurrence ``h[k] = a[k] * h[k-1] + b[k]`` along ``dim`` from ``h[-1] = 0`` (from the
     end, ``h[k] = a[k] * h[k+1] + b[k]``, when ``reverse``); ``a`` and ``b`` have one shape.
 
@@ -58,12 +71,7 @@ class LinearScan(Op):
     a[k+1] * r[k+1]`` is the gradient of ``b``, and ``r[k] * h[k-1]`` that of ``a``.
     """
 
-    __slots__ = ("dim", "reverse")
     name = "linear_scan"
-
-    def __init__(self, dim: int, reverse: bool = False) -> None:
-        self.dim = dim
-        self.reverse = reverse
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.empty(b.shape, np.result_type(a, b))
@@ -82,19 +90,11 @@ class LinearScan(Op):
         ga = r * _shift(self.output, self.dim, step) if pa.requires_grad else None
         return ga, r if pb.requires_grad else None
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}" + (", reverse=True" if self.reverse else "")
 
-
-class CumSum(Op):
+class CumSum(Scan):
     """Running sums along ``dim`` (from the end when ``reverse``); the rule runs the other way."""
 
-    __slots__ = ("dim", "reverse")
     name = "cumsum"
-
-    def __init__(self, dim: int, reverse: bool = False) -> None:
-        self.dim = dim
-        self.reverse = reverse
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if self.reverse:
@@ -104,16 +104,11 @@ class CumSum(Op):
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (CumSum(self.dim, not self.reverse)(g),)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}" + (", reverse=True" if self.reverse else "")
 
-
-class CumProd(ParamOp):
+class CumProd(Op, params=("dim",)):
     """Running products along ``dim``; the rule, without division, is described above."""
 
-    __slots__ = ("dim",)
     name = "cumprod"
-    param = "dim"
     dim: int
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -128,12 +123,10 @@ class CumProd(ParamOp):
         return (before * LinearScan(d, reverse=True)(_shift(x, d, -1), g),)
 
 
-class LogCumSumExp(ParamOp):
+class LogCumSumExp(Op, params=("dim",)):
     """``log(cumsum(exp(x)))`` along ``dim``, accumulated with ``logaddexp`` (no overflow)."""
 
-    __slots__ = ("dim",)
     name = "logcumsumexp"
-    param = "dim"
     dim: int
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -152,15 +145,10 @@ class LogCumSumExp(ParamOp):
         return (exp(x - y) * LinearScan(d, reverse=True)(factors, g),)
 
 
-class Prod(Op):
+class Prod(Reduction):
     """The product over ``axes``; each element's gradient is the product of the others."""
 
-    __slots__ = ("axes", "keepdims")
     name = "prod"
-
-    def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
-        self.axes = axes
-        self.keepdims = keepdims
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.prod(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[no-any-return]
@@ -181,9 +169,6 @@ class Prod(Op):
         after = _flip(_shift(CumProd(last)(_flip(flat, last)), last, 1, fill=1.0), last)
         others = reshape(before * after, tuple(shape[d] for d in order))
         return (g * permute(others, tuple(int(i) for i in np.argsort(order))),)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.axes}" + (", keepdim=True" if self.keepdims else "")
 
 
 @export()
@@ -216,19 +201,23 @@ def cumprod(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
 
     Examples
     --------
-    >>> cumprod(np.array([2.0, 0.0, 3.0]), 0)
-    array([2., 0., 0.])
+    >>> from microgradnet import tensor
+    >>> x = tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> cumprod(x, 0).sum().backward()
+    >>> x.grad
+    tensor([1., 8., 0.])
     """
     return _along(input, dim, "cumprod", CumProd)
 
 
 @export()
 def logcumsumexp(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
-    """``log(cumsum(exp(input)))`` along ``dim``, finite for inputs of any magnitude.
+    """``log(cumsum(exp(input)))`` along ``dim``, accumulated with ``logaddexp``: finite for
+    inputs of any magnitude, where the plain formula overflows.
 
     Examples
     --------
-    >>> logcumsumexp(np.array([0.0, 0.0, np.log(2.0)]), 0)
+    >>> logcumsumexp(np.array([1000.0, 1000.0, 1000.0 + np.log(2.0)]), 0) - 1000.0
     array([0.        , 0.69314718, 1.38629436])
     """
     return _along(input, dim, "logcumsumexp", LogCumSumExp)

@@ -15,17 +15,15 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
-from .base import Op, ParamOp
+from .base import Op
 from .registry import export
 from .shape import shape_of, sum_to
 
 
-class Where(ParamOp):
+class Where(Op, params=("cond",)):
     """``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean array."""
 
-    __slots__ = ("cond",)
     name = "where"
-    param = "cond"
     cond: Any
 
     def forward(self, a: Any, b: Any) -> Any:

@@ -59,14 +59,16 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
     return tuple(out)
 
 
-class SumTo(Op):
+class ToShape(Op, params=("shape",)):
+    """An op whose output has the shape ``shape``."""
+
+    shape: tuple[int, ...]
+
+
+class SumTo(ToShape):
     """Sum a broadcast result back down to ``shape`` (the gradient of broadcasting)."""
 
-    __slots__ = ("shape",)
     name = "sum_to"
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
 
     def forward(self, x: Any) -> Any:
         if type(x) is float:
@@ -81,18 +83,11 @@ class SumTo(Op):
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (broadcast_to(g, self.parents[0].shape),)
 
-    def extra_repr(self) -> str:
-        return f"shape={self.shape}"
 
-
-class BroadcastTo(Op):
+class BroadcastTo(ToShape):
     """Repeat an array along new or length-1 dims to ``shape``."""
 
-    __slots__ = ("shape",)
     name = "broadcast_to"
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out = np.empty(self.shape, dtype=np.result_type(x))  # quicker than np.broadcast_to
@@ -101,9 +96,6 @@ class BroadcastTo(Op):
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (sum_to(g, self.parents[0].shape),)
-
-    def extra_repr(self) -> str:
-        return f"shape={self.shape}"
 
 
 def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
@@ -130,23 +122,16 @@ def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorc
     return op.forward(input) if type(input) is np.ndarray else op(input)
 
 
-class Reshape(Op):
+class Reshape(ToShape):
     """The same elements in a new shape."""
 
-    __slots__ = ("shape",)
     name = "reshape"
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.reshape(x, self.shape)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (reshape(g, self.parents[0].shape),)
-
-    def extra_repr(self) -> str:
-        return f"shape={self.shape}"
 
 
 def _target_shape(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]:
@@ -192,23 +177,17 @@ def view(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorc
     return reshape(input, *shape)
 
 
-class Permute(Op):
+class Permute(Op, params=("dims",)):
     """The dims in a new order."""
 
-    __slots__ = ("dims",)
     name = "permute"
-
-    def __init__(self, dims: tuple[int, ...]) -> None:
-        self.dims = dims
+    dims: tuple[int, ...]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.transpose(x, self.dims)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (Permute(tuple(int(i) for i in np.argsort(self.dims)))(g),)
-
-    def extra_repr(self) -> str:
-        return f"dims={self.dims}"
 
 
 @export()
