@@ -29,6 +29,12 @@ def _float_sigmoid(x: float) -> float:
     return e / (1 + e)
 
 
+def _square(d: Any) -> Any:
+    # d * d, not d ** 2: a 0-d input makes d a numpy scalar in a plain pass, whose ** 2 may round
+    # differently from the array power a recorded pass takes; a product rounds the same in both.
+    return d * d
+
+
 def _zero(g: Any, x: Any) -> Any:
     return g * 0.0
 
@@ -90,6 +96,6 @@ softsign = elementwise(
     "softsign",
     "``x / (1 + |x|)``.",
     lambda x: x / (1 + np.abs(x)),
-    lambda g, x: g / (1 + abs(x)) ** 2,
+    lambda g, x: g / _square(1 + abs(x)),
     functional=True,
 )
