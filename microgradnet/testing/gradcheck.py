@@ -546,8 +546,10 @@ def gradgradcheck(
     """Check second derivatives of ``fn``: the gradient of its recorded gradient.
 
     The first-order gradients are computed with ``create_graph=True`` for a random cotangent
-    ``v`` and projected on random directions ``w``; the result, a function of the inputs, is
-    then checked by `gradcheck`. This exercises every backward rule's own backward.
+    ``v`` and projected on random directions ``w``; the result, a function of the inputs and of
+    ``v``, is then checked by `gradcheck` with respect to both (as PyTorch's does). This
+    exercises every backward rule's own backward, including those that only the cotangent
+    reaches.
 
     Parameters
     ----------
@@ -577,19 +579,26 @@ def gradgradcheck(
     checked = [n for n in nodes if n.requires_grad]
     rng = np.random.default_rng(seed + 1)
     with no_grad():
-        shape = np.shape(_combine(fn(*nodes), "gradgradcheck").data)
+        first = _combine(fn(*nodes), "gradgradcheck")
+    shape = np.shape(first.data)
     v = rng.standard_normal(shape) if grad_outputs is None else np.asarray(grad_outputs, float)
     if v.shape != shape:
         raise ValueError(f"gradgradcheck: grad_outputs of shape {v.shape} for an output of {shape}")
     ws = [rng.standard_normal(np.shape(n.data)) for n in checked]
+    # The cotangent is an input too, as in PyTorch: the first-order gradient is linear in it, and
+    # its derivative there runs the rules of the backward's own operations (a scatter's, a
+    # pooling's adjoint) that the derivatives with respect to the inputs alone never reach.
+    cotangent = type(first)._wrap(float(v) if first.holds_float else v)
+    cotangent.requires_grad = True
 
     def projected_gradient(*args: Node) -> Node:
+        *xs, cot = args
         with enable_grad():
-            out = _combine(fn(*args), "gradgradcheck")
+            out = _combine(fn(*xs), "gradgradcheck")
             grads = autograd_grad(
                 out,
-                [a for a in args if a.requires_grad],
-                grad_outputs=v,
+                [a for a in xs if a.requires_grad],
+                grad_outputs=cot,
                 create_graph=True,
                 allow_unused=True,
             )
@@ -607,7 +616,7 @@ def gradgradcheck(
     try:
         return gradcheck(
             projected_gradient,
-            nodes,
+            [*nodes, cotangent],
             eps=eps,
             atol=atol,
             rtol=rtol,
@@ -617,8 +626,11 @@ def gradgradcheck(
     except GradcheckError as err:
         if not raise_exception:
             return False
+        message = str(err).removeprefix("gradcheck: ")
+        if err.index == len(nodes):
+            message = message.replace(f"input {len(nodes)} ", "the cotangent (grad_outputs) ", 1)
         raise GradcheckError(
             "gradgradcheck: second derivatives (the gradient of the recorded first-order "
-            f"gradient): {str(err).removeprefix('gradcheck: ')}",
+            f"gradient): {message}",
             err.index,
         ) from None

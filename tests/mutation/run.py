@@ -53,6 +53,9 @@ TEST_PATTERNS = (
 EQUIVALENT = {
     "microgradnet.ops.unary.Sign": "its gradient is zero, and stays zero scaled, negated or zeroed",
     "microgradnet.ops.rounding.Round": "its gradient is zero, like Sign's",
+    "microgradnet.ops.rounding.Floor": "its gradient is zero, like Sign's",
+    "microgradnet.ops.rounding.Ceil": "its gradient is zero, like Sign's",
+    "microgradnet.ops.rounding.Trunc": "its gradient is zero, like Sign's",
     "microgradnet.ops.rounding.FloorDivide": "both gradients are zero, also when swapped",
 }
 
