@@ -10,15 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
-from test_ops_gradients import Case, elementwise, lattice_case, leaves
+from test_ops_gradients import Case, elementwise, gradient_tests, lattice_case
 
 import microgradnet as mg
 from microgradnet import Value
 from microgradnet.autograd import grad
 from microgradnet.ops.erf import _erf, _erfc
-from microgradnet.testing import gradcheck, gradgradcheck
+from microgradnet.testing import gradgradcheck
 from microgradnet.testing.strategies import arrays, broadcastable_shapes
 
 POSITIVE = {"domain": (0.3, 3.0)}
@@ -82,29 +81,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_first_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_second_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradgradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    ts = leaves(xs, np.float32)
-    out = case.fn(*ts, **params)
-    assert out.dtype == np.float32
-    firsts = grad(out.sum(), ts, create_graph=True)
-    assert [g.dtype for g in firsts] == [np.float32] * len(ts)
+test_first_order, test_second_order, test_float32_stays_float32 = gradient_tests(CASES)
 
 
 # ---------------------------------------------------------------------------------- erf

@@ -293,28 +293,36 @@ def leaves(xs: list[np.ndarray], dtype: Any = np.float64) -> list[mg.Tensor]:
     return [mg.tensor(x.astype(dtype), requires_grad=True) for x in xs]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_first_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
+def gradient_tests(cases: list[Case]) -> tuple[Callable[..., None], ...]:
+    """The three tests every family of operations runs over its ``cases``: first and second
+    order against finite differences in float64, and float32 kept through values, first-order
+    gradients (recorded) and ``.grad``. A test module binds them to its own test names."""
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    @given(data=st.data())
+    def first_order(case: Case, data: st.DataObject) -> None:
+        xs, params = case.draw(data)
+        assert gradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    @given(data=st.data())
+    def second_order(case: Case, data: st.DataObject) -> None:
+        xs, params = case.draw(data)
+        assert gradgradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    @given(data=st.data())
+    def float32_stays_float32(case: Case, data: st.DataObject) -> None:
+        xs, params = case.draw(data)
+        ts = leaves(xs, np.float32)
+        out = case.fn(*ts, **params)
+        assert out.dtype == np.float32
+        firsts = grad(out.sum(), ts, create_graph=True)
+        assert [g.dtype for g in firsts] == [np.float32] * len(ts)
+        out.sum().backward()
+        assert [x.grad.dtype for x in ts] == [np.float32] * len(ts)
+
+    return first_order, second_order, float32_stays_float32
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_second_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradgradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    ts = leaves(xs, np.float32)
-    out = case.fn(*ts, **params)
-    assert out.dtype == np.float32
-    firsts = grad(out.sum(), ts, create_graph=True)
-    assert [g.dtype for g in firsts] == [np.float32] * len(ts)
-    out.sum().backward()
-    assert [x.grad.dtype for x in ts] == [np.float32] * len(ts)
+test_first_order, test_second_order, test_float32_stays_float32 = gradient_tests(CASES)

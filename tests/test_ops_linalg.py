@@ -8,13 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
-from test_ops_gradients import Case, leaves
+from test_ops_gradients import Case, gradient_tests
 
 import microgradnet as mg
-from microgradnet.autograd import grad
-from microgradnet.testing import gradcheck, gradgradcheck
 from microgradnet.testing.strategies import arrays
 
 #: (equation, shapes with named lengths) — a letter in a shape is replaced by its drawn length.
@@ -94,28 +91,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_first_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_second_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradgradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    ts = leaves(xs, np.float32)
-    out = case.fn(*ts, **params)
-    assert out.dtype == np.float32
-    assert [g.dtype for g in grad(out.sum(), ts)] == [np.float32] * len(ts)
+test_first_order, test_second_order, test_float32_stays_float32 = gradient_tests(CASES)
 
 
 def test_einsum_takes_arrays_lists_and_a_list_of_operands() -> None:

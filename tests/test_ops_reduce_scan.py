@@ -9,13 +9,17 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
-from test_ops_gradients import Case, leaves, one_axis, one_input, reduction_axes, spread
+from test_ops_gradients import (
+    gradient_tests,
+    one_axis,
+    one_input,
+    reduction_axes,
+    spread,
+)
 
 import microgradnet as mg
 from microgradnet.autograd import grad
-from microgradnet.testing import gradcheck, gradgradcheck
 from microgradnet.testing.strategies import shapes
 
 AWAY_FROM_0 = {"away_from": (0.0,), "margin": 0.3}
@@ -85,29 +89,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_first_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_second_order(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    assert gradgradcheck(lambda *ts: case.fn(*ts, **params), leaves(xs))
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_float32_stays_float32(case: Case, data: st.DataObject) -> None:
-    xs, params = case.draw(data)
-    ts = leaves(xs, np.float32)
-    out = case.fn(*ts, **params)
-    assert out.dtype == np.float32
-    (g,) = grad(out.sum(), ts[:1])
-    assert g.dtype == np.float32
+test_first_order, test_second_order, test_float32_stays_float32 = gradient_tests(CASES)
 
 
 # ------------------------------------------------------------------ max and min, PyTorch's way
