@@ -207,6 +207,12 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
         [(1, 2, 3, 4)],
         distinct,
     ),
+    "pad_circular_cropped": (
+        lambda x: functional.pad(x, (1, -2, -3, 2), mode="circular"),
+        lambda x: tf.pad(x, (1, -2, -3, 2), mode="circular"),
+        [(1, 2, 5, 4)],
+        distinct,
+    ),
     "einsum_batched": (
         lambda a, b: mg.einsum("...ij,...jk->...ik", a, b),
         lambda a, b: torch.einsum("...ij,...jk->...ik", a, b),

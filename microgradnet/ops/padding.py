@@ -57,18 +57,23 @@ def constant_pad(x: Any, widths: Widths, value: float = 0.0) -> Any:
 
 def _source(n: int, before: int, after: int, mode: str) -> np.ndarray:
     """For each position of a dim of length ``n`` padded by ``(before, after)``, the position of
-    the input element it copies."""
+    the input element it copies.
+
+    A negative width crops. Reflect and replicate copy about the input's own edges, as if they
+    padded and then cropped; circular crops first and wraps around what is left (PyTorch's
+    conventions, all three)."""
+    if mode == "circular":
+        lo, kept = max(-before, 0), n + min(before, 0) + min(after, 0)
+        return lo + np.arange(-max(before, 0), kept + max(after, 0)) % max(kept, 1)
     p = np.arange(-before, n + after)
     if mode == "reflect":
         period = 2 * (n - 1)
         p = np.abs(p) % period if period else np.zeros_like(p)
         return np.where(p < n, p, period - p)
-    if mode == "replicate":
-        return np.clip(p, 0, n - 1)
-    return p % n  # circular
+    return np.clip(p, 0, n - 1)  # replicate
 
 
-_LIMIT = {"reflect": "less than", "circular": "at most"}
+_LIMIT = {"reflect": "less than the dim's length", "circular": "at most what is left of the dim"}
 
 
 @export(method=False, toplevel=False, functional=True)
@@ -127,11 +132,12 @@ def pad(
         if b == a == 0:
             continue
         n = shape[d]
+        kept = n + min(b, 0) + min(a, 0)  # what circular wraps around: the cropped dim
         too_wide = n == 0 or (
-            b >= n or a >= n if mode == "reflect" else mode == "circular" and (b > n or a > n)
+            b >= n or a >= n if mode == "reflect" else mode == "circular" and max(b, a) > kept
         )
         if too_wide:
-            need = f"{_LIMIT[mode]} the dim's length" if mode in _LIMIT else "a non-empty dim"
+            need = _LIMIT.get(mode, "a non-empty dim")
             raise ValueError(
                 f"pad: {mode} padding ({b}, {a}) of dim {d} needs widths {need}; "
                 f"the input has shape {shape}"
