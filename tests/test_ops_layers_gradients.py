@@ -245,7 +245,12 @@ def other_cases() -> list[Case]:
         Case("pixel_shuffle", lambda x: functional.pixel_shuffle(x, 2), shaped((1, 8, 2, 3))),
         Case("pixel_unshuffle", lambda x: functional.pixel_unshuffle(x, 2), shaped((1, 2, 4, 2))),
     ]
-    for mode, align in (("nearest", None), ("bilinear", False), ("bilinear", True)):
+    for mode, align in (
+        ("nearest", None),
+        ("nearest-exact", None),
+        ("bilinear", False),
+        ("bilinear", True),
+    ):
         for size, scale in (((5, 3), None), (None, 2.0), ((2, 2), None)):
             cases.append(
                 Case(

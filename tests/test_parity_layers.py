@@ -167,6 +167,9 @@ INTERP = [
     ("nearest", None, None, 2),
     ("nearest", None, None, (1.5, 0.5)),
     ("nearest", None, (3, 2), None),
+    ("nearest-exact", None, (5, 7), None),
+    ("nearest-exact", None, (3, 2), None),
+    ("nearest-exact", None, None, (1.5, 0.5)),
     ("bilinear", False, (5, 7), None),
     ("bilinear", True, (5, 7), None),
     ("bilinear", False, None, 2),
@@ -185,6 +188,28 @@ def test_interpolate(mode: str, align: Any, size: Any, scale: Any, dtype: Any) -
         [normal(2, 3, 4, 5)],
         dtype,
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "scale", "align"),
+    [((5, 7), None, None), ((30, 41), None, None), (None, 0.3, None), (None, 2.5, None),
+     ((6, 50), None, True), (None, 1.7, True), ((1, 1), None, None), ((13, 17), None, None)],
+)  # fmt: skip
+def test_bilinear_resize_of_uint8_images_is_pytorchs_to_the_unit(
+    size: Any, scale: Any, align: Any
+) -> None:
+    x = np.random.default_rng(3).integers(0, 256, (2, 4, 13, 17)).astype(np.uint8)
+    ours = functional.interpolate(mg.tensor(x), size, scale, "bilinear", align)
+    theirs = tf.interpolate(torch.tensor(x), size, scale, "bilinear", align)
+    assert ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_linear_modes_refuse_other_integer_inputs() -> None:
+    with pytest.raises(NotImplementedError, match="floating-point input"):
+        functional.interpolate(mg.tensor(np.ones((1, 1, 4), np.int32)), 6, mode="linear")
+    with pytest.raises(NotImplementedError, match="uint8 for 'bilinear'"):
+        functional.interpolate(mg.ones(1, 1, 3, 3, 3, dtype=mg.uint8), 6, mode="trilinear")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
