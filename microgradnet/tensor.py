@@ -17,6 +17,7 @@ from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
+from .ops.promotion import DEFAULT
 from .ops.registry import Entry, install
 from .ops.shape import normalize_dims
 
@@ -24,8 +25,7 @@ ArrayLike = Any
 
 _PYTHON_NUMBERS = (float, int, bool)
 
-
-_default = {"dtype": np.dtype(np.float64)}
+_default = DEFAULT  # the default float dtype, which the operations read too
 
 
 def set_default_dtype(dtype: Any) -> None:

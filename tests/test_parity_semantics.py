@@ -241,3 +241,63 @@ def test_numpy_functions_without_a_rule() -> None:
 def test_numpy_scalars_take_the_tensors_dtype() -> None:
     x = mg.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
     assert (np.float64(2.0) * x).dtype == np.float32 == np.add(x, np.float64(1.0)).dtype
+
+
+# ------------------------------------------------------------------------- type promotion
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmod", "remainder"]
+BINARY += ["floor_divide", "atan2", "copysign"]
+
+
+@pytest.fixture(params=["float64", "float32"])
+def default_float(request: pytest.FixtureRequest) -> Any:
+    """Both libraries with the same default float dtype, restored afterwards."""
+    before, before_torch = mg.get_default_dtype(), torch.get_default_dtype()
+    mg.set_default_dtype(getattr(mg, request.param))
+    torch.set_default_dtype(getattr(torch, request.param))
+    yield request.param
+    mg.set_default_dtype(before)
+    torch.set_default_dtype(before_torch)
+
+
+def _same_result(op: str, ours: list[Any], theirs: list[Any]) -> None:
+    try:
+        expected = getattr(torch, op)(*theirs)
+    except (RuntimeError, TypeError):  # PyTorch refuses this mix (bool - bool, ...)
+        return
+    got = getattr(mg, op)(*ours)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (op, ours, theirs)
+    np.testing.assert_allclose(got.data.astype(np.float64), expected.double().numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_mixed_dtypes_promote_as_in_pytorch(op: str, default_float: str) -> None:
+    # dims decide; a 0-d tensor only when its category (bool < integer < float) is higher; a
+    # Python float with integers gives the default float dtype; true division gives floats
+    for da in DTYPES:
+        for db in DTYPES:
+            for sa, sb in (((3,), (3,)), ((3,), ()), ((), (3,)), ((), ())):
+                a = np.full(sa, 3, da)
+                b = np.full(sb, 2, db)
+                _same_result(op, [mg.tensor(a), mg.tensor(b)], [torch.tensor(a), torch.tensor(b)])
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_python_numbers_are_weak_in_promotion(op: str, default_float: str) -> None:
+    for da in DTYPES:
+        a = np.full(3, 3, da)
+        for number in (True, 2, 2.5):
+            _same_result(op, [mg.tensor(a), number], [torch.tensor(a), number])
+            _same_result(op, [number, mg.tensor(a)], [number, torch.tensor(a)])
+
+
+def test_integer_tensors_with_python_floats_follow_the_default_dtype() -> None:
+    x = mg.tensor([1, 2, 3], dtype=mg.int32)
+    assert (x + 0.5).dtype == (x / 2).dtype == (0.7**x).dtype == (x**0.5).dtype == np.float64
+    mg.set_default_dtype(mg.float32)
+    try:
+        assert (x + 0.5).dtype == (x / 2).dtype == (0.7**x).dtype == (x**0.5).dtype == np.float32
+        assert (mg.tensor(1) + 0.5).dtype == np.float32
+    finally:
+        mg.set_default_dtype(mg.float64)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .base import Op
+from .promotion import DEFAULT, promote
 from .registry import export
 from .shape import sum_to
 
@@ -18,6 +21,7 @@ class Add(Op):
     name = "add"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a + b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -33,6 +37,7 @@ class Sub(Op):
     name = "sub"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a - b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -48,6 +53,7 @@ class Mul(Op):
     name = "mul"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a * b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -64,6 +70,7 @@ class Div(Op):
     name = "div"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b, floating=True)
         return a / b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -83,6 +90,10 @@ class Pow(Op):
     name = "pow"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
+        if getattr(a, "dtype", None) == np.bool_ and isinstance(b, bool | np.bool_ | np.ndarray):
+            if np.result_type(b) == np.bool_:  # numpy's bool ** bool is int8; PyTorch's bool
+                return np.logical_or(a, np.logical_not(b))
         return a**b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -110,6 +121,11 @@ class PowConst(Op, params=("p",)):
     p: float
 
     def forward(self, x: Any) -> Any:
+        kind = getattr(x, "dtype", np.dtype("f")).kind
+        if kind in "biu" and type(self.p) is float:
+            x = x.astype(DEFAULT["dtype"])  # integers to a float power: the default float dtype
+        elif kind == "b":
+            x = x.astype(np.int64)  # bools to an int power: int64 (numpy: int8)
         return x**self.p
 
     def backward(self, g: Any) -> tuple[Any, ...]:

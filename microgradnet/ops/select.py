@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .promotion import promote
 from .registry import export
 from .shape import shape_of, sum_to
 
@@ -81,7 +82,7 @@ class _Extremum(Op):
     wins: Any = None  # np.greater or np.less: where ``a`` alone is chosen
 
     def forward(self, a: Any, b: Any) -> Any:
-        return type(self).pick(a, b)
+        return type(self).pick(*promote(a, b))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
