@@ -204,8 +204,8 @@ def randn(
 
 
 def randint(
-    low: int,
-    high: int | None = None,
+    low: int | None = None,
+    high: Any = None,
     size: Any = None,
     *,
     dtype: Any = None,
@@ -217,8 +217,8 @@ def randint(
     Parameters
     ----------
     low, high : int
-        The bounds, ``high`` excluded; with two positional arguments, ``randint(high, size)``,
-        ``low`` is 0.
+        The bounds, ``high`` excluded. As in PyTorch, ``randint(high, size)``,
+        ``randint(high, size=size)`` and ``randint(high=high, size=size)`` draw from 0.
     size : tuple of int
         The shape of the result.
     dtype : dtype, optional
@@ -234,9 +234,15 @@ def randint(
     >>> x = mg.randint(3, 7, (100,))
     >>> x.dtype, set(x.tolist()) <= {3, 4, 5, 6}
     (dtype('int64'), True)
+    >>> mg.randint(2, size=(3,)).shape, mg.randint(high=1, size=(2,)).tolist()
+    ((3,), [0, 0])
     """
     if size is None and isinstance(high, tuple | list):
-        low, high, size = 0, low, high  # randint(high, size)
+        low, high, size = None, low, high  # randint(high, size)
+    elif high is None:
+        low, high = None, low  # randint(high, size=size)
+    if low is None:
+        low = 0
     if high is None or size is None:
         raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
     if high <= low:

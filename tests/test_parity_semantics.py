@@ -162,6 +162,24 @@ def test_random_creation_is_seeded_and_in_range() -> None:
     assert mg.randint_like(mg.zeros(4), 2, 3).tolist() == [2, 2, 2, 2]
 
 
+def test_randint_takes_pytorchs_call_forms() -> None:
+    forms = [
+        ((3, (4, 5)), {}),
+        ((3,), {"size": [4, 5]}),
+        ((), {"high": 3, "size": (4, 5)}),
+        ((), {"low": -2, "high": 3, "size": (4, 5), "dtype": "int32", "requires_grad": False}),
+        ((-2, 3, (4, 5)), {}),
+    ]
+    for args, kwargs in forms:
+        kw = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
+        ours, theirs = mg.randint(*args, **kwargs), torch.randint(*args, **kw)
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        low = kwargs.get("low", args[0] if len(args) == 3 else 0)
+        high = kwargs.get("high", args[1] if len(args) == 3 else args[0] if args else None)
+        assert low <= ours.numpy().min() and ours.numpy().max() < high
+
+
 def test_from_numpy_shares_memory() -> None:
     a = np.zeros(3, dtype=np.float32)
     t = mg.from_numpy(a)
