@@ -28,6 +28,14 @@ def test_python_data_gets_pytorchs_dtypes_except_the_default_float() -> None:
     assert mg.tensor(2.0).dtype == np.float64
 
 
+def test_dtype_names_are_pytorchs() -> None:
+    names = "float16 float32 float64 half double float int8 int16 int32 int64 long short int"
+    for name in (names + " uint8 bool").split():
+        assert str(getattr(mg, name)) == str(getattr(torch, name)).removeprefix("torch."), name
+    assert mg.tensor([1.5]).to(mg.float).dtype == np.float32
+    assert mg.tensor([1.5]).type(mg.int).dtype == np.int32
+
+
 def test_a_shape_is_not_a_requires_grad_flag_and_ints_take_no_gradient() -> None:
     with pytest.raises(TypeError, match="requires_grad must be a bool"):
         mg.Tensor(2, 3)  # type: ignore[arg-type]

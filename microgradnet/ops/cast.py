@@ -36,9 +36,11 @@ DTYPES = {
         "float16": np.float16, "float32": np.float32, "float64": np.float64, "half": np.float16,
         "double": np.float64, "int8": np.int8, "int16": np.int16, "int32": np.int32,
         "int64": np.int64, "long": np.int64, "short": np.int16, "uint8": np.uint8,
-        "bool": np.bool_,
+        "bool": np.bool_, "float": np.float32, "int": np.int32,
     }.items()
 }  # fmt: skip
+# (``mg.float`` and ``mg.int`` are float32 and int32, as ``torch.float`` and ``torch.int``; the
+# strings "float" and "int" keep numpy's meaning, float64 and int64, as the Python types do.)
 
 
 def as_dtype(dtype: Any, op: str) -> np.dtype:
