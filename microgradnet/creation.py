@@ -16,6 +16,7 @@ import numpy as np
 from . import random as _random
 from .engine import Node
 from .ops.cast import as_dtype
+from .ops.errors import OpError
 from .tensor import Tensor, get_default_dtype, sizes
 
 __all__ = [
@@ -133,7 +134,7 @@ def arange(
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must not be zero")
+        raise OpError("arange: step must not be zero")
     integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dtype(dtype, np.int64 if integral else get_default_dtype(), "arange")
     # Computed in float64 (or int64) first, as PyTorch does, then converted.
@@ -153,7 +154,7 @@ def linspace(
     tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, not {steps!r}")
+        raise OpError(f"linspace: steps must be a non-negative int, not {steps!r}")
     dt = _dtype(dtype, get_default_dtype(), "linspace")
     return _made(np.linspace(start, end, int(steps)).astype(dt), requires_grad)
 
@@ -246,7 +247,7 @@ def randint(
     if high is None or size is None:
         raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise OpError(f"randint: high ({high}) must be greater than low ({low})")
     shape = sizes((size,), "randint")
     dt = _dtype(dtype, np.int64, "randint")
     return _made(_generator(generator).integers(low, high, shape).astype(dt), requires_grad)
@@ -273,7 +274,7 @@ def normal(
     m = mean.data if isinstance(mean, Node) else np.asarray(mean)
     s = std.data if isinstance(std, Node) else np.asarray(std)
     if np.any(s < 0):
-        raise ValueError("normal: std must be non-negative")
+        raise OpError("normal: std must be non-negative")
     shape = np.broadcast_shapes(m.shape, s.shape) if size is None else sizes((size,), "normal")
     floats = [a.dtype for a in (m, s) if a.dtype.kind == "f" and a.ndim]
     dt = _dtype(dtype, floats[0] if floats else get_default_dtype(), "normal")

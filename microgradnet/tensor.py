@@ -579,6 +579,8 @@ class Tensor(Node):
     __and__, __rand__ = _operators(ops.bitwise_and)
     __or__, __ror__ = _operators(ops.bitwise_or)
     __xor__, __rxor__ = _operators(ops.bitwise_xor)
+    __lshift__, __rlshift__ = _operators(ops.bitwise_left_shift)
+    __rshift__, __rrshift__ = _operators(ops.bitwise_right_shift)
 
     def __invert__(self) -> Tensor:
         out: Tensor = ops.bitwise_not(self)

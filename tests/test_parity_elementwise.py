@@ -225,6 +225,13 @@ DISCRETE: list[tuple[str, Fn, Fn]] = [
     ("bitwise_or", lambda a, b: a | b, lambda a, b: a | b),
     ("bitwise_xor", lambda a, b: a ^ b, lambda a, b: a ^ b),
     ("bitwise_not", lambda a, b: ~a, lambda a, b: ~a),
+    ("lshift", lambda a, b: a << 3, lambda a, b: a << 3),
+    ("rshift", lambda a, b: a >> 1, lambda a, b: a >> 1),
+    ("rlshift", lambda a, b: 5 << b.abs(), lambda a, b: 5 << b.abs()),
+    ("shift_by_tensor", lambda a, b: a.bitwise_right_shift(b.abs()),
+     lambda a, b: a.bitwise_right_shift(b.abs())),
+    ("shift_left_fn", lambda a, b: mg.bitwise_left_shift(a, b.abs()),
+     lambda a, b: torch.bitwise_left_shift(a, b.abs())),
     ("and_number", lambda a, b: 6 & a, lambda a, b: 6 & a),
     ("remainder", lambda a, b: a % b, lambda a, b: a % b),
     ("floor_divide", lambda a, b: a // b, lambda a, b: a // b),
@@ -250,6 +257,24 @@ def test_integer_and_boolean_results_match_pytorch(name: str, mine: Fn, theirs: 
     pytorch = theirs(torch.tensor(INTS), torch.tensor(OTHER)).numpy()
     assert ours.dtype == pytorch.dtype
     np.testing.assert_array_equal(ours.data, pytorch)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64", "bool"])
+def test_shifts_wrap_and_saturate_as_in_pytorch(dtype: str) -> None:
+    # overflow wraps around the dtype; shifting by the width or more (or by a negative count)
+    # leaves 0, or -1 for a negative number shifted right
+    data = np.array([[0, 1, 2, -5], [3, 100, -128, 127]]).astype(dtype)
+    counts: list[Any] = [0, 2, 7, 8, 31, 33, 64, -1, np.array([1, 40, -3, 5])]
+    for count in counts:
+        for shift in (np.left_shift, np.right_shift):
+
+            def run(lib: Any, x: Any = data, n: Any = count, op: Any = shift) -> Any:
+                n = lib.tensor(n) if isinstance(n, np.ndarray) else n
+                return lib.tensor(x) << n if op is np.left_shift else lib.tensor(x) >> n
+
+            ours, theirs = run(mg), run(torch)
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (count, shift)
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
 def test_float_classification_matches_pytorch() -> None:

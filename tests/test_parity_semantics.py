@@ -327,3 +327,57 @@ def test_integer_tensors_with_python_floats_follow_the_default_dtype() -> None:
         assert (mg.tensor(1) + 0.5).dtype == np.float32
     finally:
         mg.set_default_dtype(mg.float64)
+
+
+# ------------------------------------------------------------------------- error classes
+
+F = mg.nn.functional
+TF = torch.nn.functional
+ERRORS = {
+    "flip_repeated_dim": lambda m, x: x.flip(0, 0),
+    "permute_too_many_dims": lambda m, x: x.permute(0, 1, 2),
+    "reshape_impossible": lambda m, x: x.reshape(-1, -1, 5),
+    "roll_shifts_and_dims": lambda m, x: x.roll((1, 2), 0),
+    "unfold_window_too_long": lambda m, x: x.unfold(0, 9, 1),
+    "matmul_misaligned": lambda m, x: x @ x,
+    "einsum_mismatch": lambda m, x: m.einsum("ij,ij->i", x, x.T),
+    "diagonal_repeated_dim": lambda m, x: x.diagonal(0, 1, 1),
+    "clamp_without_bounds": lambda m, x: x.clamp(),
+    "int_to_negative_power": lambda m, x: x.long() ** -1,
+    "conv_kernel_too_large": lambda m, x: m.nn.functional.conv2d(
+        x.reshape(1, 1, 2, 3), x.reshape(1, 1, 3, 2)
+    ),
+    "cross_entropy_shapes": lambda m, x: m.nn.functional.cross_entropy(x, x[:, :1]),
+    "attention_mask_and_causal": lambda m, x: m.nn.functional.scaled_dot_product_attention(
+        x, x, x, attn_mask=x, is_causal=True
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_input_raises_pytorchs_runtime_error_which_is_also_a_value_error(name: str) -> None:
+    data = np.arange(1.0, 7.0).reshape(2, 3)
+    with pytest.raises(RuntimeError):
+        ERRORS[name](torch, torch.tensor(data))
+    with pytest.raises(RuntimeError) as caught:
+        ERRORS[name](mg, mg.tensor(data))
+    assert isinstance(caught.value, ValueError)
+
+
+def test_unsupported_options_and_dtypes_raise_pytorchs_not_implemented_error() -> None:
+    x = np.ones((1, 2, 3))
+    with pytest.raises(NotImplementedError):
+        TF.pad(torch.tensor(x), (1, 1), mode="wrap")
+    with pytest.raises(NotImplementedError) as caught:
+        F.pad(mg.tensor(x), (1, 1), mode="wrap")
+    assert isinstance(caught.value, ValueError)
+    for op in (lambda m, t: t & 1, lambda m, t: m.bitwise_or(t, t), lambda m, t: t << 1):
+        with pytest.raises(NotImplementedError):
+            op(torch, torch.tensor(x))
+        with pytest.raises(NotImplementedError) as caught_dtype:
+            op(mg, mg.tensor(x))
+        assert isinstance(caught_dtype.value, TypeError)
+    with pytest.raises(TypeError):
+        ~torch.tensor(x)
+    with pytest.raises(TypeError):
+        ~mg.tensor(x)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .promotion import DEFAULT, promote
 from .registry import export
 from .shape import sum_to
@@ -91,9 +92,8 @@ class Pow(Op):
 
     def forward(self, a: Any, b: Any) -> Any:
         a, b = promote(a, b)
-        if getattr(a, "dtype", None) == np.bool_ and isinstance(b, bool | np.bool_ | np.ndarray):
-            if np.result_type(b) == np.bool_:  # numpy's bool ** bool is int8; PyTorch's bool
-                return np.logical_or(a, np.logical_not(b))
+        if getattr(a, "dtype", None) == np.bool_ and np.result_type(b) == np.bool_:
+            return np.logical_or(a, np.logical_not(b))  # numpy's bool ** bool is int8
         return a**b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -173,7 +173,11 @@ def div(input: Any, other: Any) -> Any:  # noqa: A002
 
 @export()
 def pow(input: Any, exponent: Any) -> Any:  # noqa: A001, A002 - the operation's name
-    """``input ** exponent``; a Python number as exponent is a constant of the op, not an input."""
+    """``input ** exponent``; a Python number as exponent is a constant of the op, not an input.
+    Integers to a negative integer power are an error, as in PyTorch."""
+    base, power = (np.asarray(getattr(x, "data", x)) for x in (input, exponent))
+    if base.dtype.kind in "biu" and power.dtype.kind in "iu" and np.any(power < 0):
+        raise OpError(f"pow: integers to negative integer powers are not allowed ({exponent})")
     if type(exponent) is float or type(exponent) is int:
         return PowConst(exponent)(input)
     return Pow()(input, exponent)

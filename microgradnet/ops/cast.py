@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .registry import export
 
 #: PyTorch's dtype words, and the Python types, as numpy dtypes.
@@ -135,7 +136,7 @@ def to(
         else:
             raise TypeError(f"to: unexpected argument {arg!r} after dtype {dtype!r}")
     if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"to: device {device!r} is not available; microgradnet runs on 'cpu'")
+        raise OpError(f"to: device {device!r} is not available; microgradnet runs on 'cpu'")
     if dtype is None:
         return clone(input) if copy else input
     out = _convert(input, as_dtype(dtype, "to"))

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .registry import export
 from .select import where
 from .shape import broadcast_to, normalize_dims, reshape, shape_of, sum_to
@@ -203,7 +204,7 @@ def _index_along(op: str, input_shape: tuple[int, ...], dim: int, index: Any) ->
         raise TypeError(f"{op}: index must hold integers, not dtype {idx.dtype}")
     ndim = len(input_shape)
     if idx.ndim != max(ndim, 1) and not (ndim == 0 and idx.ndim == 0):
-        raise ValueError(
+        raise OpError(
             f"{op}: index of shape {idx.shape} must have as many dims as the input "
             f"(shape {input_shape})"
         )
@@ -212,7 +213,7 @@ def _index_along(op: str, input_shape: tuple[int, ...], dim: int, index: Any) ->
         return ()
     for i, (n, m) in enumerate(zip(idx.shape, input_shape)):
         if i != d and n > m:
-            raise ValueError(
+            raise OpError(
                 f"{op}: index of shape {idx.shape} is larger than the input (shape "
                 f"{input_shape}) in dim {i}"
             )
@@ -299,7 +300,7 @@ def scatter(
     if reduce is not None:
         how = {"add": "sum", "multiply": "prod"}.get(reduce)
         if how is None:
-            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}")
+            raise OpError(f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}")
         return scatter_reduce(input, dim, index, src, how)
     full = _index_along("scatter", shape_of(input), dim, index)
     return Scatter(full)(input, _fit(src, _raw(index).shape))
@@ -427,7 +428,7 @@ def scatter_reduce(
     array([5., 2.])
     """
     if reduce not in _REDUCE:
-        raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCE}, not {reduce!r}")
+        raise OpError(f"scatter_reduce: reduce must be one of {_REDUCE}, not {reduce!r}")
     shape = shape_of(input)
     full = _index_along("scatter_reduce", shape, dim, index)
     src = _fit(src, _raw(index).shape)
@@ -500,7 +501,7 @@ def index_add(
     part = _along_dim("index_add", len(shape), dim, idx)
     expected = np.zeros(shape)[part].shape
     if shape_of(source) != expected:
-        raise ValueError(
+        raise OpError(
             f"index_add: source of shape {shape_of(source)} does not fit; expected {expected}"
         )
     added = ScatterAdd(part, True, shape)(source)
@@ -524,7 +525,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # 
     shape = shape_of(input)
     (d,) = normalize_dims(dim, len(shape), "take_along_dim")
     if idx.ndim != len(shape):
-        raise ValueError(
+        raise OpError(
             f"take_along_dim: indices of shape {idx.shape} need the input's {len(shape)} dims"
         )
     try:
@@ -532,7 +533,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # 
             shape[:d] + (1,) + shape[d + 1 :], idx.shape[:d] + (1,) + idx.shape[d + 1 :]
         )
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"take_along_dim: input of shape {shape} and indices of shape {idx.shape} do not "
             f"broadcast outside dim {d}"
         ) from None
@@ -560,11 +561,9 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:  # noqa: A002 - PyTor
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to {shape}")
+        raise OpError(f"masked_fill: a mask of shape {m.shape} does not broadcast to {shape}")
     if shape_of(value) != ():
-        raise ValueError(
-            f"masked_fill: value must be a number or a 0-d tensor, not {shape_of(value)}"
-        )
+        raise OpError(f"masked_fill: value must be a number or a 0-d tensor, not {shape_of(value)}")
     if not isinstance(value, Node):
         value = np.asarray(value, dtype=_raw(input).dtype)
     return where(m, value, input)
@@ -624,6 +623,6 @@ def one_hot(input: Any, num_classes: int = -1) -> Any:  # noqa: A002 - PyTorch's
     if num_classes == -1:
         num_classes = int(raw.max()) + 1 if raw.size else 0
     if raw.size and (raw.min() < 0 or raw.max() >= num_classes):
-        raise ValueError(f"one_hot: class indices must be in [0, {num_classes})")
+        raise OpError(f"one_hot: class indices must be in [0, {num_classes})")
     out = (raw[..., None] == np.arange(num_classes)).astype(np.int64)
     return type(input)._wrap(out) if isinstance(input, Node) else out

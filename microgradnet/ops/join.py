@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .indexing import getitem
 from .registry import export
 from .shape import normalize_dims, shape_of
@@ -76,11 +77,11 @@ def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[lis
         raise TypeError(f"{op}: expected a sequence of tensors, not a {type(xs).__name__}")
     xs = list(xs)
     if not xs:
-        raise ValueError(f"{op}: expected a non-empty sequence of inputs")
+        raise OpError(f"{op}: expected a non-empty sequence of inputs")
     shapes = [shape_of(x) for x in xs]
     ndim = len(shapes[0]) + new_axis
     if ndim == 0:
-        raise ValueError(f"{op}: zero-dimensional inputs cannot be joined; stack them instead")
+        raise OpError(f"{op}: zero-dimensional inputs cannot be joined; stack them instead")
     (axis,) = normalize_dims(axis, ndim, op)
     if new_axis:
         ok = all(s == shapes[0] for s in shapes)
@@ -89,7 +90,7 @@ def _checked(xs: Sequence[Any], axis: int, op: str, new_axis: bool) -> tuple[lis
         ok = len(rest) == 1 and all(len(s) == ndim for s in shapes)
     if not ok:
         need = "the same shape" if new_axis else f"the same shape outside axis {axis}"
-        raise ValueError(f"{op}: inputs of shapes {shapes} do not have {need}")
+        raise OpError(f"{op}: inputs of shapes {shapes} do not have {need}")
     return xs, axis
 
 

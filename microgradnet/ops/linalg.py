@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .registry import export
 from .shape import reshape, shape_of, sum_to
 
@@ -60,7 +61,7 @@ def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
             except ValueError:
                 ok = False
     if not ok:
-        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned for a @ b")
+        raise OpError(f"matmul: shapes {sa} and {sb} are not aligned for a @ b")
 
 
 @export()
@@ -122,7 +123,7 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     [2.0, 3.0]
     """
     if len(weights) != len(inputs):
-        raise ValueError(
+        raise OpError(
             f"weighted_sum: {len(weights)} weights for {len(inputs)} inputs; they must pair up"
         )
     return WeightedSum(len(weights))(*weights, *inputs, bias)
@@ -133,7 +134,7 @@ def _need(op: str, *pairs: tuple[Any, int]) -> None:
     shapes = [shape_of(x) for x, _ in pairs]
     if any(len(s) != n for s, (_, n) in zip(shapes, pairs)):
         want = " and ".join(f"{n}-D" for _, n in pairs)
-        raise ValueError(f"{op}: needs {want} inputs, not shapes {', '.join(map(str, shapes))}")
+        raise OpError(f"{op}: needs {want} inputs, not shapes {', '.join(map(str, shapes))}")
 
 
 @export()
@@ -195,5 +196,5 @@ def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("bmm", (input, 3), (mat2, 3))
     if shape_of(input)[0] != shape_of(mat2)[0]:
-        raise ValueError(f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}")
+        raise OpError(f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}")
     return matmul(input, mat2)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .reduce import amax, amin, kept_shape, reduced_dims, sum
 from .registry import export
 from .select import where
@@ -92,7 +93,7 @@ def vector_norm(x: Any, ord: float = 2, dim: Dims = None, keepdim: bool = False)
     if ord == 1:
         return sum(abs(x), axes, keepdim)
     if not ord > 0:
-        raise ValueError(f"vector_norm: ord {ord} is not supported (use ord > 0, 0 or +-inf)")
+        raise OpError(f"vector_norm: ord {ord} is not supported (use ord > 0, 0 or +-inf)")
     return PNorm(float(ord), axes, keepdim)(x)
 
 
@@ -115,9 +116,9 @@ def matrix_norm(
     """
     ndim = len(shape_of(x))
     if ndim < 2:
-        raise ValueError(f"matrix_norm: needs at least 2 dims, not an input of shape {shape_of(x)}")
+        raise OpError(f"matrix_norm: needs at least 2 dims, not an input of shape {shape_of(x)}")
     if not isinstance(dim, Sequence) or len(dim) != 2:
-        raise ValueError(f"matrix_norm: dim must be a pair of dims, not {dim!r}")
+        raise OpError(f"matrix_norm: dim must be a pair of dims, not {dim!r}")
     rows, cols = normalize_dims(tuple(dim), ndim, "matrix_norm")
     if ord == "fro":
         return PNorm(2.0, tuple(sorted((rows, cols))), keepdim)(x)
@@ -126,7 +127,7 @@ def matrix_norm(
         pick = amax if ord > 0 else amin
         out = pick(sum(abs(x), summed, keepdim=True), over, keepdim=True)
         return out if keepdim else squeeze(out, (rows, cols))
-    raise ValueError(
+    raise OpError(
         f"matrix_norm: ord {ord!r} is not supported (use 'fro', 1, -1, inf or -inf; the norms "
         "from singular values 'nuc', 2 and -2 are not provided)"
     )
@@ -153,7 +154,7 @@ def linalg_norm(
         if ord is None:
             return vector_norm(x, 2, None, keepdim)
         if ndim not in (1, 2):
-            raise ValueError(
+            raise OpError(
                 f"linalg.norm: with ord={ord!r} and no dim the input must be 1-D or 2-D, not of "
                 f"shape {shape_of(x)}"
             )
@@ -162,9 +163,9 @@ def linalg_norm(
     if len(dims) == 2:
         return matrix_norm(x, "fro" if ord is None else ord, (dims[0], dims[1]), keepdim)
     if len(dims) != 1:
-        raise ValueError(f"linalg.norm: dim must be one dim or a pair, not {dim!r}")
+        raise OpError(f"linalg.norm: dim must be one dim or a pair, not {dim!r}")
     if isinstance(ord, str):
-        raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs two dims")
+        raise OpError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs two dims")
     return vector_norm(x, 2 if ord is None else ord, dims, keepdim)
 
 
@@ -187,5 +188,5 @@ def norm(
     if p == "fro":
         p = 2
     if isinstance(p, str):
-        raise ValueError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
+        raise OpError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
     return vector_norm(input, p, dim, keepdim)

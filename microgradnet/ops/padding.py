@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError, UnsupportedError
 from .indexing import getitem
 from .registry import export
 from .shape import shape_of
@@ -103,7 +104,7 @@ def pad(
     shape = shape_of(input)
     widths_in = tuple(pad)
     if len(widths_in) % 2 or len(widths_in) > 2 * len(shape):
-        raise ValueError(
+        raise OpError(
             f"pad: {widths_in} must hold a (before, after) pair for each of at most the "
             f"{len(shape)} dims of an input of shape {shape}"
         )
@@ -114,18 +115,18 @@ def pad(
     widths = ((0, 0),) * lead + tuple(reversed(pairs))
     for d, ((b, a), n) in enumerate(zip(widths, shape)):
         if n + min(b, 0) + min(a, 0) < 0 or n + b + a < 0:
-            raise ValueError(
+            raise OpError(
                 f"pad: widths ({b}, {a}) would crop dim {d} of length {n} below nothing "
                 f"(input of shape {shape})"
             )
     if mode == "constant":
         return constant_pad(input, widths, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(
+        raise UnsupportedError(
             f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', not {mode!r}"
         )
     if value:
-        raise ValueError(f"pad: a fill value only applies to mode 'constant', not {mode!r}")
+        raise OpError(f"pad: a fill value only applies to mode 'constant', not {mode!r}")
     out = input
     for d in range(lead, len(shape)):
         b, a = widths[d]
@@ -138,7 +139,7 @@ def pad(
         )
         if too_wide:
             need = _LIMIT.get(mode, "a non-empty dim")
-            raise ValueError(
+            raise OpError(
                 f"pad: {mode} padding ({b}, {a}) of dim {d} needs widths {need}; "
                 f"the input has shape {shape}"
             )

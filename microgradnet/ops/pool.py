@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import Op
 from .conv import ConvGeometry, Ints, _tuple, spread, windows
+from .errors import OpError
 from .indexing import GetItem
 from .shape import reshape, shape_of
 
@@ -89,12 +90,12 @@ def pool_geometry(
     pads = _tuple(padding, n, "padding", op)
     dilations = _tuple(dilation, n, "dilation", op)
     if min(kernel + strides + dilations) < 1 or min(pads) < 0:
-        raise ValueError(
+        raise OpError(
             f"{op}: kernel {kernel}, stride {strides} and dilation {dilations} "
             f"must be positive and padding {pads} not negative"
         )
     if any(2 * p > k for p, k in zip(pads, kernel)):
-        raise ValueError(f"{op}: padding {pads} must be at most half the kernel {kernel}")
+        raise OpError(f"{op}: padding {pads} must be at most half the kernel {kernel}")
     out = []
     pairs = []
     for m, k, s, p, d in zip(size, kernel, strides, pads, dilations):
@@ -103,7 +104,7 @@ def pool_geometry(
         if ceil_mode and (o - 1) * s >= m + p:  # the last window must start inside the input
             o -= 1
         if o < 1:
-            raise ValueError(
+            raise OpError(
                 f"{op}: kernel {kernel} (dilation {dilations}, padding {pads}) does "
                 f"not fit an input of spatial size {size}"
             )
@@ -118,7 +119,7 @@ def _batched(x: Any, n: int, op: str) -> tuple[Any, bool]:
     if len(shape) == n + 1:
         return reshape(x, (1, *shape)), True
     if len(shape) != n + 2:
-        raise ValueError(
+        raise OpError(
             f"{op}: expected an input of {n + 1} or {n + 2} dimensions "
             f"((C, *size) or (B, C, *size)), not shape {shape}"
         )
@@ -207,7 +208,7 @@ def avg_pool(
     geo, kernel, out = pool_geometry(op, shape[2:], kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError(f"{op}: divisor_override must not be 0")
+            raise OpError(f"{op}: divisor_override must not be 0")
         divisor: Any = float(divisor_override)
     else:
         divisor = np.ones((), dtype=np.float64)
@@ -232,10 +233,10 @@ def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 def _output_size(op: str, shape: tuple[int, ...], output_size: Any, n: int) -> tuple[int, ...]:
     sizes = (output_size,) * n if isinstance(output_size, int | None) else tuple(output_size)
     if len(sizes) != n:
-        raise ValueError(f"{op}: output_size {output_size} must have {n} entries")
+        raise OpError(f"{op}: output_size {output_size} must have {n} entries")
     out = tuple(m if o is None else int(o) for o, m in zip(sizes, shape[2:]))
     if min(out) < 1:
-        raise ValueError(f"{op}: output_size {output_size} must be positive")
+        raise OpError(f"{op}: output_size {output_size} must be positive")
     return out
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .indexing import getitem
 from .registry import export
 from .select import maximum, minimum, where
@@ -158,7 +159,7 @@ def _nonempty_dims(dim: Dims, x: Any, op: str) -> tuple[int, ...]:
     shape = shape_of(x)
     axes = reduced_dims(None if dim == () else dim, len(shape), op)
     if 0 in [shape[a] for a in axes]:
-        raise ValueError(f"{op}: cannot reduce an input of shape {shape} over an empty dim")
+        raise OpError(f"{op}: cannot reduce an input of shape {shape} over an empty dim")
     return axes
 
 

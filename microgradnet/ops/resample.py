@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
+from .errors import DtypeError, OpError
 from .indexing import GetItem
 from .shape import permute, reshape, shape_of
 
@@ -34,15 +35,15 @@ def _sizes(
     ratio of input to output size)."""
     n = len(shape) - 2
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+        raise OpError(f"{op}: give exactly one of size and scale_factor")
     if size is not None:
         sizes = (size,) * n if isinstance(size, int) else tuple(size)
         if len(sizes) != n:
-            raise ValueError(f"{op}: size {size} must have {n} entries for input of shape {shape}")
+            raise OpError(f"{op}: size {size} must have {n} entries for input of shape {shape}")
         return tuple(int(s) for s in sizes), [None] * n
     factors = (scale_factor,) * n if isinstance(scale_factor, int | float) else tuple(scale_factor)
     if len(factors) != n:
-        raise ValueError(
+        raise OpError(
             f"{op}: scale_factor {scale_factor} must have {n} entries for input of shape {shape}"
         )
     out = tuple(math.floor(m * float(f)) for m, f in zip(shape[2:], factors))
@@ -115,29 +116,29 @@ def interpolate(
     op = "interpolate"
     shape = shape_of(input)
     if len(shape) < 3:
-        raise ValueError(f"{op}: expected (B, C, *size), not shape {shape}")
+        raise OpError(f"{op}: expected (B, C, *size), not shape {shape}")
     n = len(shape) - 2
     if mode in ("nearest", "nearest-exact"):
         if align_corners is not None:
-            raise ValueError(f"{op}: align_corners only goes with the linear modes, not {mode!r}")
+            raise OpError(f"{op}: align_corners only goes with the linear modes, not {mode!r}")
     elif mode in _LINEAR:
         if _LINEAR[mode] != n:
-            raise ValueError(
+            raise OpError(
                 f"{op}: mode {mode!r} needs a {_LINEAR[mode] + 2}-d input, not shape {shape}"
             )
     else:
-        raise ValueError(
+        raise OpError(
             f"{op}: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear' or "
             f"'trilinear', not {mode!r}"
         )
     out, scales = _sizes(op, shape, size, scale_factor, recompute_scale_factor)
     if min(out) < 1:
-        raise ValueError(f"{op}: output size {out} must be positive")
+        raise OpError(f"{op}: output size {out} must be positive")
     raw = input.data if isinstance(input, Node) else np.asarray(input)
     dtype = raw.dtype
     if mode in _LINEAR and dtype.kind != "f":
         if mode != "bilinear" or dtype != np.uint8:
-            raise NotImplementedError(
+            raise DtypeError(
                 f"{op}: mode {mode!r} needs a floating-point input (or uint8 for 'bilinear'), "
                 f"not {dtype}"
             )
@@ -171,7 +172,7 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Any:  # noqa: A002 - PyTor
     shape = shape_of(input)
     r = int(upscale_factor)
     if len(shape) < 3 or r < 1 or shape[-3] % (r * r):
-        raise ValueError(
+        raise OpError(
             f"pixel_shuffle: input of shape {shape} needs at least 3 dimensions and "
             f"channels divisible by upscale_factor**2 = {r * r}"
         )
@@ -193,7 +194,7 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:  # noqa: A002 - P
     shape = shape_of(input)
     r = int(downscale_factor)
     if len(shape) < 3 or r < 1 or shape[-1] % r or shape[-2] % r:
-        raise ValueError(
+        raise OpError(
             f"pixel_unshuffle: input of shape {shape} needs at least 3 dimensions "
             f"and height and width divisible by downscale_factor = {r}"
         )

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .promotion import promote
 from .registry import export
 from .shape import shape_of, sum_to
@@ -65,7 +66,7 @@ def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorc
     try:
         np.broadcast_shapes(raw.shape, shape_of(a), shape_of(b))
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"where: a condition of shape {raw.shape} and inputs of shapes {shape_of(a)}, "
             f"{shape_of(b)} do not broadcast together"
         ) from None
@@ -189,5 +190,5 @@ def clip(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
 
 def _clamp(x: Any, lo: Any, hi: Any, op: str) -> Any:
     if lo is None and hi is None:
-        raise ValueError(f"{op}: give at least one of min and max (input of shape {shape_of(x)})")
+        raise OpError(f"{op}: give at least one of min and max (input of shape {shape_of(x)})")
     return Clip()(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .registry import export
 
 Dims = int | Sequence[int] | None
@@ -55,7 +56,7 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
             )
         out.append(int(d) % size)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dim} repeats a dimension")
+        raise OpError(f"{op}: dim {dim} repeats a dimension")
     return tuple(out)
 
 
@@ -115,7 +116,7 @@ def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorc
     try:
         np.broadcast_shapes(shape_of(input), size)
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"broadcast_to: an input of shape {shape_of(input)} does not broadcast to {size}"
         ) from None
     op = BroadcastTo(size)
@@ -147,7 +148,7 @@ def _target_shape(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]
         bad = known == 0 or size % known != 0
         new = tuple(size // known if s == -1 else s for s in new) if not bad else new
     if bad or math.prod(new) != size:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
+        raise OpError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
     return new
 
 
@@ -202,7 +203,7 @@ def permute(input: Any, *dims: int | Sequence[int]) -> Any:  # noqa: A002 - PyTo
     order = dims[0] if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
     ndim = len(shape_of(input))
     if len(order) != ndim:
-        raise ValueError(
+        raise OpError(
             f"permute: {len(order)} dims {tuple(order)} for an input of {ndim} dimensions"
         )
     perm = normalize_dims(order, ndim, "permute") if ndim else ()  # type: ignore[arg-type]
@@ -297,7 +298,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:  # noqa: 
     (start,) = normalize_dims(start_dim, len(shape), "flatten")
     (end,) = normalize_dims(end_dim, len(shape), "flatten")
     if start > end:
-        raise ValueError(
+        raise OpError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}"
         )
     merged = int(np.prod(shape[start : end + 1]))
@@ -329,7 +330,7 @@ def _movedim(x: Any, source: Any, destination: Any, op: str) -> Any:
     src = normalize_dims(source, ndim, op)
     dst = normalize_dims(destination, ndim, op)
     if len(src) != len(dst):
-        raise ValueError(f"{op}: {len(src)} source dims {source} for {len(dst)} destinations")
+        raise OpError(f"{op}: {len(src)} source dims {source} for {len(dst)} destinations")
     order: list[int | None] = [None] * ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -359,7 +360,7 @@ def expand(input: Any, *sizes: int | Sequence[int]) -> Any:  # noqa: A002 - PyTo
     new = tuple(shape[i - lead] if s == -1 and i >= lead else int(s) for i, s in enumerate(target))
     bad = bad or any(n != s and n != 1 for n, s in zip(shape, new[lead:] if lead >= 0 else ()))
     if bad or any(s < 0 for s in new):
-        raise ValueError(f"expand: a tensor of shape {shape} cannot be expanded to {target}")
+        raise OpError(f"expand: a tensor of shape {shape} cannot be expanded to {target}")
     return broadcast_to(input, new)
 
 
@@ -384,7 +385,7 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:  # noqa: A002 
     try:
         inner = _target_shape((shape[d],) if shape else (1,), tuple(sizes))
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"unflatten: dim {dim} of shape {shape} cannot be split into {tuple(sizes)}"
         ) from None
     return reshape(input, shape[:d] + inner + shape[d + 1 :])
