@@ -30,7 +30,9 @@ Index = Any
 def normalize_index(index: Index) -> tuple[Index, bool]:
     """``index`` with nodes and lists turned into arrays, and whether an element can repeat.
 
-    Only integer arrays can name one element twice; basic indices and boolean masks cannot.
+    A tuple inside the index tuple is a sequence of indices, as a list is (PyTorch and numpy
+    both read ``x[0, (2, 1)]`` as ``x[0, [2, 1]]``). Only integer arrays can name one element
+    twice; basic indices and boolean masks cannot.
 
     Examples
     --------
@@ -43,8 +45,8 @@ def normalize_index(index: Index) -> tuple[Index, bool]:
     for part in parts:
         if isinstance(part, Node):
             part = part.data
-        if isinstance(part, list):
-            part = np.asarray(part) if part else np.zeros(0, dtype=np.intp)
+        if isinstance(part, list | tuple):
+            part = np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
         if isinstance(part, np.ndarray):
             if part.dtype == np.bool_:
                 pass
@@ -232,6 +234,19 @@ def _fit(x: Any, shape: tuple[int, ...]) -> Any:
     return getitem(x, tuple(slice(0, n) for n in shape))
 
 
+def _source(op: str, input: Any, index: Any, src: Any) -> Any:  # noqa: A002
+    """The part of ``src`` a scatter of ``input`` at ``index`` writes, checked as PyTorch checks
+    it: of the input's dtype, and at least as large as ``index`` in every dim."""
+    shape, raw = _raw(index).shape, _raw(src)
+    if raw.dtype != _raw(input).dtype:
+        raise OpError(
+            f"{op}: src of dtype {raw.dtype} does not match the input's dtype {_raw(input).dtype}"
+        )
+    if raw.ndim != len(shape) or any(n > m for n, m in zip(shape, raw.shape)):
+        raise OpError(f"{op}: index of shape {shape} is larger than src of shape {raw.shape}")
+    return _fit(src, shape)
+
+
 @export()
 def gather(input: Any, dim: int, index: Any) -> Any:  # noqa: A002 - PyTorch's names
     """The elements of ``input`` picked along ``dim`` by ``index`` (of the input's number of
@@ -285,7 +300,8 @@ def scatter(
 ) -> Any:
     """``input`` with ``src`` (or the number ``value``) written along ``dim`` at ``index``:
     ``out[index[i][j]][j] = src[i][j]`` for ``dim=0``. ``reduce='add'``/``'multiply'`` combine
-    instead of overwriting (see `scatter_reduce`).
+    instead of overwriting (see `scatter_reduce`). A number as ``src`` is a ``value``, as in
+    PyTorch's ``scatter(dim, index, value)``; a tensor ``src`` must have the input's dtype.
 
     Examples
     --------
@@ -293,17 +309,21 @@ def scatter(
     array([[0., 0., 5.],
            [7., 0., 0.]])
     """
+    if isinstance(src, int | float) and value is None:
+        src, value = None, src  # scatter(dim, index, value)
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
     if src is None:
         src = np.full(_raw(index).shape, value, dtype=_raw(input).dtype)
+    else:
+        src = _source("scatter", input, index, src)
     if reduce is not None:
         how = {"add": "sum", "multiply": "prod"}.get(reduce)
         if how is None:
             raise OpError(f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}")
         return scatter_reduce(input, dim, index, src, how)
     full = _index_along("scatter", shape_of(input), dim, index)
-    return Scatter(full)(input, _fit(src, _raw(index).shape))
+    return Scatter(full)(input, src)
 
 
 def _scattered(full: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -324,7 +344,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     array([3., 0., 3.])
     """
     full = _index_along("scatter_add", shape_of(input), dim, index)
-    src = _fit(src, _raw(index).shape)
+    src = _source("scatter_add", input, index, src)
     return input + ScatterAdd(full, True, shape_of(input))(src)
 
 
@@ -431,7 +451,7 @@ def scatter_reduce(
         raise OpError(f"scatter_reduce: reduce must be one of {_REDUCE}, not {reduce!r}")
     shape = shape_of(input)
     full = _index_along("scatter_reduce", shape, dim, index)
-    src = _fit(src, _raw(index).shape)
+    src = _source("scatter_reduce", input, index, src)
     count = _scattered(full, shape)
     reached = count > 0
     dtype = np.result_type(_raw(input), _raw(src))
