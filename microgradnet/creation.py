@@ -16,7 +16,7 @@ import numpy as np
 from . import random as _random
 from .engine import Node
 from .ops.cast import as_dtype
-from .ops.errors import OpError
+from .ops.errors import DtypeError, OpError
 from .tensor import Tensor, get_default_dtype, sizes
 
 __all__ = [
@@ -156,6 +156,8 @@ def linspace(
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise OpError(f"linspace: steps must be a non-negative int, not {steps!r}")
     dt = _dtype(dtype, get_default_dtype(), "linspace")
+    if dt == np.bool_:
+        raise DtypeError("linspace: a bool dtype is not supported (PyTorch has none either)")
     return _made(np.linspace(start, end, int(steps)).astype(dt), requires_grad)
 
 

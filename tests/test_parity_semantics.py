@@ -206,11 +206,25 @@ def test_from_numpy_shares_memory() -> None:
         (lambda: mg.zeros(2, dtype=object), "zeros: dtype object is not supported"),
         (lambda: mg.zeros(2, dtype="int64", requires_grad=True), "only floating-point"),
         (lambda: mg.from_numpy([1.0]), "from_numpy: expected a numpy array"),
+        (lambda: mg.linspace(0, 1, -1), "linspace: steps must be a non-negative int"),
+        (lambda: mg.linspace(0, 1, 3, dtype=mg.bool), "linspace: a bool dtype is not supported"),
     ],
 )
 def test_creation_errors(call: Callable[[], Any], message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+def test_creation_errors_are_runtime_errors_where_pytorchs_are() -> None:
+    for call in (
+        lambda m: m.linspace(0, 1, -1),
+        lambda m: m.linspace(0, 1, 3, dtype=m.bool),
+        lambda m: m.randint(3, 1, (2,)),
+    ):
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError):
+            call(mg)
 
 
 # ------------------------------------------------------------------------------ numpy interop
