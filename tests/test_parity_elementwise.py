@@ -77,6 +77,7 @@ OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], i
             ("expm1", R), ("square", R), ("reciprocal", (0.2, 3.0)), ("rsqrt", (0.2, 3.0)),
             ("floor", R), ("ceil", R), ("trunc", R), ("round", R), ("frac", R),
             ("nan_to_num", R), ("arcsin", (-0.95, 0.95)), ("arctanh", (-0.95, 0.95)),
+            ("exp2", R),
         ]
     ],
     ("round_decimals", lambda x: x.round(decimals=2), lambda x: x.round(decimals=2), R,
@@ -88,6 +89,11 @@ OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], i
     ("rmod_number", lambda b: 5.5 % b, lambda b: 5.5 % b, R, ((3, 4),), 0),  # no torch rule
     ("floor_divide", lambda a, b: a // b, lambda a, b: a // b, R, ((3, 1, 4), (2, 4)), 0),
     ("lerp", mg.lerp, torch.lerp, R, ((3, 1, 4), (2, 4), (4,)), 2),
+    ("logaddexp", mg.logaddexp, torch.logaddexp, R, ((3, 1, 4), (2, 4)), 2),
+    ("logaddexp2", mg.logaddexp2, torch.logaddexp2, R, ((3, 1, 4), (2, 4)), 2),
+    # first order only: PyTorch's second derivative is NaN where the exponentials underflow
+    ("logaddexp_far", lambda a, b: mg.logaddexp(a * 400, b), lambda a, b: torch.logaddexp(
+        a * 400, b), R, ((3, 1, 4), (2, 4)), 1),
     ("lerp_number", lambda a, b: a.lerp(b, 0.3), lambda a, b: a.lerp(b, 0.3), R,
      ((2, 4), (4,)), 2),
     ("gelu", F.gelu, TF.gelu, (-6.0, 6.0), ((3, 4),), 2),
