@@ -60,6 +60,20 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
     "cumprod": (lambda x: x.cumprod(1), lambda x: x.cumprod(1), [(3, 5)], with_zeros),
     "cummax": (lambda x: x.cummax(1), lambda x: x.cummax(1), [(3, 5)], distinct),
     "cummin": (lambda x: mg.cummin(x, 0), lambda x: torch.cummin(x, 0), [(5, 2)], distinct),
+    "sort": (lambda x: x.sort(0), lambda x: x.sort(0), [(4, 3)], distinct),
+    "sort_descending": (
+        lambda x: mg.sort(x, 1, descending=True),
+        lambda x: torch.sort(x, 1, descending=True),
+        [(3, 5)],
+        distinct,
+    ),
+    "topk": (lambda x: x.topk(2), lambda x: x.topk(2), [(3, 5)], distinct),
+    "topk_smallest": (
+        lambda x: mg.topk(x, 3, 0, largest=False),
+        lambda x: torch.topk(x, 3, 0, largest=False),
+        [(4, 2)],
+        distinct,
+    ),
     "logcumsumexp": (lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(1), [(3, 5)], distinct),
     "var": (lambda x: x.var(1), lambda x: x.var(1), [(3, 4)], distinct),
     "var_correction": (
@@ -324,3 +338,32 @@ def test_float32_values_match_pytorch() -> None:
         o, t = ours(mg.tensor(a)), theirs(torch.tensor(a))
         assert o.dtype == np.float32
         np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_keeps_ties_in_order_and_puts_nan_last_as_pytorch(descending: bool) -> None:
+    for data in (
+        [0, 1] * 9,
+        [True, False, True, True, False],
+        np.array([3, 1, 3, 200, 0], np.uint8),
+        [2.0, np.nan, 1.0, np.nan, -np.inf, np.inf, 0.0, 2.0],
+    ):
+        ours = mg.tensor(data).sort(descending=descending, stable=True)
+        theirs = torch.tensor(data).sort(descending=descending, stable=True)
+        np.testing.assert_array_equal(ours.values.data, theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+        assert ours.indices.dtype == np.int64
+        order = mg.argsort(mg.tensor(data), descending=descending)
+        np.testing.assert_array_equal(order.data, theirs.indices.numpy())
+
+
+def test_sort_and_topk_of_empty_and_0d_inputs_and_bad_k() -> None:
+    for shape in [(0,), (0, 5), (1,), ()]:
+        x = np.zeros(shape)
+        ours, theirs = mg.tensor(x).sort(0), torch.tensor(x).sort(0)
+        assert ours.values.shape == tuple(theirs.values.shape)
+        np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+    assert mg.tensor(2.5).topk(1).values.item() == 2.5
+    for k in (4, -1):
+        with pytest.raises(RuntimeError, match="topk: k"):
+            mg.tensor([1.0, 2.0, 3.0]).topk(k)
