@@ -61,6 +61,18 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
     "cummax": (lambda x: x.cummax(1), lambda x: x.cummax(1), [(3, 5)], distinct),
     "cummin": (lambda x: mg.cummin(x, 0), lambda x: torch.cummin(x, 0), [(5, 2)], distinct),
     "sort": (lambda x: x.sort(0), lambda x: x.sort(0), [(4, 3)], distinct),
+    "meshgrid_ij": (
+        lambda *xs: mg.meshgrid(*xs, indexing="ij"),
+        lambda *xs: torch.meshgrid(*xs, indexing="ij"),
+        [(3,), (), (4,)],
+        distinct,
+    ),
+    "meshgrid_xy": (
+        lambda *xs: mg.meshgrid(list(xs), indexing="xy"),
+        lambda *xs: torch.meshgrid(list(xs), indexing="xy"),
+        [(3,), (2,), (4,)],
+        distinct,
+    ),
     "sort_descending": (
         lambda x: mg.sort(x, 1, descending=True),
         lambda x: torch.sort(x, 1, descending=True),

@@ -1,4 +1,5 @@
-"""Joining arrays: ``concatenate`` along an existing axis and ``stack`` along a new one.
+"""Joining arrays: ``concatenate`` along an existing axis and ``stack`` along a new one; and
+``meshgrid``, which spreads inputs over a grid.
 
 Both take any number of inputs. Each input's gradient is its own part of the output's gradient,
 cut out with `getitem`, so the rules differentiate again like any indexing.
@@ -6,6 +7,7 @@ cut out with `getitem`, so the rules differentiate again like any indexing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +18,7 @@ from .base import Op
 from .errors import OpError
 from .indexing import getitem
 from .registry import export
-from .shape import normalize_dims, shape_of
+from .shape import broadcast_to, normalize_dims, reshape, shape_of
 
 
 def _along(axis: int, part: slice | int) -> tuple[Any, ...]:
@@ -125,3 +127,38 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     """
     xs, d = _checked(tensors, dim, "stack", new_axis=True)
     return Stack(d)(*xs)
+
+
+@export(method=False)
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Any, ...]:
+    """Coordinate grids of 1-d (or 0-d) inputs: the ``i``-th output holds ``tensors[i]`` along
+    its own dim, repeated along the others. ``indexing='ij'`` puts input ``i`` along dim ``i``;
+    ``'xy'`` swaps the first two dims (Cartesian order), as in PyTorch and numpy. Each grid's
+    gradient is summed back into its input. Also takes one list of inputs.
+
+    Examples
+    --------
+    >>> x, y = meshgrid(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]))
+    >>> x.shape, y[1].tolist()
+    ((2, 3), [3.0, 4.0, 5.0])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise OpError(f"meshgrid: indexing must be 'ij' or 'xy', not {indexing!r}")
+    for t in tensors:
+        if len(shape_of(t)) > 1:
+            raise OpError(f"meshgrid: the inputs must be 0-d or 1-d, not of shape {shape_of(t)}")
+    sizes = [math.prod(shape_of(t)) for t in tensors]
+    where = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        where[0], where[1] = 1, 0
+    grid = [0] * len(tensors)
+    for i, n in zip(where, sizes):
+        grid[i] = n
+    out = []
+    for t, i in zip(tensors, where):
+        view = [1] * len(tensors)
+        view[i] = -1
+        out.append(broadcast_to(reshape(t, tuple(view)), tuple(grid)))
+    return tuple(out)
