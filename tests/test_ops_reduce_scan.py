@@ -88,6 +88,13 @@ CASES = [
     one_input("norm_1", lambda x, **p: x.norm(1, **p), norm_dims, **AWAY_FROM_0),
     one_input("norm_3", lambda x, **p: x.norm(3, **p), norm_dims, **AWAY_FROM_0),
     one_input("norm_half", lambda x, **p: mg.norm(x, 0.5, **p), norm_dims, **AWAY_FROM_0),
+    one_input("norm_negative", lambda x, **p: mg.norm(x, -1.5, **p), norm_dims, **AWAY_FROM_0),
+    one_input(
+        "normalize",
+        lambda x, dim: mg.nn.functional.normalize(x, 3.0, dim),
+        one_dim,
+        **AWAY_FROM_0,
+    ),
     one_input("norm_inf", lambda x, **p: x.norm(np.inf, **p), norm_dims, prep=spread_off_zero),
 ]
 

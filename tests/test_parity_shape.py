@@ -139,6 +139,25 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
         [(2, 3, 4)],
         distinct,
     ),
+    "vector_norm_negative": (
+        lambda x: mg.linalg.vector_norm(x, -1.5, (0, 2)),
+        lambda x: torch.linalg.vector_norm(x, -1.5, (0, 2)),
+        [(2, 3, 4)],
+        distinct,
+    ),
+    "normalize": (functional.normalize, tf.normalize, [(3, 4)], distinct),
+    "normalize_p": (
+        lambda x: functional.normalize(x, 0, dim=0),
+        lambda x: tf.normalize(x, 0, dim=0),
+        [(3, 4)],
+        distinct,
+    ),
+    "normalize_negative_p": (
+        lambda x: functional.normalize(x, -1, 2),
+        lambda x: tf.normalize(x, -1, 2),
+        [(2, 3, 4)],
+        distinct,
+    ),
     "transpose": (lambda x: x.transpose(0, 1), lambda x: x.transpose(0, 1), [(2, 3, 4)], distinct),
     "permute": (lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1), [(2, 3, 4)], distinct),
     "movedim": (
@@ -379,3 +398,13 @@ def test_sort_and_topk_of_empty_and_0d_inputs_and_bad_k() -> None:
     for k in (4, -1):
         with pytest.raises(RuntimeError, match="topk: k"):
             mg.tensor([1.0, 2.0, 3.0]).topk(k)
+
+
+def test_a_norm_with_negative_p_is_0_with_a_zero_element_and_so_is_its_gradient() -> None:
+    data = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    x, t = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours, theirs = mg.linalg.vector_norm(x, -1, 1), torch.linalg.vector_norm(t, -1, 1)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
