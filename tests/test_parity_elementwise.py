@@ -283,6 +283,35 @@ def test_shifts_wrap_and_saturate_as_in_pytorch(dtype: str) -> None:
             np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+@pytest.fixture
+def torch_float64() -> Any:
+    """PyTorch with microgradnet's default float dtype, float64, restored afterwards."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_division_with_a_rounding_mode_matches_pytorch(mode: str, torch_float64: Any) -> None:
+    numerators = np.array([5, 6, 7, 0, -5, -6, -7, 110, -111, 2**40 + 1])
+    for a in (numerators, numerators.astype(np.int32)[:-1], numerators * 1.0):
+        for b in (3, -3, 2.0, np.array([-10]), np.array([55], np.int32), np.array([-2.5])):
+            n = len(a)
+            ours = mg.tensor(a).div(mg.tensor(b) if isinstance(b, np.ndarray) else b,
+                                    rounding_mode=mode)  # fmt: skip
+            theirs = torch.tensor(a).div(
+                torch.tensor(b) if isinstance(b, np.ndarray) else b, rounding_mode=mode
+            )
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (a, b)
+            np.testing.assert_array_equal(ours.data[:n], theirs.numpy()[:n])
+    x = mg.tensor([3.5, -2.5], requires_grad=True)
+    mg.div(x, 2.0, rounding_mode=mode).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="rounding_mode must be"):
+        mg.div(x, 2.0, rounding_mode="round")
+
+
 def test_float_classification_matches_pytorch() -> None:
     x = np.array([1.0, np.inf, -np.inf, np.nan, 0.0, -1e-310])
     y = np.array([1.0 + 1e-6, np.inf, np.inf, np.nan, 1e-9, 0.0])

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
 from .base import Op
 from .errors import OpError
 from .promotion import DEFAULT, promote
@@ -166,9 +167,30 @@ def mul(input: Any, other: Any) -> Any:  # noqa: A002
 
 
 @export()
-def div(input: Any, other: Any) -> Any:  # noqa: A002
-    """``input / other``, with broadcasting."""
-    return Div()(input, other)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:  # noqa: A002
+    """``input / other``, with broadcasting; ``rounding_mode='trunc'`` rounds the quotient toward
+    0 and ``'floor'`` down (`floor_divide`), integers staying integers, with a gradient of 0.
+
+    Examples
+    --------
+    >>> div(np.array([7, -7]), 2, rounding_mode="trunc"), div(np.array([7, -7]), 2.0)
+    (array([ 3, -3]), array([ 3.5, -3.5]))
+    """
+    if rounding_mode is None:
+        return Div()(input, other)
+    from .rounding import floor_divide, trunc
+
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode != "trunc":
+        raise OpError(f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}")
+    raw = [np.asarray(getattr(x, "data", x)) for x in (input, other)]
+    if all(r.dtype.kind in "biu" for r in raw):  # exactly, without going through floats
+        a, b = promote(*(getattr(x, "data", x) for x in (input, other)))
+        q = floor_divide(a, b)
+        q = q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+        return next((type(x)._wrap(q) for x in (input, other) if isinstance(x, Node)), q)
+    return trunc(Div()(input, other))
 
 
 @export()
