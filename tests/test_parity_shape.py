@@ -61,6 +61,24 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
     "cummax": (lambda x: x.cummax(1), lambda x: x.cummax(1), [(3, 5)], distinct),
     "cummin": (lambda x: mg.cummin(x, 0), lambda x: torch.cummin(x, 0), [(5, 2)], distinct),
     "sort": (lambda x: x.sort(0), lambda x: x.sort(0), [(4, 3)], distinct),
+    "sum_dtype": (
+        lambda x: x.float().sum(1, dtype=mg.float64),
+        lambda x: x.float().sum(1, dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
+    "mean_dtype": (
+        lambda x: x.float().mean(dtype=mg.float64),
+        lambda x: x.float().mean(dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
+    "prod_dtype": (
+        lambda x: mg.prod(x.float(), 0, dtype=mg.float64),
+        lambda x: torch.prod(x.float(), 0, dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
     "meshgrid_ij": (
         lambda *xs: mg.meshgrid(*xs, indexing="ij"),
         lambda *xs: torch.meshgrid(*xs, indexing="ij"),
@@ -408,3 +426,12 @@ def test_a_norm_with_negative_p_is_0_with_a_zero_element_and_so_is_its_gradient(
     ours.sum().backward()
     theirs.sum().backward()
     np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+def test_running_sums_and_products_take_a_dtype() -> None:
+    data = distinct((3, 4), 0).astype(np.float32)
+    for name in ("cumsum", "cumprod"):
+        ours = getattr(mg.tensor(data), name)(1, dtype=mg.float64)
+        theirs = getattr(torch.tensor(data), name)(1, dtype=torch.float64)
+        assert ours.dtype == np.float64
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .cast import _convert as convert
+from .cast import as_dtype
 from .errors import OpError
 from .indexing import getitem
 from .registry import export
@@ -84,20 +86,40 @@ class Sum(Reduction):
         return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
 
 
-@export()
-def sum(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The sum over ``dim`` (an int, a tuple, or None for every dim)."""
-    return Sum(reduced_dims(dim, len(shape_of(input)), "sum"), keepdim)(input)
+def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002
+    """``input`` converted to ``dtype`` (a reduction's ``dtype=``), unchanged when None."""
+    return input if dtype is None else convert(input, as_dtype(dtype, op))
 
 
 @export()
-def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
+def sum(  # noqa: A001 - PyTorch's name
+    input: Any,  # noqa: A002
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Any:
+    """The sum over ``dim`` (an int, a tuple, or None for every dim); with ``dtype``, of the
+    input converted to it first."""
+    x = as_dtype_of(input, dtype, "sum")
+    return Sum(reduced_dims(dim, len(shape_of(x)), "sum"), keepdim)(x)
+
+
+@export()
+def mean(
+    input: Any,  # noqa: A002 - PyTorch's names
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Any:
     """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
-    PyTorch)."""
-    shape = shape_of(input)
+    PyTorch); with ``dtype``, of the input converted to it first."""
+    x = as_dtype_of(input, dtype, "mean")
+    shape = shape_of(x)
     dims = reduced_dims(dim, len(shape), "mean")
     count = int(np.prod([shape[d] for d in dims])) if dims else 1
-    total = Sum(dims, keepdim)(input)
+    total = Sum(dims, keepdim)(x)
     return total / count if count else total * np.nan
 
 
