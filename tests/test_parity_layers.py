@@ -305,6 +305,26 @@ def test_scaled_dot_product_attention(mask: str, dtype: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_attention_with_grouped_heads_and_a_learned_mask(dtype: Any) -> None:
+    both(
+        lambda q, k, v: functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        lambda q, k, v: tf.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        [normal(2, 6, 4, 5), normal(2, 2, 3, 5, seed=1), normal(2, 2, 3, 2, seed=2)],
+        dtype,
+    )
+    both(  # a float mask that requires grad gets the gradient of the scores
+        lambda q, k, v, m: functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        lambda q, k, v, m: tf.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        [normal(2, 3, 4, 6), normal(2, 3, 5, 6, seed=1), normal(2, 3, 5, 2, seed=2),
+         normal(3, 4, 5, seed=3)],
+        dtype,
+    )  # fmt: skip
+    q, kv = mg.zeros(1, 5, 2, 3), mg.zeros(1, 2, 2, 3)
+    with pytest.raises(RuntimeError, match="enable_gqa"):
+        functional.scaled_dot_product_attention(q, kv, kv, enable_gqa=True)
+
+
 # ----------------------------------------------------------------------------------- modules
 
 MODULES: list[tuple[str, Callable[[Any], Any], tuple[int, ...]]] = [

@@ -852,14 +852,17 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Tensor:
     """``softmax(query @ key^T * scale + mask) @ value`` over ``(..., L, E)``, ``(..., S, E)`` and
     ``(..., S, Ev)``, as PyTorch computes it.
 
-    ``attn_mask`` is boolean (True: may attend) or added to the scores; ``is_causal`` lets
-    position ``i`` attend to ``j <= i`` only; ``scale`` defaults to ``1 / sqrt(E)``. A row with
-    every position masked gives zeros (PyTorch's choice) rather than NaN. With ``dropout_p``, the
-    attention weights are dropped out (always, as in PyTorch: pass 0 in evaluation).
+    ``attn_mask`` is boolean (True: may attend) or added to the scores (a tensor mask that
+    requires grad gets its gradient); ``is_causal`` lets position ``i`` attend to ``j <= i``
+    only; ``scale`` defaults to ``1 / sqrt(E)``. A row with every position masked gives zeros
+    (PyTorch's choice) rather than NaN. With ``dropout_p``, the attention weights are dropped out
+    (always, as in PyTorch: pass 0 in evaluation). With ``enable_gqa``, key and value may have
+    fewer heads (dim -3) than query, a divisor of its count: each serves a group of query heads.
 
     Examples
     --------
@@ -880,6 +883,15 @@ def scaled_dot_product_attention(
         )
     if is_causal and attn_mask is not None:
         raise OpError(f"{name}: give attn_mask or is_causal, not both")
+    if enable_gqa and len(qs) >= 3 and qs[-3] != ks[-3]:
+        if len(ks) < 3 or len(vs) < 3 or ks[-3] != vs[-3] or qs[-3] % ks[-3]:
+            raise OpError(
+                f"{name}: with enable_gqa, key {ks} and value {vs} need a number of heads "
+                f"(dim -3) that divides the query's {qs}"
+            )
+        group = qs[-3] // ks[-3]
+        key = ops.repeat_interleave(key, group, -3)
+        value = ops.repeat_interleave(value, group, -3)
     size = qs[-1]
     factor = 1.0 / float(np.sqrt(size)) if scale is None else float(scale)
     scores = (query @ ops.matrix_transpose(key)) * factor
@@ -890,6 +902,8 @@ def scaled_dot_product_attention(
         mask = attn_mask.data if isinstance(attn_mask, Node) else np.asarray(attn_mask)
         if mask.dtype == np.bool_:
             scores = ops.where(mask, scores, -np.inf)
+        elif isinstance(attn_mask, Node) and attn_mask.requires_grad:
+            scores = scores + ops.to(attn_mask, scores.dtype)
         else:
             scores = scores + mask.astype(scores.dtype)
     dead = np.all(scores.data == -np.inf, axis=-1, keepdims=True)
