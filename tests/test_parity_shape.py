@@ -435,3 +435,15 @@ def test_running_sums_and_products_take_a_dtype() -> None:
         theirs = getattr(torch.tensor(data), name)(1, dtype=torch.float64)
         assert ours.dtype == np.float64
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+def test_view_with_a_dtype_reads_the_bytes_as_pytorch() -> None:
+    data = distinct((3, 4), 0).astype(np.float32)
+    for name in ("int32", "int16", "uint8", "float64", "float32"):
+        ours = mg.tensor(data, requires_grad=True).view(getattr(mg, name))
+        theirs = torch.tensor(data, requires_grad=True).view(getattr(torch, name))
+        assert ours.dtype == np.dtype(name) and not ours.requires_grad
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    for bad in (mg.tensor(data[:, :3]).view, mg.tensor(np.float32(1.0)).view):
+        with pytest.raises(RuntimeError, match="does not hold a whole number"):
+            bad(mg.float64)

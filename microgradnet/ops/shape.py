@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
 from .base import Op
 from .errors import OpError
 from .registry import export
@@ -173,9 +174,38 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
 
 
 @export(toplevel=False)
-def view(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
-    """`reshape` under PyTorch's name for views (every reshape here is exact, copy or not)."""
+def view(input: Any, *shape: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """`reshape` under PyTorch's name for views (every reshape here is exact, copy or not).
+
+    ``view(dtype)`` reads the input's bytes as ``dtype`` instead, as PyTorch does: the last dim
+    grows or shrinks by the ratio of the element sizes, and the result has no gradient.
+
+    Examples
+    --------
+    >>> view(np.array([1.0], np.float32), np.dtype(np.int32))
+    array([1065353216], dtype=int32)
+    """
+    if len(shape) == 1 and (
+        isinstance(shape[0], np.dtype)
+        or (isinstance(shape[0], type) and issubclass(shape[0], np.generic))
+    ):
+        return _view_bytes(input, np.dtype(shape[0]))
     return reshape(input, *shape)
+
+
+def _view_bytes(input: Any, dtype: np.dtype) -> Any:  # noqa: A002
+    raw = input.data if isinstance(input, Node) else np.asarray(input)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"view: dtype {dtype} is not supported; tensors hold bool, int or float")
+    if raw.itemsize != dtype.itemsize and (
+        raw.ndim == 0 or (raw.shape[-1] * raw.itemsize) % dtype.itemsize
+    ):
+        raise OpError(
+            f"view: the last dim of an input of shape {raw.shape} and dtype {raw.dtype} "
+            f"does not hold a whole number of {dtype} elements"
+        )
+    out = np.ascontiguousarray(raw).view(dtype)
+    return type(input)._wrap(out) if isinstance(input, Node) else out
 
 
 class Permute(Op, params=("dims",)):
