@@ -138,6 +138,19 @@ def pool_cases() -> list[Case]:
                 distinct(shape),
             )
         )
+        # windows that do not overlap: where they do, an element that is the maximum of two
+        # is written back once but gets the gradient of both (PyTorch's rule, as scatter's)
+        if dilation == 1 and not ceil and padding == 0 and stride >= kernel:
+            up = (functional.max_unpool1d, functional.max_unpool2d)[n - 1]
+            cases.append(
+                Case(
+                    f"max_unpool{n}d-{tag}",
+                    lambda x, f=mp, u=up, k=kernel, s=stride: u(
+                        *f(x, k, s, return_indices=True), k, s
+                    ),
+                    distinct(shape),
+                )
+            )
         if dilation == 1:
             ap = (functional.avg_pool1d, functional.avg_pool2d)[n - 1]
             for cip in (False, True):

@@ -119,11 +119,37 @@ def test_pooling(
     _, idx = mp(mg.tensor(x.astype(dtype)), *args, return_indices=True)
     _, ref = tmp(torch.tensor(x.astype(dtype)), *args, return_indices=True)
     np.testing.assert_array_equal(idx.data, ref.numpy())
+    if dilation == 1 and not ceil:
+        unpool(n, kernel, stride, padding, x, dtype)
     if dilation == 1:
         ap, tap = getattr(functional, f"avg_pool{n}d"), getattr(tf, f"avg_pool{n}d")
         for cip in (False, True):
             a = (kernel, stride, padding, ceil, cip)
             both(lambda t, a=a: ap(t, *a), lambda t, a=a: tap(t, *a), [x], dtype)
+
+
+def unpool(n: int, kernel: int, stride: Any, padding: int, x: np.ndarray, dtype: Any) -> None:
+    """max_unpool puts each maximum back where it was, or fails where PyTorch's does (an index
+    beyond the default output size)."""
+    up, tup = getattr(functional, f"max_unpool{n}d"), getattr(tf, f"max_unpool{n}d")
+    mp, tmp = getattr(functional, f"max_pool{n}d"), getattr(tf, f"max_pool{n}d")
+    geometry = (kernel, stride, padding)
+    pooled = tmp(torch.tensor(x), *geometry, return_indices=True)
+    try:
+        size = (3, 2, *tup(*pooled, *geometry).shape[2:])  # batch and channels are ignored
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="outside the output"):
+            up(*mp(mg.tensor(x), *geometry, return_indices=True), *geometry)
+        return
+    for extra in ((), (size,)):
+        both(
+            lambda t, e=extra: up(*mp(t, *geometry, return_indices=True), *geometry, *e),
+            lambda t, e=extra: tup(*tmp(t, *geometry, return_indices=True), *geometry, *e),
+            [x],
+            dtype,
+        )
+    with pytest.raises(RuntimeError, match="output_size"):
+        up(*mp(mg.tensor(x), *geometry, return_indices=True), *geometry, (30,) * n)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -740,6 +740,28 @@ avg_pool1d, avg_pool2d, avg_pool3d = _per_dimension(
 )
 
 
+def _max_unpool(n: int) -> Callable[..., Tensor]:
+    def max_unpool(
+        input: Tensor,  # noqa: A002 - PyTorch's names
+        indices: Tensor,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        output_size: Any = None,
+    ) -> Tensor:
+        out: Tensor = _pool.max_unpool(input, indices, kernel_size, stride, padding, output_size, n)
+        return out
+
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{n}d"
+    max_unpool.__doc__ = f"""The inverse of `max_pool{n}d` given its indices: zeros of the
+    pooled input's size (or ``output_size``), each value written back where its maximum was.
+    PyTorch's signature and semantics."""
+    return max_unpool
+
+
+max_unpool1d, max_unpool2d, max_unpool3d = _max_unpool(1), _max_unpool(2), _max_unpool(3)
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
     """Average pooling of ``(B, C, L)`` to length ``output_size``, PyTorch's windows."""
     return _pool.adaptive_avg_pool(input, output_size, 1)  # type: ignore[no-any-return]

@@ -17,7 +17,7 @@ import numpy as np
 from .base import Op
 from .conv import ConvGeometry, Ints, _tuple, spread, windows
 from .errors import OpError
-from .indexing import GetItem
+from .indexing import GetItem, Scatter
 from .shape import reshape, shape_of
 
 
@@ -181,6 +181,59 @@ def max_pool(
     overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(geo.stride, geo.dilation, kernel))
     values = gather_flat(x, flat, overlap)
     return _unbatched(values, added), (plane[0] if added else plane)
+
+
+def max_unpool(
+    x: Any,
+    indices: Any,
+    kernel_size: int | tuple[int, ...],
+    stride: int | tuple[int, ...] | None = None,
+    padding: int | tuple[int, ...] = 0,
+    output_size: Any = None,
+    n: int = 2,
+) -> Any:
+    """The inverse of `max_pool` with its indices: zeros of the pooled input's size (or
+    ``output_size``, whose last ``n`` entries count) with each value of ``x`` written at its flat
+    ``indices`` within its ``(b, c)`` plane; the gradient of each value is the output's gradient
+    there (also for two values written to one place, as by overlapping windows: PyTorch's rule,
+    as `scatter`'s).
+
+    Examples
+    --------
+    >>> max_unpool(np.array([[[3.0, 2.0]]]), np.array([[[1, 2]]]), 2, n=1)
+    array([[[0., 3., 2., 0.]]])
+    """
+    op = f"max_unpool{n}d"
+    x, added = _batched(x, n, op)
+    shape = shape_of(x)
+    index = _raw(indices)
+    if index.shape != (shape[1:] if added else shape):
+        raise OpError(f"{op}: indices of shape {index.shape} must match the input {shape}")
+    index = index.reshape(shape)
+    kernel = _tuple(kernel_size, n, "kernel_size", op)
+    strides = kernel if stride is None or stride == () else _tuple(stride, n, "stride", op)
+    pads = _tuple(padding, n, "padding", op)
+    size = tuple((m - 1) * s - 2 * p + k for m, s, p, k in zip(shape[2:], strides, pads, kernel))
+    if output_size is not None:  # within a stride of the default, as PyTorch requires
+        asked = tuple(int(m) for m in tuple(output_size)[-n:])
+        if len(asked) != n or any(not d - s < a < d + s for a, d, s in zip(asked, size, strides)):
+            raise OpError(
+                f"{op}: output_size {output_size} must end in {n} sizes each less than a "
+                f"stride {strides} from {size}"
+            )
+        size = asked
+    plane = math.prod(size)
+    if index.size and (index.min() < 0 or index.max() >= plane):
+        raise OpError(f"{op}: an index is outside the output's spatial size {size}")
+    b, c = shape[:2]
+    full = (
+        np.arange(b).reshape(b, 1, 1),
+        np.arange(c).reshape(1, c, 1),
+        index.reshape(b, c, -1).astype(np.int64),
+    )
+    zeros = np.zeros((b, c, plane), dtype=_raw(x).dtype)
+    out = Scatter(full)(zeros, reshape(x, (b, c, -1)))
+    return _unbatched(reshape(out, (b, c, *size)), added)
 
 
 def avg_pool(
