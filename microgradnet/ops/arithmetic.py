@@ -93,8 +93,14 @@ class Pow(Op):
 
     def forward(self, a: Any, b: Any) -> Any:
         a, b = promote(a, b)
-        if getattr(a, "dtype", None) == np.bool_ and np.result_type(b) == np.bool_:
+        kind = np.result_type(a, b).kind
+        if kind == "b":
             return np.logical_or(a, np.logical_not(b))  # numpy's bool ** bool is int8
+        if kind in "iu" and np.any(np.asarray(b) < 0):  # numpy refuses; PyTorch rounds to 0
+            ra, rb = np.asarray(a), np.asarray(b)
+            odd = np.remainder(rb, 2) == 1
+            small = np.where(ra == 1, 1, np.where(ra == -1, np.where(odd, -1, 1), 0))
+            return np.where(rb < 0, small, ra ** np.maximum(rb, 0)).astype(np.result_type(a, b))
         return a**b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -196,10 +202,13 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:  # 
 @export()
 def pow(input: Any, exponent: Any) -> Any:  # noqa: A001, A002 - the operation's name
     """``input ** exponent``; a Python number as exponent is a constant of the op, not an input.
-    Integers to a negative integer power are an error, as in PyTorch."""
-    base, power = (np.asarray(getattr(x, "data", x)) for x in (input, exponent))
-    if base.dtype.kind in "biu" and power.dtype.kind in "iu" and np.any(power < 0):
-        raise OpError(f"pow: integers to negative integer powers are not allowed ({exponent})")
+    As in PyTorch, integers to a negative Python int are an error, and to negative integers of
+    a tensor they are what C's integer division gives: 1 and -1 keep their magnitude, the rest
+    give 0."""
+    if type(exponent) is int and exponent < 0:
+        base = np.asarray(getattr(input, "data", input))
+        if base.dtype.kind in "biu":
+            raise OpError(f"pow: integers to negative integer powers are not allowed ({exponent})")
     if type(exponent) is float or type(exponent) is int:
         return PowConst(exponent)(input)
     return Pow()(input, exponent)
