@@ -636,9 +636,10 @@ class Tensor(Node):
 
 def _operand(other: Any, op: str, like: Tensor) -> Any:
     """Accept tensors, Python numbers and arrays as the other operand of ``op``."""
-    if isinstance(other, Tensor):
+    kind = type(other)
+    if kind is float or kind is int or kind is Tensor or kind is bool:
         return other
-    if isinstance(other, float | int | bool):
+    if isinstance(other, Tensor | float | int):  # subclasses; bool is an int
         return other
     if isinstance(other, Node):
         raise TypeError(f"{op}: cannot combine a Tensor with a {type(other).__name__}")

@@ -45,6 +45,22 @@ class _OpType(type):
         return super().__new__(mcls, name, bases, ns, **kwargs)
 
 
+def _constructor(cls: type) -> Callable[..., None]:
+    """``__init__(self, <params>)`` storing each parameter, written out for ``cls`` (ops are made
+    on every call of a function, so their constructor takes no generic argument handling)."""
+    names = cls.params  # type: ignore[attr-defined]
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise TypeError(f"{cls.__name__}: params must be identifiers, not {names!r}")
+    body = "".join(f"\n    self.{n} = {n}" for n in names) or "\n    pass"
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self{''.join(', ' + n for n in names)}):{body}", namespace)
+    init: Callable[..., None] = namespace["__init__"]
+    init.__qualname__ = f"{cls.__name__}.__init__"
+    init.__module__ = cls.__module__
+    init.from_params = True  # type: ignore[attr-defined]
+    return init
+
+
 class Op(GraphOp, metaclass=_OpType):
     """Base class of operations. Subclasses set ``name`` and define ``forward`` and ``backward``.
 
@@ -91,6 +107,8 @@ class Op(GraphOp, metaclass=_OpType):
         super().__init_subclass__(**kwargs)
         if params is not None:
             cls.params = params
+        if "__init__" not in vars(cls) and getattr(cls.__init__, "from_params", False):
+            cls.__init__ = _constructor(cls)  # type: ignore[method-assign]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = self.params
@@ -99,6 +117,8 @@ class Op(GraphOp, metaclass=_OpType):
             raise TypeError(f"{type(self).__name__} takes the parameters {names}")
         for key, value in values.items():
             setattr(self, key, value)
+
+    __init__.from_params = True  # type: ignore[attr-defined]
 
     # -- to override --------------------------------------------------------------------------
     def forward(self, *args: Any) -> Any:
@@ -117,15 +137,20 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
-        if self._mode == _GRAPH:
+        if self._versions is not None:
             self._check_versions()
+        mode = self._mode
+        if mode == _RAW:
+            return tuple([p.data for p in self.parents])
+        if mode == _GRAPH:
             return self.parents
-        return self.raw_inputs
+        return tuple([np.float64(p.data) for p in self.parents])
 
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
-        self._check_versions()
+        if self._versions is not None:
+            self._check_versions()
         if self._mode == _IEEE:
             return tuple([np.float64(p.data) for p in self.parents])
         return tuple([p.data for p in self.parents])
@@ -152,11 +177,14 @@ class Op(GraphOp, metaclass=_OpType):
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
             )
-        if self._mode == _GRAPH:
+        mode = self._mode
+        if mode == _RAW:
+            return out.data
+        if mode == _GRAPH:
             replay = copy.copy(self)
             replay._out = None  # the copy must not keep this pass's output alive
             return replay.apply(*self.parents)
-        return np.float64(out.data) if self._mode == _IEEE else out.data
+        return np.float64(out.data)
 
     # -- computing and recording --------------------------------------------------------------
     def __call__(self, *args: Any) -> Any:
@@ -265,8 +293,18 @@ class Op(GraphOp, metaclass=_OpType):
                 "saved values were freed; pass retain_graph=True to the first backward() to run "
                 "backward through it again"
             )
-        self._mode = _GRAPH if graph else _RAW
         self._out = out
+        try:
+            if graph or out.holds_float or state.anomaly:
+                return self._vjp_modes(out, grad, graph)
+            return self.backward(grad)  # the common case: plain arrays
+        finally:
+            self._out = None  # no reference from an op to its output survives the call
+            self._mode = _RAW
+
+    def _vjp_modes(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
+        """`vjp` recorded, under anomaly mode, or on floats (with the IEEE fallback)."""
+        self._mode = _GRAPH if graph else _RAW
         try:
             if state.anomaly:
                 return self._checked_backward(grad)
@@ -275,9 +313,6 @@ class Op(GraphOp, metaclass=_OpType):
             if graph or not out.holds_float:
                 raise
             return self._ieee_backward(grad)  # a Value at a singular point
-        finally:
-            self._out = None  # no reference from an op to its output survives the call
-            self._mode = _RAW
 
     def _checked_backward(self, grad: Any) -> tuple[Any, ...]:
         with np.errstate(all="ignore"):

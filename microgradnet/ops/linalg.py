@@ -25,6 +25,11 @@ class MatMul(Op):
         pa, pb = self.parents
         a, b = self.inputs
         sa, sb = pa.shape, pb.shape
+        if len(sa) == 2 and len(sb) == 2:  # two matrices: nothing to reshape or sum
+            return (
+                g @ b.mT if pa.requires_grad else None,
+                a.mT @ g if pb.requires_grad else None,
+            )
         # Treat a vector as a one-row (a) or one-column (b) matrix, so one rule covers all cases.
         if len(sa) == 1:
             a = reshape(a, (1, *sa))
@@ -49,6 +54,8 @@ class MatMul(Op):
 
 def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     """Raise a `ValueError` naming both shapes when ``a @ b`` is undefined."""
+    if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:  # the common case, at once
+        return
     ok = len(sa) > 0 and len(sb) > 0
     if ok:
         k_a = sa[-1]

@@ -80,7 +80,9 @@ class Sum(Reduction):
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape
-        return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
+        if not self.keepdims and len(self.axes) < len(shape):  # a 0-d g broadcasts as it is
+            g = reshape(g, kept_shape(shape, self.axes))
+        return (broadcast_to(g, shape),)
 
 
 @export()

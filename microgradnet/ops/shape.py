@@ -110,14 +110,13 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
 def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorch's names
     """``input`` repeated along new or length-1 dims to ``size``; a no-op when shapes agree."""
     size = tuple(size)
-    if shape_of(input) == size:
+    old = shape_of(input)
+    if old == size:
         return input
-    try:
-        np.broadcast_shapes(shape_of(input), size)
-    except ValueError:
-        raise ValueError(
-            f"broadcast_to: an input of shape {shape_of(input)} does not broadcast to {size}"
-        ) from None
+    if len(old) > len(size) or not all(
+        n == 1 or n == m for n, m in zip(reversed(old), reversed(size))
+    ):
+        raise ValueError(f"broadcast_to: an input of shape {old} does not broadcast to {size}")
     op = BroadcastTo(size)
     return op.forward(input) if type(input) is np.ndarray else op(input)
 
@@ -160,7 +159,9 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
     >>> reshape(np.zeros(6), 2, -1).shape, reshape(np.zeros(6), (3, 2)).shape
     ((2, 3), (3, 2))
     """
-    target = shape[0] if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
+    target: Any = shape
+    if len(shape) == 1 and (type(shape[0]) is tuple or isinstance(shape[0], Sequence)):
+        target = shape[0]
     old = shape_of(input)
     if target == old:  # the rules' common case: a gradient already in shape
         return input
