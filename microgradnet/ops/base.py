@@ -51,7 +51,7 @@ def _constructor(cls: type) -> Callable[..., None]:
     names = cls.params  # type: ignore[attr-defined]
     if not all(isinstance(n, str) and n.isidentifier() for n in names):
         raise TypeError(f"{cls.__name__}: params must be identifiers, not {names!r}")
-    body = "".join(f"\n    self.{n} = {n}" for n in names) or "\n    pass"
+    body = "".join(f"\n    self.{n} = {n}" for n in names) + "\n    self.parents = None"
     namespace: dict[str, Any] = {}
     exec(f"def __init__(self{''.join(', ' + n for n in names)}):{body}", namespace)
     init: Callable[..., None] = namespace["__init__"]
@@ -59,6 +59,26 @@ def _constructor(cls: type) -> Callable[..., None]:
     init.__module__ = cls.__module__
     init.from_params = True  # type: ignore[attr-defined]
     return init
+
+
+# The two tuples every recorded op and every rule reads, spelled out for one and two inputs
+# (nearly all ops), where a comprehension would cost more than the rest of the work.
+def _versions_of(parents: tuple[Node, ...]) -> tuple[int, ...]:
+    """The version of each input's memory."""
+    if len(parents) == 2:
+        return (parents[0]._vc[0], parents[1]._vc[0])
+    if len(parents) == 1:
+        return (parents[0]._vc[0],)
+    return tuple([p._vc[0] for p in parents])
+
+
+def _data_of(parents: tuple[Node, ...]) -> tuple[Any, ...]:
+    """The data of each input."""
+    if len(parents) == 2:
+        return (parents[0].data, parents[1].data)
+    if len(parents) == 1:
+        return (parents[0].data,)
+    return tuple([p.data for p in parents])
 
 
 class Op(GraphOp, metaclass=_OpType):
@@ -137,11 +157,10 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
-        if self._versions is not None:
-            self._check_versions()
+        self._check_versions()
         mode = self._mode
         if mode == _RAW:
-            return tuple([p.data for p in self.parents])
+            return _data_of(self.parents)
         if mode == _GRAPH:
             return self.parents
         return tuple([np.float64(p.data) for p in self.parents])
@@ -149,15 +168,14 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
-        if self._versions is not None:
-            self._check_versions()
+        self._check_versions()
         if self._mode == _IEEE:
             return tuple([np.float64(p.data) for p in self.parents])
-        return tuple([p.data for p in self.parents])
+        return _data_of(self.parents)
 
     def _check_versions(self) -> None:
         versions = self._versions
-        if versions is None or versions == tuple([p._vc[0] for p in self.parents]):
+        if versions is None or versions == _versions_of(self.parents):
             return
         for i, (p, v) in enumerate(zip(self.parents, versions)):
             if p._vc[0] != v:
@@ -170,9 +188,9 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def output(self) -> Any:
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
-        out = self._out
+        out = getattr(self, "_out", None)
         assert out is not None, "output is only available inside backward"
-        if self._versions is not None and out._vc[0] != self._out_version:
+        if self._versions is not None and out._vc[0] != getattr(self, "_out_version", 0):
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
@@ -212,6 +230,7 @@ class Op(GraphOp, metaclass=_OpType):
         """Compute on the data of ``args`` and record the op when an input requires grad."""
         like: Node | None = None
         requires = constants = False
+        raw = []
         for a in args:
             if isinstance(a, Node):
                 if like is None:
@@ -220,15 +239,12 @@ class Op(GraphOp, metaclass=_OpType):
                     raise TypeError(f"{self.name}: cannot mix Value and Tensor inputs")
                 if a.requires_grad:
                     requires = True
+                raw.append(a.data)
             else:
                 constants = True
+                raw.append(a)
         if like is None:
             raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
-        raw = (
-            [a.data if isinstance(a, Node) else a for a in args]
-            if constants
-            else [a.data for a in args]
-        )
         st = state
         if like.holds_float:
             out = self._float_forward(raw)
@@ -274,13 +290,11 @@ class Op(GraphOp, metaclass=_OpType):
         op = copy.copy(self) if getattr(self, "parents", None) is not None else self
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
-        # is 0, unless it views an input's memory (`apply` corrects it then).
-        op._versions = None if floats else tuple([p._vc[0] for p in parents])
-        op._out_version = 0
+        # is 0, unless it views an input's memory (`apply` sets ``_out_version`` then).
+        op._versions = None if floats else _versions_of(parents)
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
-        op._out = None
         op._scope = current_scope()
         return op
 
