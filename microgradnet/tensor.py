@@ -17,6 +17,7 @@ from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
+from .ops.linalg import MatMul
 from .ops.registry import Entry, install
 from .ops.shape import normalize_dims
 
@@ -550,7 +551,7 @@ class Tensor(Node):
     __pow__, __rpow__ = _operators(ops.pow, "pow")
     __mod__, __rmod__ = _operators(ops.remainder, "remainder")
     __floordiv__, __rfloordiv__ = _operators(ops.floor_divide, "floor_divide")
-    __matmul__, __rmatmul__ = _operators(ops.matmul, "matmul")
+    __matmul__, __rmatmul__ = _operators(MatMul, "matmul")
 
     def __neg__(self) -> Tensor:
         out: Tensor = ops.neg(self)

@@ -257,6 +257,8 @@ class Op(GraphOp, metaclass=_OpType):
                 else:
                     out = self.forward(*raw)
             except ValueError as err:
+                if str(err).startswith(f"{self.name}: "):  # the op's own message names it
+                    raise
                 shapes = ", ".join(str(np.shape(r)) for r in raw)
                 raise ValueError(
                     f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"

@@ -77,7 +77,7 @@ class SumTo(ToShape):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
         )
-        out = x.sum(axis=axes, keepdims=True) if axes else x
+        out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
         return out.reshape(self.shape) if lead else out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
