@@ -42,11 +42,15 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
     >>> normalize_dims(-1, 3, "sum"), normalize_dims((2, 0), 3, "sum"), normalize_dims(0, 0, "sum")
     ((2,), (2, 0), (0,))
     """
-    dims = (dim,) if not isinstance(dim, Sequence) else tuple(dim)
+    kind = type(dim)
+    if kind is tuple or kind is list or (kind is not int and isinstance(dim, Sequence)):
+        dims = tuple(dim)  # type: ignore[arg-type]
+    else:
+        dims = (dim,)
     size = ndim or 1
     out = []
     for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+        if type(d) is not int and (isinstance(d, bool) or not isinstance(d, int | np.integer)):
             raise TypeError(f"{op}: dim must be an int or a tuple of ints, not {d!r}")
         if not -size <= d < size:
             raise DimError(
@@ -185,10 +189,13 @@ class Permute(Op, params=("dims",)):
     dims: tuple[int, ...]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.transpose(x, self.dims)
+        return x.transpose(self.dims)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        return (Permute(tuple(int(i) for i in np.argsort(self.dims)))(g),)
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return (Permute(tuple(inverse))(g),)
 
 
 @export()
@@ -231,7 +238,10 @@ def transpose(input: Any, dim0: int, dim1: int) -> Any:  # noqa: A002 - PyTorch'
 
 def matrix_transpose(x: Any) -> Any:
     """Swap the last two dims (``x.mT``)."""
-    return transpose(x, -2, -1)
+    ndim = len(shape_of(x))
+    if ndim < 2:
+        raise DimError(f"mT: an input of {ndim} dimensions has no matrices to transpose")
+    return Permute((*range(ndim - 2), ndim - 1, ndim - 2))(x)
 
 
 def reverse_dims(x: Any) -> Any:
