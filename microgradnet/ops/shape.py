@@ -44,7 +44,7 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
     """
     kind = type(dim)
     if kind is tuple or kind is list or (kind is not int and isinstance(dim, Sequence)):
-        dims = tuple(dim)  # type: ignore[arg-type]
+        dims: tuple[Any, ...] = tuple(dim)  # type: ignore[arg-type]
     else:
         dims = (dim,)
     size = ndim or 1
