@@ -318,14 +318,24 @@ Grads = Sequence[Any]
 Reached = Callable[[Node, Any], None]
 
 
-def propagate(roots: Nodes, seeds: Grads, reached: Reached, retain: bool, graph: bool) -> None:
-    """Send ``seeds`` back from ``roots`` through the graph; ``reached(node, grad)`` sees each
-    node's total gradient once all of its consumers have sent theirs.
+def propagate(
+    roots: Nodes,
+    seeds: Grads,
+    reached: Reached,
+    retain: bool,
+    graph: bool,
+    wanted: set[Node] | None = None,
+) -> None:
+    """Send ``seeds`` back from ``roots`` through the graph; ``reached(node, grad)`` sees the
+    total gradient of each node of ``wanted`` (by default: of each leaf and each node that
+    retains its gradient) once all of the node's consumers have sent theirs.
 
     Each rule runs once per pass, on the sum of the gradients of its output, recorded when
     ``graph``. Unless ``retain``, each operation frees what it saved as soon as its rule has run.
     """
     if state.tracer is not None:  # `microgradnet.compile` records the pass instead
+        if wanted is not None:
+            reached = _only(wanted, reached)
         state.tracer.propagate(roots, seeds, reached, retain, graph)
         return
     pending: dict[Node, Any] = {}
@@ -336,8 +346,9 @@ def propagate(roots: Nodes, seeds: Grads, reached: Reached, retain: bool, graph:
         grad = pending.pop(node, None)
         if grad is None:
             continue
-        reached(node, grad)
         ctx = node._ctx
+        if (ctx is None or node._retains_grad) if wanted is None else node in wanted:
+            reached(node, grad)
         if ctx is None:
             continue
         for parent, g in zip(ctx.parents, ctx.vjp(node, grad, graph)):
@@ -347,6 +358,16 @@ def propagate(roots: Nodes, seeds: Grads, reached: Reached, retain: bool, graph:
             pending[parent] = g if prev is None else prev + g
         if not retain:
             ctx.release()
+
+
+def _only(wanted: set[Node], reached: Reached) -> Reached:
+    """``reached`` called for the nodes of ``wanted`` only."""
+
+    def filtered(node: Node, grad: Any) -> None:
+        if node in wanted:
+            reached(node, grad)
+
+    return filtered
 
 
 def _seed(root: Node, grad: Any, graph: bool) -> Any:
@@ -366,7 +387,11 @@ def _seed(root: Node, grad: Any, graph: bool) -> Any:
                 f"backward: grad must be given for an output of shape {root.shape}; only an "
                 "output with a single element gets the implicit gradient 1"
             )
-        grad = 1.0 if root.holds_float else np.ones_like(root.data)
+        if root.holds_float:
+            grad = 1.0
+        else:  # np.array and reshape: a quarter of np.ones_like's time on one element
+            grad = np.array(1, dtype=root.data.dtype)
+            grad = grad.reshape(root.shape) if root.data.ndim else grad
     elif root.holds_float:
         grad = float(grad)
     else:
@@ -376,7 +401,8 @@ def _seed(root: Node, grad: Any, graph: bool) -> Any:
                 f"backward: a gradient of shape {grad.shape} does not match the output's shape "
                 f"{root.shape}"
             )
-        grad = grad.astype(root.data.dtype, copy=False)
+        if grad.dtype != root.data.dtype:
+            grad = grad.astype(root.data.dtype)
     return type(root)._wrap(grad) if graph else grad
 
 
@@ -397,17 +423,15 @@ def accumulate(
 ) -> None:
     """Backward from ``roots``, adding the gradients into ``.grad`` of the leaves (and of nodes
     that retain their gradient), or only of ``inputs`` when given."""
+    wanted = None if inputs is None else set(inputs)
     reached: Reached = into_grad
-    if inputs is not None or create_graph:
-        wanted = None if inputs is None else set(inputs)
+    if wanted is not None or create_graph:
 
         def reached(node: Node, grad: Any) -> None:
-            keep = node._ctx is None or node._retains_grad if wanted is None else node in wanted
-            if keep:
-                node._accumulate(grad.data if create_graph else grad)
+            node._accumulate(grad.data if create_graph else grad)
 
-    seeds = [_seed(r, s, create_graph) for r, s in zip(roots, seeds)]
-    propagate(roots, seeds, reached, retain_graph, create_graph)
+    seeds = list(map(_seed, roots, seeds, [create_graph] * len(roots)))
+    propagate(roots, seeds, reached, retain_graph, create_graph, wanted)
 
 
 def gradients(
@@ -424,10 +448,8 @@ def gradients(
     found: list[Any] = [None] * len(inputs)
 
     def reached(node: Node, grad: Any) -> None:
-        slot = slots.get(node)
-        if slot is not None:
-            found[slot] = grad if create_graph else type(node)._wrap(node._raw_grad(grad))
+        found[slots[node]] = grad if create_graph else type(node)._wrap(node._raw_grad(grad))
 
-    seeds = [_seed(r, s, create_graph) for r, s in zip(roots, seeds)]
-    propagate(roots, seeds, reached, retain_graph, create_graph)
+    seeds = list(map(_seed, roots, seeds, [create_graph] * len(roots)))
+    propagate(roots, seeds, reached, retain_graph, create_graph, set(slots))
     return found

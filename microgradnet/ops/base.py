@@ -207,6 +207,8 @@ class Op(GraphOp, metaclass=_OpType):
     # -- computing and recording --------------------------------------------------------------
     def __call__(self, *args: Any) -> Any:
         """Record on nodes, or compute directly on raw data."""
+        if args and isinstance(args[0], Node):  # the common case, without a loop
+            return self.apply(*args)
         for a in args:
             if isinstance(a, Node):
                 return self.apply(*args)
