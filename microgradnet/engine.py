@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -95,6 +96,10 @@ class Node:
     def _accumulate(self, grad: Any) -> None:
         """Add a raw gradient into ``.grad``."""
         raise NotImplementedError
+
+    def _take(self, grad: Any) -> None:
+        """`_accumulate` a gradient that nothing else holds, which may be kept without a copy."""
+        self._accumulate(grad)
 
     def _raw_grad(self, grad: Any) -> Any:
         """A raw gradient as this front end stores it in ``.grad`` (dtype and shape of the data)."""
@@ -356,6 +361,7 @@ def propagate(
                 continue
             prev = pending.get(parent)
             pending[parent] = g if prev is None else prev + g
+        g = prev = None  # no stale names on gradients: `into_grad` counts who holds one
         if not retain:
             ctx.release()
 
@@ -406,11 +412,32 @@ def _seed(root: Node, grad: Any, graph: bool) -> Any:
     return type(root)._wrap(grad) if graph else grad
 
 
+def _references_in_callee() -> int:
+    """What ``sys.getrefcount`` says, inside a function, of an array that only its caller's
+    local variable holds (3 in CPython: the caller's name, the parameter, the call's argument)."""
+
+    def callee(x: Any) -> int:
+        return sys.getrefcount(x)
+
+    grad = np.empty(0)
+    return callee(grad)
+
+
+_SOLE = _references_in_callee()
+
+
 def into_grad(node: Node, grad: Any) -> None:
     """Where a plain backward pass leaves gradients: ``.grad`` of leaves and of the nodes that
-    retain theirs."""
+    retain theirs.
+
+    A gradient array that nothing but the pass holds (not a user's seed, not shared by two
+    paths, not a view) is handed over to ``.grad`` as it is; any other is copied first.
+    """
     if node._ctx is None or node._retains_grad:
-        node._accumulate(grad)
+        if type(grad) is np.ndarray and grad.base is None and sys.getrefcount(grad) <= _SOLE:
+            node._take(grad)
+        else:
+            node._accumulate(grad)
 
 
 def accumulate(

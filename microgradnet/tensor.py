@@ -286,6 +286,13 @@ class Tensor(Node):
             )
         return out
 
+    def _take(self, g: Any) -> None:
+        data = self.data
+        if self._grad is None and g.dtype == data.dtype and g.shape == data.shape:
+            self._grad = g  # the engine's own array: kept, not copied
+        else:
+            self._accumulate(g)
+
     def _accumulate(self, g: Any) -> None:
         # Until someone reads ``.grad``, the gradient stays a bare array (no Tensor to make each
         # pass); once read, later passes add into that same Tensor, as PyTorch does.
