@@ -140,9 +140,16 @@ def _legacy_reduction(*own: str) -> Callable[[Callable[..., Any]], Callable[...,
             names.index("ignore_index" if "ignore_index" in names else "reduction"), legacy
         )
         public = signature.replace(parameters=parameters)
+        # Calls that pass neither legacy argument (all of today's code) skip the binding.
+        plain = names.index("ignore_index" if "ignore_index" in names else "reduction")
+        default = signature.parameters["reduction"].default
 
         @functools.wraps(fn)
         def loss(*args: Any, **kwargs: Any) -> Any:
+            if len(args) <= plain and "size_average" not in kwargs and "reduce" not in kwargs:
+                reduction = kwargs.get("reduction", default)
+                kwargs["reduction"] = _fold_reduction(fn.__name__, None, None, reduction, own)
+                return fn(*args, **kwargs)
             try:
                 bound = public.bind(*args, **kwargs)
             except TypeError as error:

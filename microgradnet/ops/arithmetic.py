@@ -140,7 +140,7 @@ class PowConst(Op, params=("p",)):
         (x,) = self.inputs
         if p == 0:
             return (g * 0.0,)
-        return (g * p * pow(x, p - 1),)
+        return (g * p * (x if p == 2 else pow(x, p - 1)),)  # x ** 1 is x, bit for bit
 
 
 class Neg(Op):

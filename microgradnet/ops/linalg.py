@@ -19,13 +19,22 @@ class MatMul(Op):
     name = "matmul"
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.matmul(a, b)
+        try:
+            out: np.ndarray = np.matmul(a, b)
+        except ValueError:
+            check_matmul_shapes(np.shape(a), np.shape(b))  # says which shapes, in a @ b terms
+            raise
         return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
         a, b = self.inputs
         sa, sb = pa.shape, pb.shape
+        if len(sa) == 2 and len(sb) == 2:  # two matrices: nothing to reshape or sum
+            return (
+                g @ b.mT if pa.requires_grad else None,
+                a.mT @ g if pb.requires_grad else None,
+            )
         # Treat a vector as a one-row (a) or one-column (b) matrix, so one rule covers all cases.
         if len(sa) == 1:
             a = reshape(a, (1, *sa))
@@ -50,6 +59,8 @@ class MatMul(Op):
 
 def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     """Raise a `ValueError` naming both shapes when ``a @ b`` is undefined."""
+    if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:  # the common case, at once
+        return
     ok = len(sa) > 0 and len(sb) > 0
     if ok:
         k_a = sa[-1]
@@ -68,7 +79,6 @@ def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
 def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     """The matrix product ``input @ other`` with the rules for vectors and batches of numpy and
     PyTorch."""
-    check_matmul_shapes(shape_of(input), shape_of(other))
     return MatMul()(input, other)
 
 

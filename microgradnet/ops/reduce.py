@@ -78,12 +78,15 @@ class Sum(Reduction):
     name = "sum"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        # np.add.reduce is what np.sum calls on an array (the same bits), without its Python layer
+        out: np.ndarray = np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[call-overload]
         return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape
-        return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
+        if not self.keepdims and len(self.axes) < len(shape):  # a 0-d g broadcasts as it is
+            g = reshape(g, kept_shape(shape, self.axes))
+        return (broadcast_to(g, shape),)
 
 
 def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002
@@ -278,8 +281,8 @@ class LogSumExp(Reduction):
             shift = np.max(x, axis=self.axes, keepdims=True)
             shift = np.where(np.isfinite(shift), shift, 0)  # all -inf, or an inf: no shift
         with np.errstate(divide="ignore"):  # log(0) = -inf where every term is -inf
-            out = np.log(np.sum(np.exp(x - shift), axis=self.axes, keepdims=True)) + shift
-        return out if self.keepdims else np.squeeze(out, self.axes)  # type: ignore[no-any-return]
+            out = np.log(np.add.reduce(np.exp(x - shift), axis=self.axes, keepdims=True)) + shift
+        return out if self.keepdims else np.squeeze(out, self.axes)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.inputs
@@ -335,7 +338,7 @@ def all(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A0
 
 def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """``x`` minus its maximum over ``axes``: every entry at most 0, the largest exactly 0."""
-    return x - np.max(x, axis=axes, keepdims=True)  # type: ignore[no-any-return]
+    return x - np.maximum.reduce(x, axis=axes, keepdims=True)
 
 
 class Softmax(OverAxes):
@@ -345,7 +348,7 @@ class Softmax(OverAxes):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(_shifted(x, self.axes))
-        return e / np.sum(e, axis=self.axes, keepdims=True)  # type: ignore[no-any-return]
+        return e / np.add.reduce(e, axis=self.axes, keepdims=True)  # type: ignore[no-any-return]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         y = self.output
@@ -359,7 +362,7 @@ class LogSoftmax(OverAxes):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         z = _shifted(x, self.axes)
-        return z - np.log(np.sum(np.exp(z), axis=self.axes, keepdims=True))  # type: ignore[no-any-return]
+        return z - np.log(np.add.reduce(np.exp(z), axis=self.axes, keepdims=True))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (g - exp(self.output) * sum(g, self.axes, keepdim=True),)

@@ -44,11 +44,15 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
     >>> normalize_dims(-1, 3, "sum"), normalize_dims((2, 0), 3, "sum"), normalize_dims(0, 0, "sum")
     ((2,), (2, 0), (0,))
     """
-    dims = (dim,) if not isinstance(dim, Sequence) else tuple(dim)
+    kind = type(dim)
+    if kind is tuple or kind is list or (kind is not int and isinstance(dim, Sequence)):
+        dims: tuple[Any, ...] = tuple(dim)  # type: ignore[arg-type]
+    else:
+        dims = (dim,)
     size = ndim or 1
     out = []
     for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+        if type(d) is not int and (isinstance(d, bool) or not isinstance(d, int | np.integer)):
             raise TypeError(f"{op}: dim must be an int or a tuple of ints, not {d!r}")
         if not -size <= d < size:
             raise DimError(
@@ -79,7 +83,7 @@ class SumTo(ToShape):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
         )
-        out = x.sum(axis=axes, keepdims=True) if axes else x
+        out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
         return out.reshape(self.shape) if lead else out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -112,14 +116,13 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
 def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorch's names
     """``input`` repeated along new or length-1 dims to ``size``; a no-op when shapes agree."""
     size = tuple(size)
-    if shape_of(input) == size:
+    old = shape_of(input)
+    if old == size:
         return input
-    try:
-        np.broadcast_shapes(shape_of(input), size)
-    except ValueError:
-        raise OpError(
-            f"broadcast_to: an input of shape {shape_of(input)} does not broadcast to {size}"
-        ) from None
+    if len(old) > len(size) or not all(
+        n == 1 or n == m for n, m in zip(reversed(old), reversed(size))
+    ):
+        raise OpError(f"broadcast_to: an input of shape {old} does not broadcast to {size}")
     op = BroadcastTo(size)
     return op.forward(input) if type(input) is np.ndarray else op(input)
 
@@ -162,7 +165,9 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
     >>> reshape(np.zeros(6), 2, -1).shape, reshape(np.zeros(6), (3, 2)).shape
     ((2, 3), (3, 2))
     """
-    target = shape[0] if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
+    target: Any = shape
+    if len(shape) == 1 and (type(shape[0]) is tuple or isinstance(shape[0], Sequence)):
+        target = shape[0]
     old = shape_of(input)
     if target == old:  # the rules' common case: a gradient already in shape
         return input
@@ -215,10 +220,13 @@ class Permute(Op, params=("dims",)):
     dims: tuple[int, ...]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.transpose(x, self.dims)
+        return x.transpose(self.dims)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        return (Permute(tuple(int(i) for i in np.argsort(self.dims)))(g),)
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return (Permute(tuple(inverse))(g),)
 
 
 @export()
@@ -261,7 +269,10 @@ def transpose(input: Any, dim0: int, dim1: int) -> Any:  # noqa: A002 - PyTorch'
 
 def matrix_transpose(x: Any) -> Any:
     """Swap the last two dims (``x.mT``)."""
-    return transpose(x, -2, -1)
+    ndim = len(shape_of(x))
+    if ndim < 2:
+        raise DimError(f"mT: an input of {ndim} dimensions has no matrices to transpose")
+    return Permute((*range(ndim - 2), ndim - 1, ndim - 2))(x)
 
 
 def reverse_dims(x: Any) -> Any:
