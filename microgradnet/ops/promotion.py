@@ -85,6 +85,13 @@ def promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     >>> (a + b).dtype
     dtype('float32')
     """
+    if (  # the commonest case, checked first
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.dtype is b.dtype
+        and (not floating or a.dtype.kind == "f")
+    ):
+        return a, b
     da: np.dtype | None = getattr(a, "dtype", None)
     db: np.dtype | None = getattr(b, "dtype", None)
     if da is None:
@@ -96,6 +103,10 @@ def promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
         if da.kind == "f":
             return a, b
     elif da == db and (da.kind == "f" or not floating):  # one dtype: numpy agrees
+        return a, b
+    elif (
+        a.ndim and b.ndim and _category(da) == _category(db) and (da.kind == "f" or not floating)
+    ):  # two arrays with dims of one category: numpy promotes as PyTorch does
         return a, b
     want = result_dtype(a, b)
     if want is None:
