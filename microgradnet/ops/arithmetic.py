@@ -15,7 +15,7 @@ from .base import Op
 from .errors import OpError
 from .promotion import DEFAULT, promote
 from .registry import export
-from .shape import sum_to
+from .shape import raw_array, raw_data, sum_to
 
 
 class Add(Op):
@@ -190,9 +190,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:  # 
         return floor_divide(input, other)
     if rounding_mode != "trunc":
         raise OpError(f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}")
-    raw = [np.asarray(getattr(x, "data", x)) for x in (input, other)]
+    raw = [raw_array(x) for x in (input, other)]
     if all(r.dtype.kind in "biu" for r in raw):  # exactly, without going through floats
-        a, b = promote(*(getattr(x, "data", x) for x in (input, other)))
+        a, b = promote(raw_data(input), raw_data(other))
         q = floor_divide(a, b)
         q = q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
         return next((type(x)._wrap(q) for x in (input, other) if isinstance(x, Node)), q)
@@ -206,7 +206,7 @@ def pow(input: Any, exponent: Any) -> Any:  # noqa: A001, A002 - the operation's
     a tensor they are what C's integer division gives: 1 and -1 keep their magnitude, the rest
     give 0."""
     if type(exponent) is int and exponent < 0:
-        base = np.asarray(getattr(input, "data", input))
+        base = raw_array(input)
         if base.dtype.kind in "biu":
             raise OpError(f"pow: integers to negative integer powers are not allowed ({exponent})")
     if type(exponent) is float or type(exponent) is int:

@@ -22,7 +22,7 @@ from .base import Op
 from .errors import OpError
 from .registry import export
 from .select import where
-from .shape import broadcast_to, normalize_dims, reshape, shape_of, sum_to
+from .shape import broadcast_to, normalize_dims, raw_array, reshape, shape_of, sum_to
 
 Index = Any
 
@@ -194,14 +194,10 @@ def getitem(x: Any, index: Index) -> Any:
 # ------------------------------------------------------------ gather, scatter and their kin
 
 
-def _raw(x: Any) -> np.ndarray:
-    return np.asarray(x.data if isinstance(x, Node) else x)
-
-
 def _index_along(op: str, input_shape: tuple[int, ...], dim: int, index: Any) -> Any:
     """``index`` (integers, the input's number of dims) as the full tuple of integer arrays that
     picks ``input[..., index[i, j, ...], ...]`` along ``dim`` at every position of ``index``."""
-    idx = _raw(index)
+    idx = raw_array(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must hold integers, not dtype {idx.dtype}")
     ndim = len(input_shape)
@@ -237,11 +233,10 @@ def _fit(x: Any, shape: tuple[int, ...]) -> Any:
 def _source(op: str, input: Any, index: Any, src: Any) -> Any:  # noqa: A002
     """The part of ``src`` a scatter of ``input`` at ``index`` writes, checked as PyTorch checks
     it: of the input's dtype, and at least as large as ``index`` in every dim."""
-    shape, raw = _raw(index).shape, _raw(src)
-    if raw.dtype != _raw(input).dtype:
-        raise OpError(
-            f"{op}: src of dtype {raw.dtype} does not match the input's dtype {_raw(input).dtype}"
-        )
+    shape, raw = raw_array(index).shape, raw_array(src)
+    dtype = raw_array(input).dtype
+    if raw.dtype != dtype:
+        raise OpError(f"{op}: src of dtype {raw.dtype} does not match the input's dtype {dtype}")
     if raw.ndim != len(shape) or any(n > m for n, m in zip(shape, raw.shape)):
         raise OpError(f"{op}: index of shape {shape} is larger than src of shape {raw.shape}")
     return _fit(src, shape)
@@ -314,7 +309,7 @@ def scatter(
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
     if src is None:
-        src = np.full(_raw(index).shape, value, dtype=_raw(input).dtype)
+        src = np.full(raw_array(index).shape, value, dtype=raw_array(input).dtype)
     else:
         src = _source("scatter", input, index, src)
     if reduce is not None:
@@ -454,7 +449,7 @@ def scatter_reduce(
     src = _source("scatter_reduce", input, index, src)
     count = _scattered(full, shape)
     reached = count > 0
-    dtype = np.result_type(_raw(input), _raw(src))
+    dtype = np.result_type(raw_array(input), raw_array(src))
     if reduce in ("sum", "mean"):
         keep = (~reached | include_self).astype(dtype)  # 0 where input's value is dropped
         total = input * keep + ScatterAdd(full, True, shape)(src)
@@ -477,7 +472,7 @@ def _along_dim(op: str, ndim: int, dim: int, part: Any) -> tuple[Any, ...]:
 
 
 def _vector_index(op: str, index: Any) -> np.ndarray:
-    idx = _raw(index)
+    idx = raw_array(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise TypeError(
             f"{op}: index must be a 1-d integer tensor, not dtype {idx.dtype} shape {idx.shape}"
@@ -539,7 +534,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # 
     >>> take_along_dim(x, np.argsort(x, axis=1), 1)
     array([[10., 20., 30.]])
     """
-    idx = _raw(indices)
+    idx = raw_array(indices)
     if dim is None:
         return gather(reshape(input, -1), 0, idx.reshape(-1))
     shape = shape_of(input)
@@ -572,7 +567,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:  # noqa: A002 - PyTor
     >>> masked_fill(np.array([1.0, 2.0]), np.array([True, False]), 0.0)
     array([0., 2.])
     """
-    m = _raw(mask)
+    m = raw_array(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: the mask must be boolean, not {m.dtype}")
     shape = shape_of(input)
@@ -585,7 +580,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:  # noqa: A002 - PyTor
     if shape_of(value) != ():
         raise OpError(f"masked_fill: value must be a number or a 0-d tensor, not {shape_of(value)}")
     if not isinstance(value, Node):
-        value = np.asarray(value, dtype=_raw(input).dtype)
+        value = np.asarray(value, dtype=raw_array(input).dtype)
     return where(m, value, input)
 
 
@@ -599,7 +594,7 @@ def masked_select(input: Any, mask: Any) -> Any:  # noqa: A002 - PyTorch's names
     >>> masked_select(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([True, False]))
     array([1., 3.])
     """
-    m = _raw(mask)
+    m = raw_array(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_select: the mask must be boolean, not {m.dtype}")
     shape = np.broadcast_shapes(m.shape, shape_of(input))
@@ -617,7 +612,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:  # noqa: A002 - PyTor
     array([[0, 1],
            [1, 0]])
     """
-    raw = _raw(input)
+    raw = raw_array(input)
     found = tuple(i.astype(np.int64) for i in np.nonzero(raw.reshape(1) if raw.ndim == 0 else raw))
     if as_tuple:
         out: Any = found if raw.ndim else found[:0] + (found[0],)
@@ -637,7 +632,7 @@ def one_hot(input: Any, num_classes: int = -1) -> Any:  # noqa: A002 - PyTorch's
     array([[1, 0, 0],
            [0, 0, 1]])
     """
-    raw = _raw(input)
+    raw = raw_array(input)
     if raw.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, not dtype {raw.dtype}")
     if num_classes == -1:

@@ -19,10 +19,7 @@ from .errors import DtypeError, OpError
 from .promotion import promote, result_dtype
 from .registry import export
 from .select import where
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
+from .shape import raw_data
 
 
 def _on_data(result: Any, *args: Any) -> Any:
@@ -42,19 +39,19 @@ def isnan(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     >>> isnan(np.array([1.0, np.nan]))
     array([False,  True])
     """
-    return _on_data(np.isnan(_raw(input)), input)
+    return _on_data(np.isnan(raw_data(input)), input)
 
 
 @export()
 def isinf(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     """True where ``input`` is ``inf`` or ``-inf``."""
-    return _on_data(np.isinf(_raw(input)), input)
+    return _on_data(np.isinf(raw_data(input)), input)
 
 
 @export()
 def isfinite(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     """True where ``input`` is neither infinite nor NaN."""
-    return _on_data(np.isfinite(_raw(input)), input)
+    return _on_data(np.isfinite(raw_data(input)), input)
 
 
 @export()
@@ -75,13 +72,13 @@ def isclose(
     """
     if rtol < 0 or atol < 0:
         raise OpError(f"isclose: rtol and atol must be non-negative, not {rtol} and {atol}")
-    result = np.isclose(_raw(input), _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    result = np.isclose(raw_data(input), raw_data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return _on_data(result, input, other)
 
 
 def _logical(name: str, fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
     def logical(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
-        return _on_data(fn(_raw(input), _raw(other)), input, other)
+        return _on_data(fn(raw_data(input), raw_data(other)), input, other)
 
     logical.__name__ = logical.__qualname__ = name
     logical.__doc__ = doc
@@ -108,12 +105,12 @@ def logical_not(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     >>> logical_not(np.array([0.0, 2.0]))
     array([ True, False])
     """
-    return _on_data(np.logical_not(_raw(input)), input)
+    return _on_data(np.logical_not(raw_data(input)), input)
 
 
 def _integers(name: str, *args: Any) -> list[Any]:
     """The raw data of ``args``, checked to be integers or booleans."""
-    raws = [_raw(a) for a in args]
+    raws = [raw_data(a) for a in args]
     for r in raws:
         kind = np.asarray(r).dtype.kind
         if kind not in "biu":

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine import Node, no_grad
 from .errors import OpError
 from .reduce import mean
-from .shape import reshape, shape_of
+from .shape import raw_array, reshape, shape_of
 from .unary import sqrt
 
 
@@ -156,21 +156,21 @@ def batch_norm(
             )
         y = _standardize(input, axes, eps)
         if training and running_mean is not None and running_var is not None:
-            data = np.asarray(getattr(input, "data", input))
+            data = raw_array(input)
             batch_mean = data.mean(axis=axes)
             batch_var = data.var(axis=axes) * (count / (count - 1))
             m = momentum
             _update(
                 running_mean,
-                (1 - m) * np.asarray(getattr(running_mean, "data", running_mean)) + m * batch_mean,
+                (1 - m) * raw_array(running_mean) + m * batch_mean,
             )
             _update(
                 running_var,
-                (1 - m) * np.asarray(getattr(running_var, "data", running_var)) + m * batch_var,
+                (1 - m) * raw_array(running_var) + m * batch_var,
             )
     else:
-        mu = np.asarray(getattr(running_mean, "data", running_mean)).reshape(view)
-        var = np.asarray(getattr(running_var, "data", running_var)).reshape(view)
-        dtype = np.asarray(getattr(input, "data", input)).dtype
+        mu = raw_array(running_mean).reshape(view)
+        var = raw_array(running_var).reshape(view)
+        dtype = raw_array(input).dtype
         y = (input - mu.astype(dtype)) / np.sqrt(var + eps).astype(dtype)
     return _affine(y, weight, bias, view)

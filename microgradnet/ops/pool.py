@@ -18,7 +18,7 @@ from .base import Op
 from .conv import ConvGeometry, Ints, _tuple, spread, windows
 from .errors import OpError
 from .indexing import GetItem, Scatter
-from .shape import reshape, shape_of
+from .shape import raw_array, reshape, shape_of
 
 
 class WindowSum(Op):
@@ -130,10 +130,6 @@ def _unbatched(x: Any, added: bool) -> Any:
     return reshape(x, shape_of(x)[1:]) if added else x
 
 
-def _raw(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x))
-
-
 def gather_flat(x: Any, flat: np.ndarray, repeats: bool) -> Any:
     """``x.reshape(-1)[flat]``: the elements at flat indices, shaped like ``flat``."""
     size = math.prod(shape_of(x))
@@ -161,7 +157,7 @@ def max_pool(
     """
     op = f"max_pool{n}d"
     x, added = _batched(x, n, op)
-    data = _raw(x)
+    data = raw_array(x)
     shape = data.shape
     geo, kernel, out = pool_geometry(
         op, shape[2:], kernel_size, stride, padding, dilation, ceil_mode
@@ -206,7 +202,7 @@ def max_unpool(
     op = f"max_unpool{n}d"
     x, added = _batched(x, n, op)
     shape = shape_of(x)
-    index = _raw(indices)
+    index = raw_array(indices)
     if index.shape != (shape[1:] if added else shape):
         raise OpError(f"{op}: indices of shape {index.shape} must match the input {shape}")
     index = index.reshape(shape)
@@ -231,7 +227,7 @@ def max_unpool(
         np.arange(c).reshape(1, c, 1),
         index.reshape(b, c, -1).astype(np.int64),
     )
-    zeros = np.zeros((b, c, plane), dtype=_raw(x).dtype)
+    zeros = np.zeros((b, c, plane), dtype=raw_array(x).dtype)
     out = Scatter(full)(zeros, reshape(x, (b, c, -1)))
     return _unbatched(reshape(out, (b, c, *size)), added)
 
@@ -272,7 +268,7 @@ def avg_pool(
             if not count_include_pad:
                 start, end = np.maximum(start, 0), np.minimum(end, m)
             divisor = np.multiply.outer(divisor, end - start)
-    dtype = _raw(x).dtype
+    dtype = raw_array(x).dtype
     summed = WindowSum(geo, kernel)(x)
     return _unbatched(summed / np.asarray(divisor, dtype=dtype), added)
 
@@ -308,7 +304,7 @@ def adaptive_avg_pool(x: Any, output_size: Any, n: int = 2) -> Any:
     op = f"adaptive_avg_pool{n}d"
     x, added = _batched(x, n, op)
     shape = shape_of(x)
-    dtype = _raw(x).dtype
+    dtype = raw_array(x).dtype
     out = _output_size(op, shape, output_size, n)
     for axis in range(n):
         m, o = shape[2 + axis], out[axis]
@@ -336,7 +332,7 @@ def adaptive_max_pool(x: Any, output_size: Any, n: int = 2) -> tuple[Any, np.nda
     """
     op = f"adaptive_max_pool{n}d"
     x, added = _batched(x, n, op)
-    data = _raw(x)
+    data = raw_array(x)
     shape = data.shape
     out = _output_size(op, shape, output_size, n)
     positions = []

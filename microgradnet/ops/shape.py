@@ -28,6 +28,18 @@ def shape_of(x: Any) -> tuple[int, ...]:
     return getattr(x, "shape", ())
 
 
+# Reads of data outside an op's forward and rule (masks, indices, statistics made with numpy):
+# `microgradnet.compile` notes them, since a replay would not compute them again.
+def raw_data(x: Any) -> Any:
+    """The data of a node; anything else (an array, a number) as it is."""
+    return x.data if isinstance(x, Node) else x
+
+
+def raw_array(x: Any) -> np.ndarray:
+    """The data of a node, or ``x``, as a numpy array."""
+    return np.asarray(x.data if isinstance(x, Node) else x)
+
+
 class DimError(IndexError, ValueError):
     """A dim out of range for an input: an `IndexError` as in PyTorch, a `ValueError` as numpy's
     ``AxisError``."""
