@@ -9,11 +9,11 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import engine, ops, value_fast
+from . import engine, value_fast
 from .engine import GraphOp, Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
-from .ops.registry import Entry, install
+from .ops.registry import TABLE, Entry, install
 
 # `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
 # + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
@@ -122,8 +122,8 @@ class Value(Node):
         return data
 
     # -- arithmetic ---------------------------------------------------------------------------
-    # Set below, once the class exists (`_install_operators`): ``+ - * / **`` both ways and
-    # unary ``-``, recorded by `microgradnet.value_fast`.
+    # Set below, once the class exists (`_install_operators`): ``+ - * / **`` both ways, unary
+    # ``-`` and ``abs()``, recorded by `microgradnet.value_fast`.
     if TYPE_CHECKING:
 
         def __add__(self, other: Any) -> Value: ...
@@ -137,10 +137,7 @@ class Value(Node):
         def __pow__(self, other: Any) -> Value: ...
         def __rpow__(self, other: Any) -> Value: ...
         def __neg__(self) -> Value: ...
-
-    def __abs__(self) -> Value:
-        out: Value = ops.abs(self)
-        return out
+        def __abs__(self) -> Value: ...
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
     __lt__ = _comparison(operator.lt)
@@ -165,6 +162,7 @@ def _install_operators() -> None:
         "__pow__": value_fast.power(Value, PowConst, Pow, _operand),
         "__rpow__": value_fast.binary(Value, Pow, operator.pow, _operand, reflected=True),
         "__neg__": value_fast.unary(Value, Neg, operator.neg),
+        "__abs__": _method(TABLE["abs"]),
     }
     for op, compute, dunder in (
         (Add, operator.add, "add"),

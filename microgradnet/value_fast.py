@@ -173,19 +173,18 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
 
 # -------------------------------------------------------------------------------- backward pass
 
-_PLAIN, _OWN_RELEASE, _OTHER = 0, 1, 2
-#: How `float_pass` runs each kind of op: an `Op` whose ``release`` is `Op.release` (_PLAIN), an
-#: `Op` with its own ``release`` (_OWN_RELEASE), any other `GraphOp` (_OTHER: through ``vjp``).
+#: How `float_pass` runs an op, by its class: 0 for an `Op` it runs itself (`Op.vjp` and
+#: `Op.release` not overridden), 1 for one whose own ``release`` it calls, 2 for anything else
+#: (a `GraphOp` that is not an `Op`, or an `Op` with its own ``vjp``), which goes through ``vjp``.
 _kinds: dict[type, int] = {}
 
 
 def _kind(cls: type) -> int:
-    if not issubclass(cls, Op):
-        kind = _OTHER
-    elif cls.release is Op.release:
-        kind = _PLAIN
+    """`_kinds` of ``cls``, worked out and remembered."""
+    if not issubclass(cls, Op) or cls.vjp is not Op.vjp:
+        kind = 2
     else:
-        kind = _OWN_RELEASE
+        kind = 0 if cls.release is Op.release else 1
     _kinds[cls] = kind
     return kind
 
