@@ -12,9 +12,9 @@ hand over to it for everything they do not cover:
   leaves the reals (``1 / 0.0``, ``(-8.0) ** 0.5``): `Op.apply` then gives the IEEE result.
 * the backward pass (`float_pass`) walks `engine.topological_order` as `engine.propagate` does,
   but calls each op's ``backward`` rule itself, on raw floats, instead of going through
-  ``Op.vjp``; an op that is not an `Op`, or a rule that raises at a singular point, goes through
-  ``vjp`` as usual. `engine.propagate` hands it the plain passes (not recorded, anomaly mode off)
-  whose roots are all `Value`s.
+  ``Op.vjp``; an op that is not an `Op` or has its own ``vjp``, and a rule that raises at a
+  singular point, go through ``vjp`` as usual. `engine.propagate` hands it the plain passes
+  (not recorded, anomaly mode off) whose roots are all `Value`s.
 """
 
 from __future__ import annotations
@@ -53,11 +53,13 @@ def binary(
     """``self <op> other`` (``other <op> self`` when ``reflected``) as a method of the class
     ``value``: ``compute`` on the two floats, recorded as ``op``."""
     name = op.name
-    counter = creation_counter
+    counter, raw = creation_counter, _base._RAW
+    constant = value._wrap
 
     def method(self: Any, other: Any) -> Any:
         if type(other) is not value:
-            other = operand(other, name)
+            # A float becomes a constant as `operand` makes it, in one step fewer.
+            other = constant(other) if type(other) is float else operand(other, name)
         a, b = (other, self) if reflected else (self, other)
         st = state
         if st.tracer is None and type(a) is value and type(b) is value:
@@ -79,7 +81,7 @@ def binary(
                     ctx._versions = None
                     ctx._released = False
                     ctx._seq = next(counter)
-                    ctx._mode = 0
+                    ctx._mode = raw
                     ctx._scope = _base.current_scope()
                     out.requires_grad = True
                     out._ctx = ctx
@@ -94,7 +96,7 @@ def binary(
 
 def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> Method:
     """``op`` of one `Value`, as a method of the class ``value``: ``compute`` on its float."""
-    counter = creation_counter
+    counter, raw = creation_counter, _base._RAW
 
     def method(self: Any) -> Any:
         st = state
@@ -115,7 +117,7 @@ def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> M
                     ctx._versions = None
                     ctx._released = False
                     ctx._seq = next(counter)
-                    ctx._mode = 0
+                    ctx._mode = raw
                     ctx._scope = _base.current_scope()
                     out.requires_grad = True
                     out._ctx = ctx
@@ -131,7 +133,7 @@ def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> M
 def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Operand) -> Method:
     """``self ** other`` as a method of the class ``value``: ``by_number`` (its parameter ``p``
     the exponent) for an int or float exponent, ``by_node`` of two Values otherwise."""
-    counter = creation_counter
+    counter, raw = creation_counter, _base._RAW
 
     def method(self: Any, other: Any) -> Any:
         kind = type(other)
@@ -158,7 +160,7 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
                     ctx._versions = None
                     ctx._released = False
                     ctx._seq = next(counter)
-                    ctx._mode = 0
+                    ctx._mode = raw
                     ctx._scope = _base.current_scope()
                     out.requires_grad = True
                     out._ctx = ctx
