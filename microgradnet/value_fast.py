@@ -60,7 +60,12 @@ def binary(
         if type(other) is not value:
             # A float becomes a constant as `operand` makes it, in one step fewer.
             other = constant(other) if type(other) is float else operand(other, name)
-        a, b = (other, self) if reflected else (self, other)
+        if reflected:
+            a = other
+            b = self
+        else:
+            a = self
+            b = other
         st = state
         if st.tracer is None and type(a) is value and type(b) is value:
             try:
