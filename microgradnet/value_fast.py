@@ -19,6 +19,7 @@ hand over to it for everything they do not cover:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -139,13 +140,14 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
     """``self ** other`` as a method of the class ``value``: ``by_number`` (its parameter ``p``
     the exponent) for an int or float exponent, ``by_node`` of two Values otherwise."""
     counter, raw = creation_counter, _base._RAW
+    of_nodes = binary(value, by_node, operator.pow, operand)
 
     def method(self: Any, other: Any) -> Any:
         kind = type(other)
         if kind is not int and kind is not float:
             if isinstance(other, int | float):  # bool and other number subclasses
                 return by_number(other).apply(self)
-            return by_node().apply(self, operand(other, "pow"))
+            return of_nodes(self, other)
         st = state
         if st.tracer is None and type(self) is value:
             try:

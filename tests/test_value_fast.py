@@ -133,7 +133,7 @@ def test_operators_record_without_op_apply(monkeypatch: pytest.MonkeyPatch) -> N
     a, b = Value(1.5), Value(-0.5)
     monkeypatch.setattr(Op, "apply", refuse)
     monkeypatch.setattr(Op, "__init__", refuse)
-    for out in (a + b, a - 2, 2 - a, a * b, 3 * a, a / b, 1 / a, a**2, 2**a, -a, a.relu()):
+    for out in (a + b, a - 2, 2 - a, a * b, 3 * a, a / b, 1 / a, a**2, a**a, 2**a, -a, a.relu()):
         assert out._ctx is not None
     for out in (a.tanh(), a.exp(), a.sigmoid(), abs(b), (a + 1).log()):
         assert out._ctx is not None
