@@ -157,6 +157,8 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
+        if self._versions is None and self._mode == _RAW:  # floats: no versions to check
+            return _data_of(self.parents)
         self._check_versions()
         mode = self._mode
         if mode == _RAW:

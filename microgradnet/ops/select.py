@@ -57,6 +57,8 @@ def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorc
     array([1., 0.])
     """
     a, b = input, other
+    if type(condition) is bool and type(a) is float and type(b) is float:
+        return a if condition else b  # what Where's on_floats gives, in one step (Value rules)
     raw = condition.data if isinstance(condition, Node) else condition
     if isinstance(raw, bool | np.bool_):
         return Where(bool(raw))(a, b)
