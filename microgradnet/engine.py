@@ -350,7 +350,9 @@ def propagate(
         state.tracer.propagate(roots, seeds, reached, retain, graph)
         return
     if (
-        not graph
+        roots
+        and roots[0].holds_float
+        and not graph
         and float_pass is not None
         and not state.anomaly
         and all(root.holds_float for root in roots)

@@ -329,10 +329,15 @@ class Op(GraphOp, metaclass=_OpType):
             if state.anomaly:
                 return self._checked_backward(grad)
             return self.backward(grad)
+        except FloatingPointError:  # anomaly mode's own error
+            raise
         except (ArithmeticError, ValueError):
             if graph or not out.holds_float:
                 raise
-            return self._ieee_backward(grad)  # a Value at a singular point
+            grads = self._ieee_backward(grad)  # a Value at a singular point
+            if state.anomaly:
+                check_finite(f"the backward of {self.name}", grads)
+            return grads
 
     def _checked_backward(self, grad: Any) -> tuple[Any, ...]:
         with np.errstate(all="ignore"):
