@@ -18,12 +18,19 @@ from .registry import export
 from .shape import raw_array, raw_data, sum_to
 
 
+def _mixed(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are anything but two arrays of one dtype (which numpy and PyTorch
+    compute alike, without `promote`)."""
+    return type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype
+
+
 class Add(Op):
     __slots__ = ()
     name = "add"
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = promote(a, b)
+        if _mixed(a, b):
+            a, b = promote(a, b)
         return a + b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -39,7 +46,8 @@ class Sub(Op):
     name = "sub"
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = promote(a, b)
+        if _mixed(a, b):
+            a, b = promote(a, b)
         return a - b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -55,7 +63,8 @@ class Mul(Op):
     name = "mul"
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = promote(a, b)
+        if _mixed(a, b):
+            a, b = promote(a, b)
         return a * b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -72,7 +81,8 @@ class Div(Op):
     name = "div"
 
     def forward(self, a: Any, b: Any) -> Any:
-        a, b = promote(a, b, floating=True)
+        if _mixed(a, b) or a.dtype.kind != "f":  # integers divide into floats
+            a, b = promote(a, b, floating=True)
         return a / b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
