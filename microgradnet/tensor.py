@@ -179,6 +179,10 @@ def _augmentation(fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> _Method:
     return method
 
 
+#: The version counter of a tensor that no in-place change or view has needed yet (version 0).
+_UNCHANGED = (0,)
+
+
 class Tensor(Node):
     """An n-dimensional array (numpy) with reverse-mode automatic differentiation.
 
@@ -206,8 +210,9 @@ class Tensor(Node):
 
     label: str | None
     _grad: Tensor | np.ndarray | None
-    #: The version counter, ``[n]``: shared by a tensor and its views, moved by in-place changes.
-    _vc: list[int]
+    #: The version counter, ``[n]``: shared by a tensor and its views, moved by in-place changes;
+    #: ``_UNCHANGED`` until one of them needs it.
+    _vc: list[int] | tuple[int]
 
     if TYPE_CHECKING:  # methods installed from the table of operations
 
@@ -226,7 +231,7 @@ class Tensor(Node):
         self._grad = None
         self.requires_grad = requires_grad
         self._ctx = None
-        self._vc = [0]
+        self._vc = _UNCHANGED
         self._retains_grad = False
         self.label = None
 
@@ -243,7 +248,7 @@ class Tensor(Node):
         t._grad = None
         t.requires_grad = ctx is not None
         t._ctx = ctx
-        t._vc = [0]
+        t._vc = _UNCHANGED
         t._retains_grad = False
         t.label = None
         return t
@@ -252,9 +257,17 @@ class Tensor(Node):
         """Share the version counter of the input whose memory ``out`` views, if any."""
         for a in args:
             if isinstance(a, Tensor) and np.may_share_memory(out, a.data):
-                self._vc = a._vc
+                self._vc = a._counter()
                 break
         return self
+
+    def _counter(self) -> list[int]:
+        """The version counter as a list that views share and in-place changes move (made on
+        first need: most tensors are never changed in place nor viewed)."""
+        vc = self._vc
+        if vc is _UNCHANGED:
+            vc = self._vc = [0]
+        return vc  # type: ignore[return-value]
 
     @property
     def _version(self) -> int:
@@ -263,7 +276,7 @@ class Tensor(Node):
 
     @_version.setter
     def _version(self, n: int) -> None:
-        self._vc[0] = n
+        self._counter()[0] = n
 
     @property
     def name(self) -> str | None:
@@ -471,7 +484,7 @@ class Tensor(Node):
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter)."""
         t = Tensor._wrap(self.data)
-        t._vc = self._vc
+        t._vc = self._counter()
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -497,7 +510,7 @@ class Tensor(Node):
                 "do it under microgradnet.no_grad()"
             )
         self.data[index] = result
-        self._vc[0] += 1
+        self._counter()[0] += 1
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -542,7 +555,7 @@ class Tensor(Node):
             out: Tensor = op(self, other)
             return out
         ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
-        self._vc[0] += 1
+        self._counter()[0] += 1
         return self
 
     __iadd__ = _augmentation(ops.add, np.add)
