@@ -8,9 +8,15 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..engine import Node, state
+from .capture import LoweringError
 from .guards import Guards, Snapshot, UnreplayableArgumentError, same, signature
 from .instrument import instrumented
+from .lowering import lower
+from .lowering import signature as lowered_signature
+from .program import MISS, Program
 from .pytree import flatten
 from .tape import Tape
 from .tracer import CompileError, Tracer
@@ -27,6 +33,8 @@ class _Entry:
         self.guards = guards
         self.keep = keep  # the objects whose identity is part of the key
         self.tape: Tape | None = None
+        self.program: Program | None = None
+        self.why_not: str | None = None  # why the tape is not lowered into a program
         self.nodes: list[Node] = []
         self.optimizers: list[Any] = []
         self.checked = False
@@ -80,6 +88,11 @@ class CompiledFunction:
             if entry.guards.hold():
                 if entry.checked:
                     self.stats["replayed"] += 1
+                    program = entry.program
+                    if program is not None:
+                        out = program.run(leaves)
+                        if out is not MISS:
+                            return out
                     return entry.tape.replay(leaves)  # type: ignore[union-attr]
                 if entry.tape is None:
                     self.stats["eager"] += 1
@@ -117,32 +130,95 @@ class CompiledFunction:
         entry.optimizers = list(tracer.optimizers.values())
         return result
 
+    def _lower(self, entry: _Entry, leaves: list[Any]) -> None:
+        """Lower the tape into a program, twice (on the data, then on random data of the same
+        shapes): both must make the same calls with the same constants."""
+        tape = entry.tape
+        assert tape is not None
+        try:
+            first = lower(tape, leaves)
+            second = lower(tape, leaves, np.random.default_rng(0))
+            if lowered_signature(first) != lowered_signature(second):
+                raise LoweringError("its numpy calls depend on the values of the data")
+            entry.program = Program(first)
+        except LoweringError as err:
+            entry.why_not = str(err)
+        finally:
+            _clear_stubs(tape)
+
     def _check(self, entry: _Entry, leaves: list[Any], args: Any, kwargs: Any) -> Any:
-        """Replay, undo, run eagerly, and compare everything both changed, bit for bit."""
+        """Replay (the program, and the tape), undo, run eagerly, and compare everything each
+        changed, bit for bit, with what the eager call changed."""
+        self._lower(entry, leaves)
         inputs = [x for x in leaves if isinstance(x, Node)]
         snapshot = Snapshot(entry.nodes + inputs, entry.optimizers)
-        try:
-            replayed = entry.tape.replay(leaves)  # type: ignore[union-attr]
-            after_replay = snapshot.current()
-        except Exception:
-            replayed = after_replay = None
-        snapshot.restore()
+        tape = entry.tape
+        assert tape is not None
+        candidates: list[tuple[str, Callable[[list[Any]], Any]]] = [("tape", tape.replay)]
+        if entry.program is not None:
+            candidates.insert(0, ("program", entry.program.run))
+        outcomes = []
+        for name, run in candidates:
+            try:
+                replayed = run(leaves)
+                if replayed is MISS:
+                    raise LoweringError("its guards do not hold on the second call")
+                outcomes.append((name, replayed, snapshot.current()))
+            except Exception as err:
+                if name == "program":
+                    entry.why_not = f"{type(err).__name__}: {err}"
+            snapshot.restore()
         result = self.fn(*args, **kwargs)
         self.stats["checked"] += 1
-        if (
-            after_replay is not None
-            and same(after_replay, snapshot.current())
-            and same(flatten(replayed)[0], flatten(result)[0])
-        ):
+        eager_state = snapshot.current()
+        eager_leaves = flatten(result)[0]
+        agreeing = [
+            name
+            for name, replayed, after in outcomes
+            if same(after, eager_state) and same(flatten(replayed)[0], eager_leaves)
+        ]
+        if "program" not in agreeing and entry.program is not None:
+            entry.program = None
+            entry.why_not = entry.why_not or "its program did not reproduce the eager call"
+        if "tape" in agreeing:
             entry.checked = True
         else:
             entry.tape = None
+            entry.program = None
             self._refuse(
                 "its replay did not reproduce the eager call: the function changes "
                 "state outside the record or depends on values the trace froze",
                 stacklevel=4,
             )
         return result
+
+    def explain(self) -> str:
+        """How calls of each traced signature run now: a program of numpy calls, a replay of
+        the tape (and why it is not lowered into a program), or eagerly.
+
+        Examples
+        --------
+        >>> import microgradnet as mg
+        >>> double = mg.compile(lambda x: x * 2)
+        >>> for _ in range(3):
+        ...     _ = double(mg.tensor([1.0, 2.0]))
+        >>> print(double.explain())
+        signature 1: a program of 1 numpy call
+        """
+        lines = []
+        entries = [e for group in self._cache.values() for e in group]
+        for i, entry in enumerate(entries, 1):
+            if entry.tape is None:
+                how = "runs eagerly"
+            elif not entry.checked:
+                how = "traced, checked at its next call"
+            elif entry.program is not None:
+                n = entry.program.calls
+                how = f"a program of {n} numpy call{'s' * (n != 1)}"
+            else:
+                how = f"a replay of its tape (not a program: {entry.why_not})"
+            lines.append(f"signature {i}: {how}")
+        return "\n".join(lines)
 
     def _refuse(self, reason: str, stacklevel: int) -> None:
         message = (
@@ -153,3 +229,14 @@ class CompiledFunction:
         if reason not in self._warned:
             self._warned.add(reason)
             warnings.warn(message, CompileWarning, stacklevel=stacklevel)
+
+
+def _clear_stubs(tape: Tape) -> None:
+    """Drop the traced arrays a lowering left in the tape's stand-in nodes."""
+    from .tape import Rule
+
+    for step in tape.steps:
+        if isinstance(step, Rule):
+            for stub, _ in step.bound:
+                stub.data = None
+            step.out_stub.data = None

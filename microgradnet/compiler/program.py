@@ -1,0 +1,605 @@
+"""`Program`: a lowered tape (`lowering.Recorded`) written out as one Python function of numpy
+calls.
+
+What is written, in the order of the eager call:
+
+- guards first: the numbers a branch of the record depended on (``momentum`` of an optimizer's
+  group), the optimizer's parameters; if one has changed, the function returns `MISS` before
+  doing anything, and the caller replays the tape instead;
+- reads of the arguments' data and of the outside nodes' data, where the call read them;
+- each numpy call, with its operands bound as constants of the function (closure cells):
+  calls whose operands are all constants are done once, here (constant folding); calls whose
+  results nothing reads are dropped; views of constant arrays are made once;
+- results that stay inside the call (not returned, not stored in ``.grad`` or an optimizer's
+  state, not handed to an opaque step) are written into arrays allocated once (``out=``): a ufunc
+  or ``matmul`` computes the same bits into a given array as into a new one;
+- a result copied into another array at once (an optimizer's ``p.data[...] = new``) is computed
+  into that array instead;
+- Python numbers among a ufunc's operands become 0-d arrays of the dtype numpy would convert them
+  to (numpy converts a Python number at every call; the bits are those of the same conversion);
+- effects on the world: ``.grad`` set (to a new array, or None), ``_accumulate``, a parameter's
+  version counter, an optimizer's state entry, an opaque step of the tape called on its slots.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .capture import Instr, Live, LoweringError, Var
+from .lowering import Recorded
+
+#: Returned by a program whose guards do not hold.
+MISS = object()
+
+_OPERATORS = {
+    operator.add: "+",
+    operator.sub: "-",
+    operator.mul: "*",
+    operator.truediv: "/",
+    operator.pow: "**",
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.gt: ">",
+    operator.ge: ">=",
+    operator.eq: "==",
+    operator.ne: "!=",
+}
+
+#: ufunc methods that take ``out=``.
+_OUT_METHODS = frozenset({"reduce", "accumulate", "reduceat", "outer"})
+
+
+def _ufunc_method(fn: Any) -> tuple[np.ufunc | None, str]:
+    """The ufunc and method name of ``fn`` (``np.add`` or ``np.add.reduce``)."""
+    if isinstance(fn, np.ufunc):
+        return fn, "__call__"
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return owner, fn.__name__
+    return None, ""
+
+
+class Program:
+    """A lowered tape as a Python function ``run(flat)`` of the flattened arguments.
+
+    Attributes
+    ----------
+    source : str
+        The function's source (for reading, and for tests).
+    calls : int
+        How many numpy calls it makes.
+    """
+
+    def __init__(self, recorded: Recorded) -> None:
+        self.recorded = recorded
+        self.instrs = list(recorded.rec.instrs)
+        self.names: dict[int, str] = {}  # id(object) -> constant name
+        self.objects: list[Any] = []
+        self.bound: dict[int, Any] = {}  # var n -> object bound as a constant (or None)
+        self.buffers: dict[int, np.ndarray] = {}  # var n -> its preallocated array
+        self.copies: set[int] = set()  # ids of effect instrs whose gradient must be copied
+        self._analyse()
+        self.source = self._write()
+        namespace: dict[str, Any] = {}
+        names = [f"k{i}" for i in range(len(self.objects))]
+        factory = f"def make({', '.join(names)}):\n" + self.source + "    return run\n"
+        exec(compile(factory, "<microgradnet.compile program>", "exec"), namespace)
+        self.run: Callable[[list[Any]], Any] = namespace["make"](*self.objects)
+        self.calls = sum(1 for i in self.instrs if i.how in ("call", "method"))
+
+    # -- analysis ------------------------------------------------------------------------------------
+    def _analyse(self) -> None:
+        rec = self.recorded.rec
+        for var in rec.vars:
+            if var.kind == "const" and not rec.written(var):
+                self.bound[var.n] = var.value
+            elif var.kind == "extern":
+                if rec.written(var):
+                    raise LoweringError("a numpy call writes into an array from outside")
+                self.bound[var.n] = var.value
+        self._fold()
+        self._drop_dead()
+        self._plan_memory()
+        self._fuse_copies()
+        self._drop_dead()
+        self._views_once()
+        self._scalars_as_arrays()
+
+    def _constant(self, x: Any) -> bool:
+        """Whether an operand is known when the program is written."""
+        if isinstance(x, Var):
+            return x.n in self.bound
+        if isinstance(x, Live):
+            return False
+        if type(x) is tuple or type(x) is list:
+            return all(self._constant(e) for e in x)
+        if type(x) is slice:
+            return all(self._constant(e) for e in (x.start, x.stop, x.step))
+        return True
+
+    def _fold(self) -> None:
+        """Arrays made from constants only (every call that makes or writes them, or views them,
+        reads constants only, and nothing else reads them before they are complete): computed
+        now, once."""
+        rec = self.recorded.rec
+        made: dict[int, list[int]] = {}  # root n -> indices of the calls that make or write it
+        for i, instr in enumerate(self.instrs):
+            if instr.how in ("call", "method", "attr", "setitem"):
+                for v in (*instr.outs, *instr.writes):
+                    made.setdefault(v.root.n, []).append(i)
+        foldable = {
+            n
+            for n, where in made.items()
+            if rec.vars[n].kind == "temp" and n not in self.bound
+        }
+        nondeterministic = ("empty", "empty_like")
+
+        def constant(x: Any) -> bool:
+            if isinstance(x, Var):
+                return x.n in self.bound or x.root.n in foldable
+            if isinstance(x, Live):
+                return False
+            if type(x) is tuple or type(x) is list:
+                return all(constant(e) for e in x)
+            if type(x) is slice:
+                return all(constant(e) for e in (x.start, x.stop, x.step))
+            return True
+
+        changed = True
+        while changed:
+            changed = False
+            for n in sorted(foldable):
+                for i in made[n]:
+                    instr = self.instrs[i]
+                    ok = all(constant(x) for x in (*instr.args, *instr.kwargs.values()))
+                    ok = ok and all(w.root.n in foldable for w in instr.writes)
+                    if not ok:
+                        foldable.discard(n)
+                        changed = True
+                        break
+        # Nothing may read a folded array before its last write (it would see it unfinished).
+        last = {n: made[n][-1] for n in foldable}
+        for i, instr in enumerate(self.instrs):
+            for v in instr.reads():
+                n = v.root.n
+                if n in foldable and i < last[n] and i not in made[n]:
+                    foldable.discard(n)
+        for n in list(foldable):
+            producer = rec.vars[n].producer
+            name = getattr(producer.fn, "__name__", "") if producer is not None else ""
+            if name in nondeterministic and len(made[n]) < 2:
+                foldable.discard(n)  # np.empty's contents, never written
+        drop = {i for n in foldable for i in made[n]}
+        for i in drop:
+            for v in self.instrs[i].outs:
+                self.bound[v.n] = v.raw
+        self.instrs = [x for i, x in enumerate(self.instrs) if i not in drop]
+
+    def _effectful(self, instr: Instr) -> bool:
+        if instr.how == "effect":
+            return True
+        return any(w.root.kind in ("input", "load", "extern") for w in instr.writes)
+
+    def _drop_dead(self) -> None:
+        """Calls whose results nothing reads."""
+        live_vars: set[int] = set()
+        live_roots: set[int] = set()
+        for kind, what in self.recorded.outputs:
+            if kind == "wrap" and isinstance(what[0], Var):
+                live_vars.add(what[0].n)
+                live_roots.add(what[0].root.n)
+        kept = []
+        for instr in reversed(self.instrs):
+            needed = (
+                self._effectful(instr)
+                or any(v.n in live_vars for v in instr.outs)
+                or any(w.root.n in live_roots for w in instr.writes)
+            )
+            if not needed:
+                continue
+            kept.append(instr)
+            for v in (*instr.reads(), *instr.writes):
+                live_vars.add(v.n)
+                live_roots.add(v.root.n)
+        self.instrs = kept[::-1]
+
+    def _plan_memory(self) -> None:
+        """Which results get an array of their own, allocated once (``out=``)."""
+        escaping: dict[int, int] = {}  # root var n -> how many places keep it
+        for kind, what in self.recorded.outputs:
+            if kind == "wrap" and isinstance(what[0], Var):
+                escaping[what[0].root.n] = escaping.get(what[0].root.n, 0) + 1
+        for instr in self.instrs:
+            if instr.how != "effect":
+                continue
+            if instr.fn in ("grad", "state", "opaque"):
+                for v in instr.reads():
+                    escaping[v.root.n] = escaping.get(v.root.n, 0) + 1
+        self.escaping = escaping
+        written_after: dict[int, int] = {}  # root n -> index of the last write
+        for i, instr in enumerate(self.instrs):
+            for w in instr.writes:
+                written_after[w.root.n] = i
+        for i, instr in enumerate(self.instrs):
+            if instr.how == "effect" and instr.fn == "grad" and isinstance(instr.args[1], Var):
+                g = instr.args[1]
+                exclusive = (
+                    g.root is g
+                    and g.kind == "temp"
+                    and g.n not in self.bound
+                    and escaping.get(g.n, 0) == 1
+                    and written_after.get(g.n, -1) < i
+                )
+                if not exclusive:
+                    self.copies.add(id(instr))
+        for instr in self.instrs:
+            if instr.how != "call" or not instr.outs or "out" in instr.kwargs:
+                continue
+            ufunc, method = _ufunc_method(instr.fn)
+            if ufunc is None or (method != "__call__" and method not in _OUT_METHODS):
+                continue
+            layout = instr.note
+            outs = layout if type(layout) is tuple else (layout,)
+            if not all(isinstance(v, Var) for v in outs) or len(outs) != ufunc.nout:
+                continue
+            if any(v.root is not v or v.n in escaping for v in outs):
+                continue
+            for v in outs:
+                self.buffers[v.n] = np.empty_like(v.raw)
+                self.bound[v.n] = self.buffers[v.n]
+
+    def _fuse_copies(self) -> None:
+        """``t = f(...); p[...] = t`` with ``t`` read nowhere else becomes ``f(..., out=p)``."""
+        readers: dict[int, int] = {}
+        for instr in self.instrs:
+            for v in instr.reads():
+                readers[v.n] = readers.get(v.n, 0) + 1
+        drop: set[int] = set()
+        producers = {v.n: (i, instr) for i, instr in enumerate(self.instrs) for v in instr.outs}
+        for j, copy in enumerate(self.instrs):
+            if copy.how != "setitem" or copy.args[1] is not Ellipsis:
+                continue
+            target, t = copy.args[0], copy.args[2]
+            if not isinstance(t, Var) or t.n not in self.buffers or readers.get(t.n) != 1:
+                continue
+            if t.shape != target.shape or t.dtype != target.dtype or t.scalar:
+                continue
+            i, made = producers[t.n]
+            between = self.instrs[i + 1 : j]
+            if any(
+                (x.how == "effect" and x.fn == "opaque")
+                or any(v.root is target.root for v in (*x.reads(), *x.writes))
+                for x in between
+            ):
+                continue
+            made.note = ("into", target)
+            made.writes = (*made.writes, target)
+            made.outs = ()
+            del self.buffers[t.n]
+            del self.bound[t.n]
+            self.alias = getattr(self, "alias", {})
+            self.alias[t.n] = target
+            drop.add(id(copy))
+        self.instrs = [x for x in self.instrs if id(x) not in drop]
+
+    def _views_once(self) -> None:
+        """Views of constant arrays and of buffers: made now, once."""
+        kept = []
+        for instr in self.instrs:
+            if (
+                instr.how in ("call", "method", "attr")
+                and not instr.writes
+                and instr.outs
+                and all(v.root is not v for v in instr.outs)
+                and all(v.root.n in self.bound for v in instr.outs)
+                and all(self._constant(x) for x in (*instr.args, *instr.kwargs.values()))
+            ):
+                result = self._evaluate(instr)
+                layout = instr.note
+                if isinstance(layout, Var) and isinstance(result, np.ndarray):
+                    if result.shape == layout.shape and result.strides == layout.raw.strides:
+                        self.bound[layout.n] = result
+                        continue
+            kept.append(instr)
+        self.instrs = kept
+
+    def _evaluate(self, instr: Instr) -> Any:
+        args = [self._value(a) for a in instr.args]
+        kwargs = {k: self._value(v) for k, v in instr.kwargs.items()}
+        if instr.how == "attr":
+            return getattr(args[0], instr.fn)
+        if instr.how == "method":
+            return getattr(args[0], instr.fn)(*args[1:], **kwargs)
+        return instr.fn(*args, **kwargs)
+
+    def _value(self, x: Any) -> Any:
+        if isinstance(x, Var):
+            return self.bound[x.n]
+        if type(x) is tuple or type(x) is list:
+            return type(x)(self._value(e) for e in x)
+        if type(x) is slice:
+            return slice(self._value(x.start), self._value(x.stop), self._value(x.step))
+        return x
+
+    def _scalars_as_arrays(self) -> None:
+        """Python numbers among a ufunc's operands as 0-d arrays of the dtype numpy converts
+        them to."""
+        for instr in self.instrs:
+            if instr.how != "call" or not isinstance(instr.fn, np.ufunc) or instr.kwargs:
+                continue
+            ufunc = instr.fn
+            args = list(instr.args)
+            if len(args) != ufunc.nin:
+                continue
+            kinds: list[Any] = []
+            for a in args:
+                if isinstance(a, Var):
+                    kinds.append(a.dtype)
+                elif type(a) in (int, float, bool):
+                    kinds.append(type(a))
+                else:
+                    kinds = []
+                    break
+            if not kinds or all(isinstance(k, np.dtype) for k in kinds):
+                continue
+            try:
+                dtypes = ufunc.resolve_dtypes((*kinds, *([None] * ufunc.nout)))
+            except (TypeError, ValueError, OverflowError):
+                continue
+            for k, a in enumerate(args):
+                if type(a) in (int, float, bool):
+                    args[k] = _Constant(np.asarray(a, dtype=dtypes[k]))
+            instr.args = tuple(args)
+
+    # -- writing -------------------------------------------------------------------------------------
+    def _name(self, obj: Any) -> str:
+        name = self.names.get(id(obj))
+        if name is None:
+            name = f"k{len(self.objects)}"
+            self.names[id(obj)] = name
+            self.objects.append(obj)
+        return name
+
+    def _var(self, v: Var) -> str:
+        alias = getattr(self, "alias", {}).get(v.n)
+        if alias is not None:
+            return self._var(alias)
+        if v.n in self.bound:
+            return self._name(self.bound[v.n])
+        return v.name
+
+    def _operand(self, x: Any) -> str:
+        if isinstance(x, Var):
+            return self._var(x)
+        if isinstance(x, _Constant):
+            return self._name(x.value)
+        if isinstance(x, Live):
+            return self._live(x.expr)
+        if type(x) is tuple:
+            inner = ", ".join(self._operand(e) for e in x)
+            return f"({inner},)" if x else "()"
+        if type(x) is list:
+            return "[" + ", ".join(self._operand(e) for e in x) + "]"
+        if type(x) is slice:
+            parts = (self._operand(e) for e in (x.start, x.stop, x.step))
+            return f"slice({', '.join(parts)})"
+        if x is None or x is Ellipsis or type(x) is bool or type(x) is int:
+            return repr(x)
+        if type(x) is float and math.isfinite(x):
+            return repr(x)
+        if type(x) is str:
+            return repr(x)
+        return self._name(x)
+
+    def _live(self, e: Any) -> str:
+        if isinstance(e, Live):
+            return self._live(e.expr)
+        if type(e) is not tuple:
+            return self._operand(e)
+        kind = e[0]
+        if kind == "item":
+            return f"{self._name(e[1])}[{e[2]!r}]"
+        if kind == "state":
+            return f"{self._name(e[1])}.state[{self._name(e[2])}][{e[3]!r}]"
+        if kind == "neg":
+            return f"(-{self._live(e[1])})"
+        if kind == "op":
+            return f"({self._live(e[2])} {_OPERATORS[e[1]]} {self._live(e[3])})"
+        if kind == "bool":
+            return f"bool({self._live(e[1])})"
+        raise LoweringError(f"an expression {kind!r}")
+
+    def _node(self, where: Any) -> str:
+        kind, what = where
+        return self._name(what) if kind == "node" else f"flat[{what}]"
+
+    def _write(self) -> str:
+        lines: list[str] = ["    def run(flat):\n"]
+        miss = self._name(MISS)
+        seen: set[Any] = set()
+        for expr, expected in self.recorded.rec.guards:
+            for cond in self._guard(expr, expected):
+                if cond not in seen:
+                    seen.add(cond)
+                    lines.append(f"        if {cond}:\n            return {miss}\n")
+        for v in self.recorded.rec.vars:
+            if v.kind == "const" and v.n not in self.bound:  # a constant the program writes into
+                lines.append(f"        {v.name} = {self._name(v.value)}.copy()\n")
+        for instr in self.instrs:
+            lines.extend(f"        {line}\n" for line in self._statement(instr))
+        lines.append(f"        return {self._output()}\n")
+        return "".join(lines)
+
+    def _guard(self, expr: Any, expected: Any) -> list[str]:
+        kind = expr[0]
+        if kind == "groups":
+            _, opt, groups, params = expr
+            g = f"{self._name(opt)}.param_groups"
+            conds = [f"len({g}) != {len(groups)}"]
+            for i, (group, ps) in enumerate(zip(groups, params)):
+                conds.append(f"{g}[{i}] is not {self._name(group)}")
+                q = f"{self._name(group)}['params']"
+                conds.append(f"len({q}) != {len(ps)}")
+                conds += [f"{q}[{j}] is not {self._name(p)}" for j, p in enumerate(ps)]
+            return conds
+        if kind == "has":
+            _, opt, p, key = expr
+            found = f"({key!r} in {self._name(opt)}.state.get({self._name(p)}, ()))"
+            return [f"{found} is not {expected!r}"]
+        return [f"bool({self._live(expr)}) is not {bool(expected)!r}"]
+
+    def _statement(self, instr: Instr) -> list[str]:
+        how = instr.how
+        if how == "read":
+            (v,) = instr.outs
+            expr = instr.args[0]
+            if expr[0] == "input":
+                return [f"{v.name} = flat[{expr[1]}].data"]
+            if expr[0] == "data":
+                return [f"{v.name} = {self._name(expr[1])}.data"]
+            _, opt, p, key = expr
+            return [f"{v.name} = {self._name(opt)}.state[{self._name(p)}][{key!r}]"]
+        if how == "effect":
+            return self._effect(instr)
+        args = [self._operand(a) for a in instr.args]
+        kwargs = [f"{k}={self._operand(v)}" for k, v in instr.kwargs.items()]
+        if how == "setitem":
+            return [f"{args[0]}[{args[1]}] = {args[2]}"]
+        if how == "attr":
+            call = f"{args[0]}.{instr.fn}"
+        elif how == "method":
+            call = f"{args[0]}.{instr.fn}({', '.join(args[1:] + kwargs)})"
+        else:
+            fn = self._name(instr.fn)
+            note = instr.note
+            if type(note) is tuple and note and note[0] == "into":
+                target = self._var(note[1])
+                return [f"{fn}({', '.join(args)}, {self._out_arg(instr, target)}{_more(kwargs)})"]
+            outs = instr.outs
+            if outs and all(v.n in self.buffers for v in outs):
+                names = [self._var(v) for v in outs]
+                out = names[0] if len(names) == 1 else f"({', '.join(names)},)"
+                return [f"{fn}({', '.join(args)}, {self._out_arg(instr, out)}{_more(kwargs)})"]
+            call = f"{fn}({', '.join(args + kwargs)})"
+        target = self._target(instr.note)
+        return [f"{target} = {call}" if target else call]
+
+    def _out_arg(self, instr: Instr, out: str) -> str:
+        ufunc, method = _ufunc_method(instr.fn)
+        if method == "__call__" and not instr.kwargs and ufunc not in (np.maximum, np.minimum):
+            return out  # positional: the fastest way numpy takes it
+        return f"out={out}"
+
+    def _target(self, layout: Any) -> str:
+        if isinstance(layout, Var):
+            return self._var(layout) if layout.n not in self.bound else "_"
+        if type(layout) is tuple or type(layout) is list:
+            parts = [self._target(e) or "_" for e in layout]
+            return (
+                "(" + ", ".join(parts) + ",)"
+                if type(layout) is tuple
+                else "[" + ", ".join(parts) + "]"
+            )
+        return ""
+
+    def _effect(self, instr: Instr) -> list[str]:
+        kind, args = instr.fn, instr.args
+        if kind == "grad":
+            node, g = self._node(args[0]), args[1]
+            if g is None:
+                return [f"{node}._grad = None"]
+            value = self._var(g)
+            if id(instr) in self.copies:
+                value += ".copy()"
+            return [f"{node}._grad = {value}"]
+        if kind == "accumulate":
+            return [f"{self._node(args[0])}._accumulate({self._var(args[1])})"]
+        if kind == "bump":
+            return [f"{self._node(args[0])}._vc[0] += 1"]
+        if kind == "state":
+            opt, p, key, v = args
+            value = self._var(v)
+            if v.n in self.bound or v.root is not v:
+                value += ".copy()"
+            return [f"{self._name(opt)}.state.setdefault({self._name(p)}, {{}})[{key!r}] = {value}"]
+        if kind == "opaque":
+            step, slots, operands = args
+            s = self._name(self.recorded_template())
+            lines = []
+            for slot, x in zip(slots, operands):
+                if type(x) is tuple and x and x[0] == "input":
+                    lines.append(f"{s}[{slot}] = flat[{x[1]}]")
+                else:
+                    lines.append(f"{s}[{slot}] = {self._operand(x)}")
+            lines.append(f"{self._name(step)}({s})")
+            return lines
+        raise LoweringError(f"an effect {kind!r}")
+
+    def recorded_template(self) -> list[Any]:
+        if not hasattr(self, "_slots"):
+            self._slots: list[Any] = [None] * (
+                1
+                + max(
+                    (
+                        s
+                        for i in self.instrs
+                        if i.how == "effect" and i.fn == "opaque"
+                        for s in i.args[1]
+                    ),
+                    default=0,
+                )
+            )
+        return self._slots
+
+    def _output(self) -> str:
+        leaves = []
+        for kind, what in self.recorded.outputs:
+            if kind == "input":
+                leaves.append(f"flat[{what}]")
+            elif kind == "wrap":
+                x, wrap = what
+                if isinstance(x, Var):
+                    value = self._var(x)
+                    if x.n in self.bound or x.root.n in self.bound or x.root.kind != "temp":
+                        value += ".copy()" if x.root.kind != "input" else ""
+                else:
+                    value = self._operand(x)
+                leaves.append(f"{self._name(wrap)}({value})")
+            else:
+                leaves.append(self._name(what))
+        it = iter(leaves)
+        return _build(self.recorded.structure, it)
+
+
+class _Constant:
+    """An operand made a constant when the program is written."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _more(kwargs: list[str]) -> str:
+    return ", " + ", ".join(kwargs) if kwargs else ""
+
+
+def _build(structure: Any, it: Any) -> str:
+    if structure is None:
+        return str(next(it))
+    kind, parts = structure
+    if kind is dict:
+        return "{" + ", ".join(f"{k!r}: {_build(s, it)}" for k, s in parts) + "}"
+    inner = [_build(s, it) for s in parts]
+    if kind is tuple:
+        return "(" + "".join(f"{x}, " for x in inner) + ")"
+    return "[" + ", ".join(inner) + "]"
+
+
+_ = itertools
