@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Node, state
 from .capture import LoweringError
-from .guards import Guards, Snapshot, UnreplayableArgumentError, same, signature
+from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_check, same, signature
 from .instrument import instrumented
 from .lowering import lower
 from .lowering import signature as lowered_signature
@@ -29,9 +29,11 @@ class CompileWarning(UserWarning):
 class _Entry:
     """One traced signature: its tape, its guards, and whether it is checked yet."""
 
-    def __init__(self, guards: Guards, keep: list[Any]) -> None:
+    def __init__(self, key: Any, guards: Guards, keep: list[Any]) -> None:
+        self.key = key
         self.guards = guards
         self.keep = keep  # the objects whose identity is part of the key
+        self.fast: Callable[[tuple[Any, ...], dict[str, Any]], bool] | None = None
         self.tape: Tape | None = None
         self.program: Program | None = None
         self.why_not: str | None = None  # why the tape is not lowered into a program
@@ -59,6 +61,7 @@ class CompiledFunction:
         self._cache: dict[Any, list[_Entry]] = {}
         self._eager: dict[Any, list[_Entry]] = {}
         self._warned: set[str] = set()
+        self._last: _Entry | None = None  # the last signature replayed, checked first
 
     def __repr__(self) -> str:
         return f"compile({getattr(self.fn, '__qualname__', self.fn)!r})"
@@ -76,6 +79,15 @@ class CompiledFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if state.tracer is not None or state.anomaly:  # inside another trace; anomaly checks
             return self.fn(*args, **kwargs)
+        last = self._last
+        if last is not None and last.fast(args, kwargs):  # type: ignore[misc]
+            self.stats["replayed"] += 1
+            program = last.program
+            if program is not None:
+                out = program.run(args)
+                if out is not MISS:
+                    return out
+            return last.tape.replay(list(args))  # type: ignore[union-attr]
         leaves, structure = flatten((args, kwargs))
         keep: list[Any] = []
         try:
@@ -87,6 +99,8 @@ class CompiledFunction:
         for entry in self._cache.get(key, ()):
             if entry.guards.hold():
                 if entry.checked:
+                    if entry.fast is not None:
+                        self._last = entry
                     self.stats["replayed"] += 1
                     program = entry.program
                     if program is not None:
@@ -108,7 +122,7 @@ class CompiledFunction:
         return self._trace(key, keep, leaves, args, kwargs)
 
     def _trace(self, key: Any, keep: list[Any], leaves: list[Any], args: Any, kwargs: Any) -> Any:
-        entry = _Entry(Guards(self.fn, leaves), keep)
+        entry = _Entry(key, Guards(self.fn, leaves), keep)
         tracer = Tracer(leaves, self.fullgraph)
         with instrumented():
             state.tracer = tracer
@@ -182,6 +196,7 @@ class CompiledFunction:
             entry.why_not = entry.why_not or "its program did not reproduce the eager call"
         if "tape" in agreeing:
             entry.checked = True
+            entry.fast = fast_check(entry.key, entry.keep, entry.guards)
         else:
             entry.tape = None
             entry.program = None

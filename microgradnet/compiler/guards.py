@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as mg_random
-from ..engine import Node
+from ..engine import Node, state
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..value import Value
@@ -77,14 +77,15 @@ class Guards:
 
     def __init__(self, fn: Callable[..., Any], leaves: list[Any]) -> None:
         self.numbers: list[tuple[Callable[[], Any], Any]] = []
+        self.sources: list[tuple[Any, str | None]] = []  # (dict, key) or (cell, None)
         modules: dict[int, Module] = {}
         for _, obj in _around(fn, leaves):
             if isinstance(obj, tuple):  # a global by name
                 namespace, name = obj
-                self._number(functools.partial(dict.get, namespace, name))
+                self._number(functools.partial(dict.get, namespace, name), (namespace, name))
                 obj = namespace.get(name)
             elif isinstance(obj, CellType):
-                self._number(functools.partial(getattr, obj, "cell_contents", None))
+                self._number(functools.partial(getattr, obj, "cell_contents", None), (obj, None))
                 obj = getattr(obj, "cell_contents", None)
             if isinstance(obj, Module):
                 modules.update((id(m), m) for m in obj.modules())
@@ -92,7 +93,7 @@ class Guards:
                 attrs = vars(obj)
                 for name, value in list(attrs.items()):
                     if isinstance(value, _NUMBERS):
-                        self._number(functools.partial(dict.get, attrs, name))
+                        self._number(functools.partial(dict.get, attrs, name), (attrs, name))
                     elif isinstance(value, Module):
                         modules.update((id(m), m) for m in value.modules())
         self.modules = list(modules.values())
@@ -107,10 +108,11 @@ class Guards:
             if isinstance(n, Tensor)
         ]
 
-    def _number(self, get: Callable[[], Any]) -> None:
+    def _number(self, get: Callable[[], Any], source: tuple[Any, str | None]) -> None:
         value = get()
         if isinstance(value, _NUMBERS):
             self.numbers.append((get, (type(value), value)))
+            self.sources.append(source)
 
     def hold(self) -> bool:
         """Whether everything checked at the trace is still the same."""
@@ -131,6 +133,67 @@ class Guards:
             ):
                 return False
         return True
+
+
+def fast_check(
+    key: tuple[Any, ...], keep: list[Any], guards: Guards
+) -> Callable[[tuple[Any, ...], dict[str, Any]], bool] | None:
+    """One generated function that says whether a call with positional arguments ``args`` (no
+    keywords) has the signature ``key`` and whether ``guards`` hold: the same checks as
+    `signature` and `Guards.hold`, written out. None when the arguments are nested."""
+    grad_enabled, structure, leaves_key = key
+    args_structure, kwargs_structure = structure[1]
+    n = len(leaves_key)
+    if args_structure != (tuple, (None,) * n) or kwargs_structure != (dict, ()):
+        return None
+    objects: list[Any] = []
+
+    def name(obj: Any) -> str:
+        objects.append(obj)
+        return f"c{len(objects) - 1}"
+
+    conds = [f"len(args) == {n}", "not kwargs", f"state.grad_enabled is {bool(grad_enabled)}"]
+    kept = iter(keep)
+    for i, leaf in enumerate(leaves_key):
+        a = f"args[{i}]"
+        if leaf[0] == "object":
+            conds.append(f"{a} is {name(next(kept))}")
+        elif leaf[0] is Value:
+            conds.append(f"type({a}) is {name(Value)} and {a}.requires_grad is {leaf[1]}")
+        elif isinstance(leaf[0], type) and issubclass(leaf[0], Tensor):
+            cls, shape, dtype, requires = leaf
+            conds.append(
+                f"type({a}) is {name(cls)} and type({a}.data) is {name(np.ndarray)} and "
+                f"{a}.data.shape == {shape!r} and {a}.data.dtype.str == {dtype!r} and "
+                f"{a}.requires_grad is {requires}"
+            )
+        else:
+            kind, value = leaf
+            conds.append(f"type({a}) is {name(kind)} and {a} == {name(value)}")
+    for (_, (kind, value)), (where, key_name) in zip(guards.numbers, guards.sources):
+        now = f"{name(where)}.get({key_name!r})" if key_name is not None else (
+            f"getattr({name(where)}, 'cell_contents', None)"
+        )
+        conds.append(f"type({now}) is {name(kind)} and {now} == {name(value)}")
+    for m, mode in zip(guards.modules, guards.modes):
+        conds.append(f"{name(m)}.training is {mode}")
+    for t, shape, dtype, requires in guards.tensors:
+        d = f"{name(t)}.data"
+        conds.append(
+            f"type({d}) is {name(np.ndarray)} and {d}.shape == {shape!r} and "
+            f"{d}.dtype == {name(dtype)} and {name(t)}.requires_grad is {requires}"
+        )
+    body = " and\n        ".join(f"({c})" for c in conds)
+    names = [f"c{i}" for i in range(len(objects))]
+    source = (
+        f"def make(state, {', '.join(names)}):\n"
+        f"    def check(args, kwargs):\n        return (\n        {body})\n"
+        f"    return check\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)  # noqa: S102
+    check: Callable[[tuple[Any, ...], dict[str, Any]], bool] = namespace["make"](state, *objects)
+    return check
 
 
 class Snapshot:

@@ -23,9 +23,9 @@ What is written, in the order of the eager call:
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -104,10 +104,12 @@ class Program:
                     raise LoweringError("a numpy call writes into an array from outside")
                 self.bound[var.n] = var.value
         self._fold()
+        self._common()
         self._drop_dead()
         self._plan_memory()
         self._fuse_copies()
         self._drop_dead()
+        self._drop_overwritten_grads()
         self._views_once()
         self._scalars_as_arrays()
 
@@ -181,6 +183,70 @@ class Program:
                 self.bound[v.n] = v.raw
         self.instrs = [x for i, x in enumerate(self.instrs) if i not in drop]
 
+    def _common(self) -> None:
+        """A call made twice on the same operands (the rule of ``q * q`` computes ``g * q``
+        twice): its first result used for both, unless either is written into later."""
+        rec = self.recorded.rec
+        alias: dict[int, Var] = {}
+        versions: dict[int, int] = {}
+        seen: dict[Any, tuple[Var, ...]] = {}
+        kept = []
+        for instr in self.instrs:
+            if alias:
+                _substitute(instr, alias)
+            key = None
+            if (
+                instr.how in ("call", "method", "attr")
+                and not instr.writes
+                and instr.outs
+                and getattr(instr.fn, "__name__", "") not in ("empty", "empty_like")
+                and all(v.root is not v or not rec.written(v) for v in instr.outs)
+            ):
+                key = self._key(instr, versions)
+            if key is not None and key in seen and len(seen[key]) == len(instr.outs):
+                for old, new in zip(instr.outs, seen[key]):
+                    alias[old.n] = new
+                continue
+            if key is not None:
+                seen[key] = instr.outs
+            for w in instr.writes:
+                versions[w.root.n] = versions.get(w.root.n, 0) + 1
+            kept.append(instr)
+        self.instrs = kept
+        if alias:
+            outputs = self.recorded.outputs
+            for k, (kind, what) in enumerate(outputs):
+                if kind == "wrap" and isinstance(what[0], Var) and what[0].n in alias:
+                    outputs[k] = (kind, (alias[what[0].n], what[1]))
+
+    def _key(self, instr: Instr, versions: dict[int, int]) -> Any:
+        """What identifies a call: its function and operands (vars at their current contents)."""
+
+        def part(x: Any) -> Any:
+            if isinstance(x, Var):
+                return ("v", x.n, versions.get(x.root.n, 0))
+            if isinstance(x, Live):
+                raise _Unkeyable
+            if type(x) is tuple or type(x) is list:
+                return (type(x).__name__, *map(part, x))
+            if type(x) is slice:
+                return ("slice", part(x.start), part(x.stop), part(x.step))
+            if type(x) is float:
+                return ("float", x.hex())
+            if isinstance(x, int | str | bool | type(None) | type(Ellipsis)):
+                return (type(x).__name__, x)
+            return ("object", id(x))
+
+        try:
+            return (
+                instr.how,
+                part(instr.fn) if not isinstance(instr.fn, str) else instr.fn,
+                part(instr.args),
+                tuple((k, part(v)) for k, v in instr.kwargs.items()),
+            )
+        except _Unkeyable:
+            return None
+
     def _effectful(self, instr: Instr) -> bool:
         if instr.how == "effect":
             return True
@@ -229,17 +295,23 @@ class Program:
         for i, instr in enumerate(self.instrs):
             if instr.how == "effect" and instr.fn == "grad" and isinstance(instr.args[1], Var):
                 g = instr.args[1]
+                root = g.root
                 exclusive = (
-                    g.root is g
-                    and g.kind == "temp"
+                    root.kind == "temp"
+                    and root.n not in self.bound
                     and g.n not in self.bound
-                    and escaping.get(g.n, 0) == 1
-                    and written_after.get(g.n, -1) < i
+                    and escaping.get(root.n, 0) == 1
+                    and written_after.get(root.n, -1) < i
+                    and g.raw.flags.c_contiguous
+                    and g.raw.size == root.raw.size
                 )
                 if not exclusive:
                     self.copies.add(id(instr))
+        self.selects: dict[int, Any] = {}
         for instr in self.instrs:
             if instr.how != "call" or not instr.outs or "out" in instr.kwargs:
+                continue
+            if self._select(instr, escaping):
                 continue
             ufunc, method = _ufunc_method(instr.fn)
             if ufunc is None or (method != "__call__" and method not in _OUT_METHODS):
@@ -253,6 +325,73 @@ class Program:
             for v in outs:
                 self.buffers[v.n] = np.empty_like(v.raw)
                 self.bound[v.n] = self.buffers[v.n]
+
+    def _select(self, instr: Instr, escaping: dict[int, int]) -> bool:
+        """``np.where(c, a, b)`` into a buffer of its own, with the same bits: for a few
+        elements as two copies (``b``, then ``a`` where ``c``), without ``where``'s allocation
+        and dispatch; for many, as bitwise operations on the bits (``a & m | b & ~m`` with ``m``
+        all ones where ``c``), which numpy vectorises where a select branches on each element."""
+        if instr.fn is not np.where or len(instr.args) != 3 or instr.kwargs:
+            return False
+        (v,) = instr.outs
+        if v.root is not v or v.n in escaping or v.scalar:
+            return False
+        c, a, b = instr.args
+        if not isinstance(c, Var) or c.dtype != np.bool_:
+            return False
+        args: list[Any] = [c]
+        for x in (a, b):
+            if isinstance(x, Var) and x.dtype == v.dtype:
+                args.append(x)
+            elif type(x) in (int, float, bool):
+                args.append(_Constant(np.asarray(x, dtype=v.dtype)))
+            else:
+                return False
+        instr.args = tuple(args)
+        self.buffers[v.n] = np.empty_like(v.raw)
+        self.bound[v.n] = self.buffers[v.n]
+        if v.raw.size <= 512 or v.dtype.itemsize not in (1, 2, 4, 8):
+            self.selects[id(instr)] = None
+        else:
+            bits = np.dtype(f"u{v.dtype.itemsize}")
+            self.selects[id(instr)] = (bits, np.empty(v.shape, bits))
+        return True
+
+    def _bits(self, x: Any, bits: np.dtype) -> tuple[str, bool]:
+        """An operand of a select as unsigned integers of its width, and whether all its bits
+        are 0 (a constant +0)."""
+        value = x.value if isinstance(x, _Constant) else self.bound.get(x.n)
+        if value is not None:
+            view = np.asarray(value).view(bits)
+            return self._name(view), not view.any()
+        return f"{self._operand(x)}.view({self._name(bits)})", False
+
+    def _select_code(self, instr: Instr, out: str) -> list[str]:
+        c, a, b = (self._operand(x) for x in instr.args)
+        how = self.selects[id(instr)]
+        if how is None:
+            copy = self._name(np.copyto._implementation)  # type: ignore[attr-defined]
+            return [f"{copy}({out}, {b})", f"{copy}({out}, {a}, 'same_kind', {c})"]
+        bits, mask = how
+        (v,) = instr.outs
+        o = self._name(self.bound[v.n].view(bits))
+        m = self._name(mask)
+        u = self._name(bits)
+        c8 = self._bits(instr.args[0], np.dtype(np.uint8))[0]
+        (a_bits, a_zero), (b_bits, b_zero) = (self._bits(x, bits) for x in instr.args[1:])
+        neg, sub = self._name(np.negative), self._name(np.subtract)
+        band, bor, inv = self._name(np.bitwise_and), self._name(np.bitwise_or), self._name(np.invert)
+        if b_zero:  # m: all ones where c
+            return [f"{neg}({c8}, {m}, dtype={u})", f"{band}({a_bits}, {m}, {o})"]
+        if a_zero:  # m: all ones where not c
+            return [f"{sub}({c8}, 1, {m}, dtype={u})", f"{band}({b_bits}, {m}, {o})"]
+        return [
+            f"{neg}({c8}, {m}, dtype={u})",
+            f"{band}({a_bits}, {m}, {o})",
+            f"{inv}({m}, {m})",
+            f"{band}({b_bits}, {m}, {m})",
+            f"{bor}({o}, {m}, {o})",
+        ]
 
     def _fuse_copies(self) -> None:
         """``t = f(...); p[...] = t`` with ``t`` read nowhere else becomes ``f(..., out=p)``."""
@@ -286,6 +425,26 @@ class Program:
             self.alias = getattr(self, "alias", {})
             self.alias[t.n] = target
             drop.add(id(copy))
+        self.instrs = [x for x in self.instrs if id(x) not in drop]
+
+    def _drop_overwritten_grads(self) -> None:
+        """``p.grad = None`` (``zero_grad``) when the program sets ``p.grad`` again before
+        anything could read it."""
+        drop: set[int] = set()
+        pending: dict[int, int] = {}  # id(node) -> id of its "grad = None" instr
+        for instr in self.instrs:
+            if instr.how != "effect":
+                continue
+            if instr.fn == "grad" and instr.args[0][0] == "node":
+                key = id(instr.args[0][1])
+                if key in pending and instr.args[1] is not None:
+                    drop.add(pending.pop(key))
+                elif instr.args[1] is None:
+                    pending[key] = id(instr)
+                else:
+                    pending.pop(key, None)
+            elif instr.fn in ("opaque", "accumulate"):
+                pending.clear()  # may read .grad
         self.instrs = [x for x in self.instrs if id(x) not in drop]
 
     def _views_once(self) -> None:
@@ -422,12 +581,12 @@ class Program:
     def _write(self) -> str:
         lines: list[str] = ["    def run(flat):\n"]
         miss = self._name(MISS)
-        seen: set[Any] = set()
+        conds: list[str] = []
         for expr, expected in self.recorded.rec.guards:
-            for cond in self._guard(expr, expected):
-                if cond not in seen:
-                    seen.add(cond)
-                    lines.append(f"        if {cond}:\n            return {miss}\n")
+            conds += [c for c in self._guard(expr, expected) if c not in conds]
+        if conds:
+            test = " or\n            ".join(conds)
+            lines.append(f"        if (\n            {test}\n        ):\n            return {miss}\n")
         for v in self.recorded.rec.vars:
             if v.kind == "const" and v.n not in self.bound:  # a constant the program writes into
                 lines.append(f"        {v.name} = {self._name(v.value)}.copy()\n")
@@ -452,6 +611,9 @@ class Program:
             _, opt, p, key = expr
             found = f"({key!r} in {self._name(opt)}.state.get({self._name(p)}, ()))"
             return [f"{found} is not {expected!r}"]
+        if expr[0] == "bool":
+            test = self._live(expr[1])
+            return [f"not {test}" if expected else test]
         return [f"bool({self._live(expr)}) is not {bool(expected)!r}"]
 
     def _statement(self, instr: Instr) -> list[str]:
@@ -476,19 +638,41 @@ class Program:
         elif how == "method":
             call = f"{args[0]}.{instr.fn}({', '.join(args[1:] + kwargs)})"
         else:
-            fn = self._name(instr.fn)
             note = instr.note
+            out: str | None = None
             if type(note) is tuple and note and note[0] == "into":
-                target = self._var(note[1])
-                return [f"{fn}({', '.join(args)}, {self._out_arg(instr, target)}{_more(kwargs)})"]
-            outs = instr.outs
-            if outs and all(v.n in self.buffers for v in outs):
-                names = [self._var(v) for v in outs]
+                out = self._var(note[1])
+            elif instr.outs and all(v.n in self.buffers for v in instr.outs):
+                names = [self._var(v) for v in instr.outs]
                 out = names[0] if len(names) == 1 else f"({', '.join(names)},)"
-                return [f"{fn}({', '.join(args)}, {self._out_arg(instr, out)}{_more(kwargs)})"]
-            call = f"{fn}({', '.join(args + kwargs)})"
+            if instr.fn is np.where and out is not None and id(instr) in self.selects:
+                return self._select_code(instr, out)
+            if out is not None:
+                return [self._call(instr, args, kwargs, out)]
+            call = self._call(instr, args, kwargs, None)
         target = self._target(instr.note)
         return [f"{target} = {call}" if target else call]
+
+    def _call(self, instr: Instr, args: list[str], kwargs: list[str], out: str | None) -> str:
+        """The call of a numpy function, written into ``out`` when given."""
+        fn = instr.fn
+        impl = getattr(fn, "_implementation", None)
+        if isinstance(impl, types.BuiltinFunctionType):
+            fn = impl  # an array function written in C: the same call, without the dispatch
+        ufunc, method = _ufunc_method(instr.fn)
+        if method == "reduce":
+            # Defaults spelled out by numpy's Python wrappers cost a little at every call.
+            defaults = {"dtype": None, "keepdims": False, "where": True}
+            kwargs = [
+                k
+                for k, (name, value) in zip(kwargs, instr.kwargs.items())
+                if not (name in defaults and value is defaults[name])
+                and not (name == "initial" and value is np._NoValue)
+            ]
+        name = self._name(fn)
+        if out is None:
+            return f"{name}({', '.join(args + kwargs)})"
+        return f"{name}({', '.join(args)}, {self._out_arg(instr, out)}{_more(kwargs)})"
 
     def _out_arg(self, instr: Instr, out: str) -> str:
         ufunc, method = _ufunc_method(instr.fn)
@@ -566,8 +750,15 @@ class Program:
                 x, wrap = what
                 if isinstance(x, Var):
                     value = self._var(x)
-                    if x.n in self.bound or x.root.n in self.bound or x.root.kind != "temp":
-                        value += ".copy()" if x.root.kind != "input" else ""
+                    root = x.root
+                    shared = (
+                        x.n in self.bound
+                        or root.n in self.bound
+                        or root.kind in ("const", "extern")
+                        or self.escaping.get(root.n, 0) > 1
+                    )
+                    if shared and root.kind not in ("input", "load"):
+                        value += ".copy()"  # a constant, or an array also kept elsewhere
                 else:
                     value = self._operand(x)
                 leaves.append(f"{self._name(wrap)}({value})")
@@ -575,6 +766,27 @@ class Program:
                 leaves.append(self._name(what))
         it = iter(leaves)
         return _build(self.recorded.structure, it)
+
+
+class _Unkeyable(Exception):
+    """An operand that makes a call unlike any other (a number read at run time)."""
+
+
+def _substitute(instr: Instr, alias: dict[int, Var]) -> None:
+    """Replace the vars of ``instr``'s operands by their aliases."""
+
+    def sub(x: Any) -> Any:
+        if isinstance(x, Var):
+            return alias.get(x.n, x)
+        if type(x) is tuple or type(x) is list:
+            return type(x)(sub(e) for e in x)
+        if type(x) is slice:
+            return slice(sub(x.start), sub(x.stop), sub(x.step))
+        return x
+
+    instr.args = sub(instr.args)
+    instr.kwargs = {k: sub(v) for k, v in instr.kwargs.items()}
+    instr.writes = sub(instr.writes)
 
 
 class _Constant:
@@ -601,5 +813,3 @@ def _build(structure: Any, it: Any) -> str:
         return "(" + "".join(f"{x}, " for x in inner) + ")"
     return "[" + ", ".join(inner) + "]"
 
-
-_ = itertools
