@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Node, state
 from .capture import LoweringError
-from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_check, same, signature
+from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_conditions, same, signature
 from .instrument import instrumented
 from .lowering import lower
 from .lowering import signature as lowered_signature
@@ -20,6 +20,14 @@ from .program import MISS, Program
 from .pytree import flatten
 from .tape import Tape
 from .tracer import CompileError, Tracer
+
+
+#: What a signature's generated ``call`` returns for a call of another signature.
+_OTHER = object()
+
+
+class _Nested(Exception):
+    """The arguments are nested: calls take the general way."""
 
 
 class CompileWarning(UserWarning):
@@ -33,7 +41,9 @@ class _Entry:
         self.key = key
         self.guards = guards
         self.keep = keep  # the objects whose identity is part of the key
-        self.fast: Callable[[tuple[Any, ...], dict[str, Any]], bool] | None = None
+        #: ``call(args, kwargs)``: this signature's replay when a call has its signature and
+        #: its guards hold, else `_OTHER`.
+        self.call: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
         self.tape: Tape | None = None
         self.program: Program | None = None
         self.why_not: str | None = None  # why the tape is not lowered into a program
@@ -77,17 +87,13 @@ class CompiledFunction:
         return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        last = self._last
+        if last is not None:  # the signature replayed last, tested by one generated function
+            out = last.call(args, kwargs)  # type: ignore[misc]
+            if out is not _OTHER:
+                return out
         if state.tracer is not None or state.anomaly:  # inside another trace; anomaly checks
             return self.fn(*args, **kwargs)
-        last = self._last
-        if last is not None and last.fast(args, kwargs):  # type: ignore[misc]
-            self.stats["replayed"] += 1
-            program = last.program
-            if program is not None:
-                out = program.run(args)
-                if out is not MISS:
-                    return out
-            return last.tape.replay(list(args))  # type: ignore[union-attr]
         leaves, structure = flatten((args, kwargs))
         keep: list[Any] = []
         try:
@@ -99,7 +105,7 @@ class CompiledFunction:
         for entry in self._cache.get(key, ()):
             if entry.guards.hold():
                 if entry.checked:
-                    if entry.fast is not None:
+                    if entry.call is not None:
                         self._last = entry
                     self.stats["replayed"] += 1
                     program = entry.program
@@ -196,7 +202,7 @@ class CompiledFunction:
             entry.why_not = entry.why_not or "its program did not reproduce the eager call"
         if "tape" in agreeing:
             entry.checked = True
-            entry.fast = fast_check(entry.key, entry.keep, entry.guards)
+            entry.call = self._fast_call(entry)
         else:
             entry.tape = None
             entry.program = None
@@ -206,6 +212,42 @@ class CompiledFunction:
                 stacklevel=4,
             )
         return result
+
+    def _fast_call(self, entry: _Entry) -> Callable[[tuple[Any, ...], dict[str, Any]], Any] | None:
+        """One generated function that tests a call's signature and guards and replays it."""
+        tape = entry.tape
+        assert tape is not None
+
+        def conditions(name: Callable[[Any], str]) -> list[str]:
+            found = fast_conditions(entry.key, entry.keep, entry.guards, name)
+            if found is None:
+                raise _Nested
+            return found
+
+        try:
+            if entry.program is not None:
+                return entry.program.with_prologue(conditions, _OTHER, tape.replay, self.stats)
+            objects: list[Any] = []
+
+            def name(obj: Any) -> str:
+                objects.append(obj)
+                return f"c{len(objects) - 1}"
+
+            test = " and\n        ".join(f"({c})" for c in conditions(name))
+            other, stats, replay = name(_OTHER), name(self.stats), name(tape.replay)
+            source = (
+                f"def make({', '.join(f'c{i}' for i in range(len(objects)))}):\n"
+                f"    def call(args, kwargs):\n"
+                f"        if not (\n        {test}):\n            return {other}\n"
+                f"        {stats}['replayed'] += 1\n"
+                f"        return {replay}(list(args))\n"
+                f"    return call\n"
+            )
+            namespace: dict[str, Any] = {}
+            exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)  # noqa: S102
+            return namespace["make"](*objects)  # type: ignore[no-any-return]
+        except _Nested:
+            return None
 
     def explain(self) -> str:
         """How calls of each traced signature run now: a program of numpy calls, a replay of

@@ -135,25 +135,29 @@ class Guards:
         return True
 
 
-def fast_check(
-    key: tuple[Any, ...], keep: list[Any], guards: Guards
-) -> Callable[[tuple[Any, ...], dict[str, Any]], bool] | None:
-    """One generated function that says whether a call with positional arguments ``args`` (no
-    keywords) has the signature ``key`` and whether ``guards`` hold: the same checks as
-    `signature` and `Guards.hold`, written out. None when the arguments are nested."""
+def fast_conditions(
+    key: tuple[Any, ...], keep: list[Any], guards: Guards, name: Callable[[Any], str]
+) -> list[str] | None:
+    """Python tests, as source, that a call with positional arguments ``args`` (and keywords
+    ``kwargs``) runs outside any trace and anomaly mode, has the signature ``key`` and that
+    ``guards`` hold: the checks of `signature` and `Guards.hold`, written out. ``name(obj)``
+    gives the name the code reads an object by. None when the arguments are nested (those calls
+    take the general way)."""
     grad_enabled, structure, leaves_key = key
     args_structure, kwargs_structure = structure[1]
     n = len(leaves_key)
     if args_structure != (tuple, (None,) * n) or kwargs_structure != (dict, ()):
         return None
-    objects: list[Any] = []
-
-    def name(obj: Any) -> str:
-        objects.append(obj)
-        return f"c{len(objects) - 1}"
-
-    conds = [f"len(args) == {n}", "not kwargs", f"state.grad_enabled is {bool(grad_enabled)}"]
+    st = name(state)
+    conds = [
+        f"len(args) == {n}",
+        "not kwargs",
+        f"{st}.tracer is None",
+        f"not {st}.anomaly",
+        f"{st}.grad_enabled is {bool(grad_enabled)}",
+    ]
     kept = iter(keep)
+    array = name(np.ndarray)
     for i, leaf in enumerate(leaves_key):
         a = f"args[{i}]"
         if leaf[0] == "object":
@@ -163,7 +167,7 @@ def fast_check(
         elif isinstance(leaf[0], type) and issubclass(leaf[0], Tensor):
             cls, shape, dtype, requires = leaf
             conds.append(
-                f"type({a}) is {name(cls)} and type({a}.data) is {name(np.ndarray)} and "
+                f"type({a}) is {name(cls)} and type({a}.data) is {array} and "
                 f"{a}.data.shape == {shape!r} and {a}.data.dtype.str == {dtype!r} and "
                 f"{a}.requires_grad is {requires}"
             )
@@ -171,29 +175,20 @@ def fast_check(
             kind, value = leaf
             conds.append(f"type({a}) is {name(kind)} and {a} == {name(value)}")
     for (_, (kind, value)), (where, key_name) in zip(guards.numbers, guards.sources):
-        now = f"{name(where)}.get({key_name!r})" if key_name is not None else (
-            f"getattr({name(where)}, 'cell_contents', None)"
-        )
-        conds.append(f"type({now}) is {name(kind)} and {now} == {name(value)}")
+        if key_name is None:
+            now = f"getattr({name(where)}, 'cell_contents', None)"
+        else:
+            now = f"{name(where)}.get({key_name!r})"
+        conds.append(f"type(_n := {now}) is {name(kind)} and _n == {name(value)}")
     for m, mode in zip(guards.modules, guards.modes):
         conds.append(f"{name(m)}.training is {mode}")
     for t, shape, dtype, requires in guards.tensors:
-        d = f"{name(t)}.data"
+        tn = name(t)
         conds.append(
-            f"type({d}) is {name(np.ndarray)} and {d}.shape == {shape!r} and "
-            f"{d}.dtype == {name(dtype)} and {name(t)}.requires_grad is {requires}"
+            f"type(_d := {tn}.data) is {array} and _d.shape == {shape!r} and "
+            f"_d.dtype == {name(dtype)} and {tn}.requires_grad is {requires}"
         )
-    body = " and\n        ".join(f"({c})" for c in conds)
-    names = [f"c{i}" for i in range(len(objects))]
-    source = (
-        f"def make(state, {', '.join(names)}):\n"
-        f"    def check(args, kwargs):\n        return (\n        {body})\n"
-        f"    return check\n"
-    )
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)  # noqa: S102
-    check: Callable[[tuple[Any, ...], dict[str, Any]], bool] = namespace["make"](state, *objects)
-    return check
+    return conds
 
 
 class Snapshot:

@@ -36,6 +36,7 @@ from .lowering import Recorded
 
 #: Returned by a program whose guards do not hold.
 MISS = object()
+_MISS_TOKEN = "\x00miss\x00"  # in a body: what a failed guard returns
 
 _OPERATORS = {
     operator.add: "+",
@@ -84,14 +85,41 @@ class Program:
         self.bound: dict[int, Any] = {}  # var n -> object bound as a constant (or None)
         self.buffers: dict[int, np.ndarray] = {}  # var n -> its preallocated array
         self.copies: set[int] = set()  # ids of effect instrs whose gradient must be copied
+        self._live_slots: dict[Any, _LiveSlot] = {}
+        self._filled: set[int] = set()  # ids of live slots already filled in the body
         self._analyse()
-        self.source = self._write()
+        self._body = self._write()
+        self.source = "    def run(flat):\n" + self._body.replace(_MISS_TOKEN, self._name(MISS))
+        self.run: Callable[[Any], Any] = self._make("run", self.source)
+        self.calls = sum(1 for i in self.instrs if i.how in ("call", "method"))
+
+    def _make(self, name: str, source: str) -> Callable[..., Any]:
         namespace: dict[str, Any] = {}
         names = [f"k{i}" for i in range(len(self.objects))]
-        factory = f"def make({', '.join(names)}):\n" + self.source + "    return run\n"
-        exec(compile(factory, "<microgradnet.compile program>", "exec"), namespace)
-        self.run: Callable[[list[Any]], Any] = namespace["make"](*self.objects)
-        self.calls = sum(1 for i in self.instrs if i.how in ("call", "method"))
+        factory = f"def make({', '.join(names)}):\n{source}    return {name}\n"
+        exec(compile(factory, "<microgradnet.compile program>", "exec"), namespace)  # noqa: S102
+        return namespace["make"](*self.objects)  # type: ignore[no-any-return]
+
+    def with_prologue(
+        self,
+        conditions: Callable[[Callable[[Any], str]], list[str]],
+        other: Any,
+        replay: Callable[[list[Any]], Any],
+        stats: dict[str, int],
+    ) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
+        """The program as ``call(args, kwargs)`` of a call's positional arguments: it first
+        tests ``conditions`` (written with the names the function it is given binds) and
+        returns ``other`` when one fails; then counts a replay in ``stats``; when the program's
+        own guards fail it returns ``replay(list(args))`` (the tape's replay)."""
+        test = " and\n            ".join(f"({c})" for c in conditions(self._name)) or "True"
+        source = (
+            "    def call(args, kwargs):\n"
+            f"        if not (\n            {test}\n        ):\n"
+            f"            return {self._name(other)}\n"
+            f"        {self._name(stats)}['replayed'] += 1\n"
+            "        flat = args\n"
+        ) + self._body.replace(_MISS_TOKEN, f"{self._name(replay)}(list(flat))")
+        return self._make("call", source)
 
     # -- analysis ------------------------------------------------------------------------------------
     def _analyse(self) -> None:
@@ -106,6 +134,8 @@ class Program:
         self._fold()
         self._common()
         self._drop_dead()
+        self._sink_selects()
+        self._negated_magnitudes()
         self._plan_memory()
         self._fuse_copies()
         self._drop_dead()
@@ -246,6 +276,120 @@ class Program:
             )
         except _Unkeyable:
             return None
+
+    def _sink_selects(self) -> None:
+        """``where(c, f(a, z), f(b, z))`` as ``f(where(c, a, b), z)`` for an elementwise ``f``
+        (a sigmoid's ``where(x >= 0, 1 / d, e / d)``): ``f`` sees the same pairs of numbers, so
+        the bits are the same, with one call fewer. Only where every operand has the result's
+        dtype (a Python number converts to it either way)."""
+        rec = self.recorded.rec
+        readers = self._readers()
+        producers = {v.n: i for i, instr in enumerate(self.instrs) for v in instr.outs}
+        drop: set[int] = set()
+        after: dict[int, Instr] = {}  # id(where) -> the call that follows it
+        for j, sel in enumerate(self.instrs):
+            if sel.how != "call" or sel.fn is not np.where or len(sel.args) != 3 or sel.kwargs:
+                continue
+            (out,) = sel.outs
+            c, x, y = sel.args
+            if not all(isinstance(v, Var) and readers.get(v.n) == 1 for v in (x, y)):
+                continue
+            if x.n not in producers or y.n not in producers:
+                continue
+            fx, fy = self.instrs[producers[x.n]], self.instrs[producers[y.n]]
+            if not (
+                fx.how == fy.how == "call"
+                and isinstance(fx.fn, np.ufunc)
+                and fx.fn is fy.fn
+                and fx.fn.nin == 2
+                and fx.fn.nout == 1
+                and not fx.kwargs
+                and not fy.kwargs
+                and not fx.writes
+                and not fy.writes
+                and len(fx.args) == len(fy.args) == 2
+            ):
+                continue
+            if fx.args[1] is fy.args[1] and isinstance(fx.args[1], Var):
+                k = 0  # f(a, z), f(b, z)
+            elif fx.args[0] is fy.args[0] and isinstance(fx.args[0], Var):
+                k = 1  # f(z, a), f(z, b)
+            else:
+                continue
+            a, b, z = fx.args[k], fy.args[k], fx.args[1 - k]
+            dtype = out.dtype
+            if not all(
+                (isinstance(o, Var) and o.dtype == dtype and not o.scalar)
+                or (type(o) in (int, float) and dtype.kind == "f")
+                for o in (a, b, z)
+            ) or x.dtype != dtype or y.dtype != dtype:
+                continue
+            first = min(producers[x.n], producers[y.n])
+            roots = {o.root.n for o in (a, b, z, c) if isinstance(o, Var)}
+            if any(w.root.n in roots for i in self.instrs[first:j] for w in i.writes):
+                continue
+            if any(i.how == "effect" and i.fn == "opaque" for i in self.instrs[first:j]):
+                continue
+            shape = np.broadcast_shapes(*(o.shape for o in (c, a, b) if isinstance(o, Var)))
+            w = rec.new_var("temp", np.empty(shape, dtype))
+            pick = Instr("call", np.where, (c, a, b), {}, outs=(w,))
+            pick.note = w
+            w.producer = pick
+            args = [w, z] if k == 0 else [z, w]
+            apply = Instr("call", fx.fn, args, {}, outs=(out,))
+            apply.note = out
+            out.producer = apply
+            self.instrs[j] = pick
+            after[id(pick)] = apply
+            drop.add(id(fx))
+            drop.add(id(fy))
+        if after:
+            kept: list[Instr] = []
+            for instr in self.instrs:
+                if id(instr) not in drop:
+                    kept.append(instr)
+                    if id(instr) in after:
+                        kept.append(after[id(instr)])
+            self.instrs = kept
+
+    def _negated_magnitudes(self) -> None:
+        """``negative(absolute(x))`` as ``copysign(x, -1)``: the same bits (the magnitude with
+        the sign bit set, NaNs included) in one call."""
+        readers = self._readers()
+        producers = {v.n: instr for instr in self.instrs for v in instr.outs}
+        drop: set[int] = set()
+        for instr in self.instrs:
+            if instr.how != "call" or instr.fn is not np.negative or instr.kwargs:
+                continue
+            (t,) = instr.args if len(instr.args) == 1 else (None,)
+            if not isinstance(t, Var) or readers.get(t.n) != 1 or t.dtype.kind != "f":
+                continue
+            made = producers.get(t.n)
+            if (
+                made is None
+                or made.fn is not np.absolute
+                or made.kwargs
+                or len(made.args) != 1
+                or made.writes
+                or self.recorded.rec.written(t)
+            ):
+                continue
+            (x,) = made.args
+            instr.fn = np.copysign
+            instr.args = (x, _Constant(np.asarray(-1.0, dtype=t.dtype)))
+            drop.add(id(made))
+        self.instrs = [x for x in self.instrs if id(x) not in drop]
+
+    def _readers(self) -> dict[int, int]:
+        """How many times each var is read (by calls, effects and the returned value)."""
+        readers: dict[int, int] = {}
+        for instr in self.instrs:
+            for v in instr.reads():
+                readers[v.n] = readers.get(v.n, 0) + 1
+        for kind, what in self.recorded.outputs:
+            if kind == "wrap" and isinstance(what[0], Var):
+                readers[what[0].n] = readers.get(what[0].n, 0) + 1
+        return readers
 
     def _effectful(self, instr: Instr) -> bool:
         if instr.how == "effect":
@@ -500,8 +644,10 @@ class Program:
             for a in args:
                 if isinstance(a, Var):
                     kinds.append(a.dtype)
-                elif type(a) in (int, float, bool):
+                elif type(a) in (int, float):
                     kinds.append(type(a))
+                elif isinstance(a, Live) and type(a.value) in (int, float):
+                    kinds.append(type(a.value))
                 else:
                     kinds = []
                     break
@@ -512,8 +658,18 @@ class Program:
             except (TypeError, ValueError, OverflowError):
                 continue
             for k, a in enumerate(args):
-                if type(a) in (int, float, bool):
+                if type(a) in (int, float):
                     args[k] = _Constant(np.asarray(a, dtype=dtypes[k]))
+                elif isinstance(a, Live):
+                    # Read at every call into a 0-d array of the dtype numpy converts it to;
+                    # its type is guarded (another type could convert differently).
+                    source = self._live(a.expr)
+                    slot = self._live_slots.get((source, dtypes[k]))
+                    if slot is None:
+                        slot = _LiveSlot(np.empty((), dtypes[k]), a)
+                        self._live_slots[(source, dtypes[k])] = slot
+                        self.recorded.rec.guards.append((("type", a), type(a.value)))
+                    args[k] = slot
             instr.args = tuple(args)
 
     # -- writing -------------------------------------------------------------------------------------
@@ -538,6 +694,8 @@ class Program:
             return self._var(x)
         if isinstance(x, _Constant):
             return self._name(x.value)
+        if isinstance(x, _LiveSlot):
+            return self._name(x.array)
         if isinstance(x, Live):
             return self._live(x.expr)
         if type(x) is tuple:
@@ -579,8 +737,9 @@ class Program:
         return self._name(what) if kind == "node" else f"flat[{what}]"
 
     def _write(self) -> str:
-        lines: list[str] = ["    def run(flat):\n"]
-        miss = self._name(MISS)
+        """The function's body; a failed guard returns `_MISS_TOKEN`, replaced later."""
+        lines: list[str] = []
+        miss = _MISS_TOKEN
         conds: list[str] = []
         for expr, expected in self.recorded.rec.guards:
             conds += [c for c in self._guard(expr, expected) if c not in conds]
@@ -611,6 +770,8 @@ class Program:
             _, opt, p, key = expr
             found = f"({key!r} in {self._name(opt)}.state.get({self._name(p)}, ()))"
             return [f"{found} is not {expected!r}"]
+        if expr[0] == "type":
+            return [f"type({self._live(expr[1].expr)}) is not {self._name(expected)}"]
         if expr[0] == "bool":
             test = self._live(expr[1])
             return [f"not {test}" if expected else test]
@@ -629,6 +790,17 @@ class Program:
             return [f"{v.name} = {self._name(opt)}.state[{self._name(p)}][{key!r}]"]
         if how == "effect":
             return self._effect(instr)
+        fills = []
+        for a in instr.args:
+            if isinstance(a, _LiveSlot) and id(a) not in self._filled:
+                self._filled.add(id(a))
+                fills.append(f"{self._name(a.array)}[()] = {self._live(a.live.expr)}")
+        if fills:
+            return fills + self._statement_of_call(instr)
+        return self._statement_of_call(instr)
+
+    def _statement_of_call(self, instr: Instr) -> list[str]:
+        how = instr.how
         args = [self._operand(a) for a in instr.args]
         kwargs = [f"{k}={self._operand(v)}" for k, v in instr.kwargs.items()]
         if how == "setitem":
@@ -787,6 +959,15 @@ def _substitute(instr: Instr, alias: dict[int, Var]) -> None:
     instr.args = sub(instr.args)
     instr.kwargs = {k: sub(v) for k, v in instr.kwargs.items()}
     instr.writes = sub(instr.writes)
+
+
+class _LiveSlot:
+    """A 0-d array the program fills with a live number at its first use."""
+
+    __slots__ = ("array", "live")
+
+    def __init__(self, array: np.ndarray, live: Live) -> None:
+        self.array, self.live = array, live
 
 
 class _Constant:
