@@ -119,6 +119,7 @@ class Program:
             f"        {self._name(stats)}['replayed'] += 1\n"
             "        flat = args\n"
         ) + self._body.replace(_MISS_TOKEN, f"{self._name(replay)}(list(flat))")
+        self.call_source = source
         return self._make("call", source)
 
     # -- analysis ------------------------------------------------------------------------------------
@@ -452,6 +453,12 @@ class Program:
                 if not exclusive:
                     self.copies.add(id(instr))
         self.selects: dict[int, Any] = {}
+        self.fresh: set[int] = set()
+        returned = {
+            what[0].n
+            for kind, what in self.recorded.outputs
+            if kind == "wrap" and isinstance(what[0], Var)
+        }
         for instr in self.instrs:
             if instr.how != "call" or not instr.outs or "out" in instr.kwargs:
                 continue
@@ -463,6 +470,11 @@ class Program:
             layout = instr.note
             outs = layout if type(layout) is tuple else (layout,)
             if not all(isinstance(v, Var) for v in outs) or len(outs) != ufunc.nout:
+                continue
+            if len(outs) == 1 and outs[0].scalar and outs[0].n in returned:
+                # A number the call returns: into a new 0-d array, which the tensor wraps as
+                # it is (a numpy scalar would be converted).
+                self.fresh.add(outs[0].n)
                 continue
             if any(v.root is not v or v.n in escaping for v in outs):
                 continue
@@ -525,8 +537,8 @@ class Program:
         (a_bits, a_zero), (b_bits, b_zero) = (self._bits(x, bits) for x in instr.args[1:])
         neg, sub = self._name(np.negative), self._name(np.subtract)
         band, bor, inv = self._name(np.bitwise_and), self._name(np.bitwise_or), self._name(np.invert)
-        if b_zero:  # m: all ones where c
-            return [f"{neg}({c8}, {m}, dtype={u})", f"{band}({a_bits}, {m}, {o})"]
+        if b_zero:  # a's bits times 1 where c, times 0 elsewhere
+            return [f"{self._name(np.multiply)}({a_bits}, {c8}, {o}, dtype={u})"]
         if a_zero:  # m: all ones where not c
             return [f"{sub}({c8}, 1, {m}, dtype={u})", f"{band}({b_bits}, {m}, {o})"]
         return [
@@ -741,8 +753,12 @@ class Program:
         lines: list[str] = []
         miss = _MISS_TOKEN
         conds: list[str] = []
+        seen: set[tuple[str, ...]] = set()
         for expr, expected in self.recorded.rec.guards:
-            conds += [c for c in self._guard(expr, expected) if c not in conds]
+            lines = tuple(self._guard(expr, expected))
+            if lines not in seen:  # the same guard twice (zero_grad's and step's)
+                seen.add(lines)
+                conds += lines
         if conds:
             test = " or\n            ".join(conds)
             lines.append(f"        if (\n            {test}\n        ):\n            return {miss}\n")
@@ -758,13 +774,11 @@ class Program:
         kind = expr[0]
         if kind == "groups":
             _, opt, groups, params = expr
-            g = f"{self._name(opt)}.param_groups"
-            conds = [f"len({g}) != {len(groups)}"]
+            conds = [f"len(_g := {self._name(opt)}.param_groups) != {len(groups)}"]
             for i, (group, ps) in enumerate(zip(groups, params)):
-                conds.append(f"{g}[{i}] is not {self._name(group)}")
-                q = f"{self._name(group)}['params']"
-                conds.append(f"len({q}) != {len(ps)}")
-                conds += [f"{q}[{j}] is not {self._name(p)}" for j, p in enumerate(ps)]
+                conds.append(f"_g[{i}] is not {self._name(group)}")
+                conds.append(f"len(_q := {self._name(group)}['params']) != {len(ps)}")
+                conds += [f"_q[{j}] is not {self._name(p)}" for j, p in enumerate(ps)]
             return conds
         if kind == "has":
             _, opt, p, key = expr
@@ -821,6 +835,10 @@ class Program:
                 return self._select_code(instr, out)
             if out is not None:
                 return [self._call(instr, args, kwargs, out)]
+            if len(instr.outs) == 1 and instr.outs[0].n in self.fresh:
+                (v,) = instr.outs
+                empty = f"{self._name(np.empty)}((), {self._name(v.dtype)})"
+                return [f"{v.name} = {empty}", self._call(instr, args, kwargs, v.name)]
             call = self._call(instr, args, kwargs, None)
         target = self._target(instr.note)
         return [f"{target} = {call}" if target else call]
