@@ -163,6 +163,8 @@ class CompiledFunction:
             entry.program = Program(first)
         except LoweringError as err:
             entry.why_not = str(err)
+        except Exception as err:  # noqa: BLE001 - a lowering that fails: the tape replays
+            entry.why_not = f"{type(err).__name__} while lowering: {err}"
         finally:
             _clear_stubs(tape)
 
@@ -270,8 +272,10 @@ class CompiledFunction:
             elif not entry.checked:
                 how = "traced, checked at its next call"
             elif entry.program is not None:
-                n = entry.program.calls
+                n, k = entry.program.calls, entry.program.opaque
                 how = f"a program of {n} numpy call{'s' * (n != 1)}"
+                if k:
+                    how += f" and {k} step{'s' * (k != 1)} of its tape"
             else:
                 how = f"a replay of its tape (not a program: {entry.why_not})"
             lines.append(f"signature {i}: {how}")

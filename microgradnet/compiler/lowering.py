@@ -195,7 +195,7 @@ class _Lowering:
             data = node.data
             if (
                 known is None
-                and type(node) is Tensor
+                and _plain_tensor(node)
                 and hasattr(node, "_grad")
                 and type(node)._accumulate is Tensor._accumulate
                 and isinstance(data, np.ndarray)
@@ -257,14 +257,14 @@ class _Lowering:
                 try:
                     self.optimizer_step(owner)
                     return
-                except LoweringError:
+                except Exception:  # noqa: BLE001 - any failure: the step stays as it is
                     self.rec.undo(mark)
                     self.grads = saved
         self.opaque(step)
 
     def _params(self, opt: Optimizer) -> list[Tensor] | None:
         params = [p for g in opt.param_groups for p in g["params"]]
-        if not all(type(p) is Tensor and isinstance(p.data, np.ndarray) for p in params):
+        if not all(_plain_tensor(p) and isinstance(p.data, np.ndarray) for p in params):
             return None
         if not hasattr(params[0], "_grad"):
             return None
@@ -306,6 +306,17 @@ class _Lowering:
                     if not isinstance(v, Var):
                         raise LoweringError("an optimizer state entry that is not an array")
                     self.effect("state", opt, p, key, v)
+
+
+def _plain_tensor(p: Any) -> bool:
+    """A `Tensor` (a `Parameter` too) whose gradients and in-place copies are `Tensor`'s."""
+    cls = type(p)
+    return (
+        isinstance(p, Tensor)
+        and cls._accumulate is Tensor._accumulate
+        and cls.copy_ is Tensor.copy_
+        and cls._inplace is Tensor._inplace
+    )
 
 
 class _LiveGroup(dict):  # type: ignore[type-arg]

@@ -75,6 +75,8 @@ class Program:
         The function's source (for reading, and for tests).
     calls : int
         How many numpy calls it makes.
+    opaque : int
+        How many of the tape's steps it calls as they are (see `lowering`).
     """
 
     def __init__(self, recorded: Recorded) -> None:
@@ -92,6 +94,7 @@ class Program:
         self.source = "    def run(flat):\n" + self._body.replace(_MISS_TOKEN, self._name(MISS))
         self.run: Callable[[Any], Any] = self._make("run", self.source)
         self.calls = sum(1 for i in self.instrs if i.how in ("call", "method"))
+        self.opaque = sum(1 for i in self.instrs if i.how == "effect" and i.fn == "opaque")
 
     def _make(self, name: str, source: str) -> Callable[..., Any]:
         namespace: dict[str, Any] = {}
@@ -755,10 +758,10 @@ class Program:
         conds: list[str] = []
         seen: set[tuple[str, ...]] = set()
         for expr, expected in self.recorded.rec.guards:
-            lines = tuple(self._guard(expr, expected))
-            if lines not in seen:  # the same guard twice (zero_grad's and step's)
-                seen.add(lines)
-                conds += lines
+            tests = tuple(self._guard(expr, expected))
+            if tests not in seen:  # the same guard twice (zero_grad's and step's)
+                seen.add(tests)
+                conds += tests
         if conds:
             test = " or\n            ".join(conds)
             lines.append(f"        if (\n            {test}\n        ):\n            return {miss}\n")
