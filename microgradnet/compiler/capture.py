@@ -306,6 +306,8 @@ _WRITING = frozenset({"copyto", "put_along_axis", "place", "putmask", "put", "fi
 #: numpy's creation functions: while recording, they make traced arrays (a rule may write into
 #: them).
 _CREATIONS = ("zeros", "ones", "empty", "full")
+#: numpy's conversions: on a traced array, recorded (numpy would read its memory directly).
+_CONVERSIONS = ("asarray", "asanyarray", "array", "ascontiguousarray")
 
 
 class Recorder:
@@ -562,6 +564,22 @@ class Recorder:
         _plain(t)[self.raw(index)] = self.raw(value)
         self.emit(Instr("setitem", None, [var, *refs], {}, writes=[var]))
 
+    def conversion(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+        """``np.asarray(t)`` and its kin on a traced array: ``t`` itself where numpy would return
+        its argument as it is, else the conversion recorded."""
+        t = args[0]
+        if func.__name__ in ("asarray", "asanyarray") and len(args) == 1:
+            dtype = kwargs.get("dtype")
+            if set(kwargs) <= {"dtype"} and (dtype is None or np.dtype(dtype) == t.dtype):
+                return t
+        var = self.var_of(t)
+        refs = [var, *(self.ref(a) for a in args[1:])]
+        kw = {k: self.ref(v) for k, v in kwargs.items()}
+        raw_out = func(_plain(t), *[self.raw(a) for a in args[1:]], **kwargs)
+        instr = Instr("call", func, refs, kw)
+        self.emit(instr)
+        return self.results(instr, raw_out, refs)
+
     def creation(self, func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Traced:
         raw_out = func(*args, **kwargs)
         instr = Instr(
@@ -614,14 +632,20 @@ def recording(rec: Recorder) -> Iterator[None]:
     """Make ``rec`` this thread's recorder, with numpy's creation functions making traced arrays
     in this thread, for the block."""
     with _lock:
-        saved = {name: getattr(np, name) for name in _CREATIONS}
+        saved = {name: getattr(np, name) for name in (*_CREATIONS, *_CONVERSIONS)}
         owner = threading.get_ident()
 
         def wrap(name: str, orig: Any) -> Any:
+            converts = name in _CONVERSIONS
+
             @functools.wraps(orig)
             def made(*args: Any, **kwargs: Any) -> Any:
                 r = getattr(_local, "recorder", None)
                 if r is None or threading.get_ident() != owner:
+                    return orig(*args, **kwargs)
+                if converts:
+                    if args and isinstance(args[0], Traced):
+                        return r.conversion(orig, args, kwargs)
                     return orig(*args, **kwargs)
                 return r.creation(orig, args, kwargs)
 

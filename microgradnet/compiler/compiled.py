@@ -16,7 +16,7 @@ from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_conditions
 from .instrument import instrumented
 from .lowering import lower
 from .lowering import signature as lowered_signature
-from .program import MISS, Program
+from .program import BUSY, MISS, Program
 from .pytree import flatten
 from .tape import Tape
 from .tracer import CompileError, Tracer
@@ -91,6 +91,9 @@ class CompiledFunction:
         if last is not None:  # the signature replayed last, tested by one generated function
             out = last.call(args, kwargs)  # type: ignore[misc]
             if out is not _OTHER:
+                if out is BUSY:
+                    self.stats["eager"] += 1
+                    return self.fn(*args, **kwargs)
                 return out
         if state.tracer is not None or state.anomaly:  # inside another trace; anomaly checks
             return self.fn(*args, **kwargs)
@@ -111,6 +114,10 @@ class CompiledFunction:
                     program = entry.program
                     if program is not None:
                         out = program.run(leaves)
+                        if out is BUSY:
+                            self.stats["replayed"] -= 1
+                            self.stats["eager"] += 1
+                            return self.fn(*args, **kwargs)
                         if out is not MISS:
                             return out
                     return entry.tape.replay(leaves)  # type: ignore[union-attr]

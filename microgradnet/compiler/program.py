@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,8 @@ from .lowering import Recorded
 
 #: Returned by a program whose guards do not hold.
 MISS = object()
+#: Returned by a program already running (in another thread, or below itself).
+BUSY = object()
 _MISS_TOKEN = "\x00miss\x00"  # in a body: what a failed guard returns
 
 _OPERATORS = {
@@ -84,17 +87,35 @@ class Program:
         self.instrs = list(recorded.rec.instrs)
         self.names: dict[int, str] = {}  # id(object) -> constant name
         self.objects: list[Any] = []
-        self.bound: dict[int, Any] = {}  # var n -> object bound as a constant (or None)
+        self.bound: dict[int, Any] = {}  # var n -> the object the function reads it from
+        self.fixed: set[int] = set()  # var ns whose contents are the same at every call
         self.buffers: dict[int, np.ndarray] = {}  # var n -> its preallocated array
         self.copies: set[int] = set()  # ids of effect instrs whose gradient must be copied
         self._live_slots: dict[Any, _LiveSlot] = {}
         self._filled: set[int] = set()  # ids of live slots already filled in the body
+        self._lock = threading.Lock()  # its arrays serve one call at a time
         self._analyse()
         self._body = self._write()
-        self.source = "    def run(flat):\n" + self._body.replace(_MISS_TOKEN, self._name(MISS))
+        self.source = "    def run(flat):\n" + self._locked(self._body).replace(
+            _MISS_TOKEN, self._name(MISS)
+        )
         self.run: Callable[[Any], Any] = self._make("run", self.source)
         self.calls = sum(1 for i in self.instrs if i.how in ("call", "method"))
         self.opaque = sum(1 for i in self.instrs if i.how == "effect" and i.fn == "opaque")
+
+    def _locked(self, body: str) -> str:
+        """``body`` run while holding the program's lock; `BUSY` returned when another call
+        holds it (another thread, or a call from inside this one)."""
+        lock = self._name(self._lock)
+        inner = "".join(f"    {line}\n" for line in body.splitlines())
+        return (
+            f"        if not {lock}.acquire(False):\n"
+            f"            return {self._name(BUSY)}\n"
+            "        try:\n"
+            f"{inner}"
+            "        finally:\n"
+            f"            {lock}.release()\n"
+        )
 
     def _make(self, name: str, source: str) -> Callable[..., Any]:
         namespace: dict[str, Any] = {}
@@ -119,9 +140,10 @@ class Program:
             "    def call(args, kwargs):\n"
             f"        if not (\n            {test}\n        ):\n"
             f"            return {self._name(other)}\n"
-            f"        {self._name(stats)}['replayed'] += 1\n"
             "        flat = args\n"
-        ) + self._body.replace(_MISS_TOKEN, f"{self._name(replay)}(list(flat))")
+        ) + self._locked(
+            f"        {self._name(stats)}['replayed'] += 1\n" + self._body
+        ).replace(_MISS_TOKEN, f"{self._name(replay)}(list(flat))")
         self.call_source = source
         return self._make("call", source)
 
@@ -131,6 +153,7 @@ class Program:
         for var in rec.vars:
             if var.kind == "const" and not rec.written(var):
                 self.bound[var.n] = var.value
+                self.fixed.add(var.n)
             elif var.kind == "extern":
                 if rec.written(var):
                     raise LoweringError("a numpy call writes into an array from outside")
@@ -178,7 +201,7 @@ class Program:
 
         def constant(x: Any) -> bool:
             if isinstance(x, Var):
-                return x.n in self.bound or x.root.n in foldable
+                return x.n in self.fixed or x.root.n in foldable
             if isinstance(x, Live):
                 return False
             if type(x) is tuple or type(x) is list:
@@ -215,6 +238,7 @@ class Program:
         for i in drop:
             for v in self.instrs[i].outs:
                 self.bound[v.n] = v.raw
+                self.fixed.add(v.n)
         self.instrs = [x for i, x in enumerate(self.instrs) if i not in drop]
 
     def _common(self) -> None:
@@ -519,10 +543,11 @@ class Program:
     def _bits(self, x: Any, bits: np.dtype) -> tuple[str, bool]:
         """An operand of a select as unsigned integers of its width, and whether all its bits
         are 0 (a constant +0)."""
-        value = x.value if isinstance(x, _Constant) else self.bound.get(x.n)
-        if value is not None:
+        if isinstance(x, _Constant) or x.n in self.bound:
+            value = x.value if isinstance(x, _Constant) else self.bound[x.n]
             view = np.asarray(value).view(bits)
-            return self._name(view), not view.any()
+            fixed = isinstance(x, _Constant) or x.n in self.fixed
+            return self._name(view), fixed and not view.any()
         return f"{self._operand(x)}.view({self._name(bits)})", False
 
     def _select_code(self, instr: Instr, out: str) -> list[str]:
@@ -623,6 +648,8 @@ class Program:
                 if isinstance(layout, Var) and isinstance(result, np.ndarray):
                     if result.shape == layout.shape and result.strides == layout.raw.strides:
                         self.bound[layout.n] = result
+                        if layout.root.n in self.fixed:
+                            self.fixed.add(layout.n)
                         continue
             kept.append(instr)
         self.instrs = kept
