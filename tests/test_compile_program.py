@@ -182,7 +182,9 @@ class GPTBlock(nn.Module):
         self.embed = nn.Linear(vocab, width)
         self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
         self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
-        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+        self.mlp = nn.Sequential(
+            nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width)
+        )
         self.head = nn.Linear(width, vocab)
         self.causal = np.triu(np.ones((length, length), dtype=bool), k=1)
         self.vocab = vocab
@@ -297,7 +299,7 @@ def test_a_new_batch_size_is_traced_again_and_both_run_as_programs():
     assert is_program(compiled) and len(compiled.explain().splitlines()) == 2
 
 
-# -- what a program hands out keeps its own call's data ----------------------------------------------
+# -- what a program hands out keeps its own call's data --------------------------------------------
 
 
 def test_returned_tensors_gradients_and_momentum_buffers_keep_their_own_call_s_data():
@@ -323,7 +325,10 @@ def test_returned_tensors_gradients_and_momentum_buffers_keep_their_own_call_s_d
     kept_eager, kept_compiled = [], []
     for _ in range(10):
         x = mg.tensor(rng.normal(size=(4, 3)))
-        for model, opt, step, kept in ((m1, o1, eager, kept_eager), (m2, o2, compiled, kept_compiled)):
+        for model, opt, step, kept in (
+            (m1, o1, eager, kept_eager),
+            (m2, o2, compiled, kept_compiled),
+        ):
             result = step(x)
             grads = [p.grad for p in model.parameters()]
             buffers = [s["momentum_buffer"] for s in opt.state.values()]
@@ -352,7 +357,7 @@ def test_an_inference_function_returns_new_arrays_at_every_call():
             assert same_bits(out, model(x))
 
 
-# -- what a program cannot write as numpy calls ------------------------------------------------------
+# -- what a program cannot write as numpy calls ----------------------------------------------------
 
 
 class SignSwitch(Op):

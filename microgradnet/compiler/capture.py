@@ -115,7 +115,7 @@ class Instr:
         )
 
 
-# -- numbers read again at every call ----------------------------------------------------------------
+# -- numbers read again at every call --------------------------------------------------------------
 
 
 class Live:
@@ -226,7 +226,7 @@ class Live:
     __float__ = __int__ = __index__ = __round__ = __abs__ = _frozen
 
 
-# -- the traced array --------------------------------------------------------------------------------
+# -- the traced array ------------------------------------------------------------------------------
 
 #: Attributes of an array that say nothing of its values.
 _STATIC = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes", "strides", "flags"})
@@ -275,7 +275,7 @@ class Traced(np.ndarray):
     __iter__ = __copy__ = __deepcopy__ = __reduce__ = __reduce_ex__ = _escape
 
 
-# -- the recorder -------------------------------------------------------------------------------------
+# -- the recorder ----------------------------------------------------------------------------------
 
 _local = threading.local()
 _lock = threading.RLock()
@@ -331,7 +331,7 @@ class Recorder:
         self._keep: list[Any] = []
         self._written: set[int] = set()  # ids of root vars written by an instruction
 
-    # -- vars ----------------------------------------------------------------------------------------
+    # -- vars --------------------------------------------------------------------------------------
     def new_var(self, kind: str, raw: Any, root: Var | None = None) -> Var:
         scalar = isinstance(raw, np.generic)
         if scalar:
@@ -348,7 +348,7 @@ class Recorder:
         t = np.ndarray.view(var.raw, Traced)
         self._by_traced[id(t)] = var
         self._keep.append(t)
-        return t  # type: ignore[no-any-return]
+        return t
 
     def var_of(self, t: Traced) -> Var:
         var = self._by_traced.get(id(t))
@@ -412,7 +412,7 @@ class Recorder:
             return slice(self.raw(x.start), self.raw(x.stop), self.raw(x.step))
         return x
 
-    # -- results -------------------------------------------------------------------------------------
+    # -- results -----------------------------------------------------------------------------------
     def results(self, instr: Instr, out: Any, operands: Sequence[Any]) -> Any:
         """Vars for what a call returned: traced arrays for arrays and numpy scalars. The
         instruction notes the shape of the result (``note``: a var, a tuple or list of them, or
@@ -449,9 +449,8 @@ class Recorder:
         if not isinstance(out, np.ndarray) or out.base is None:
             return None
         for x in operands:
-            if isinstance(x, Var) and isinstance(x.raw, np.ndarray):
-                if np.may_share_memory(out, x.raw):
-                    return x.root
+            if isinstance(x, Var) and np.may_share_memory(out, x.raw):
+                return x.root
         return None
 
     def emit(self, instr: Instr) -> None:
@@ -465,7 +464,7 @@ class Recorder:
     def guard(self, expr: Any, expected: Any) -> None:
         self.guards.append((expr, expected))
 
-    # -- what numpy hands over -----------------------------------------------------------------------
+    # -- what numpy hands over ---------------------------------------------------------------------
     def ufunc(
         self, ufunc: np.ufunc, method: str, inputs: Sequence[Any], kwargs: dict[str, Any]
     ) -> Any:
@@ -588,7 +587,7 @@ class Recorder:
         self.emit(instr)
         return self.results(instr, raw_out, ())  # type: ignore[no-any-return]
 
-    # -- undo ------------------------------------------------------------------------------------------
+    # -- undo --------------------------------------------------------------------------------------
     def mark(self) -> tuple[int, int, int]:
         return len(self.instrs), len(self.vars), len(self.guards)
 

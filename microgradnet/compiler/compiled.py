@@ -21,12 +21,11 @@ from .pytree import flatten
 from .tape import Tape
 from .tracer import CompileError, Tracer
 
-
 #: What a signature's generated ``call`` returns for a call of another signature.
 _OTHER = object()
 
 
-class _Nested(Exception):
+class _NestedArgumentsError(Exception):
     """The arguments are nested: calls take the general way."""
 
 
@@ -170,7 +169,7 @@ class CompiledFunction:
             entry.program = Program(first)
         except LoweringError as err:
             entry.why_not = str(err)
-        except Exception as err:  # noqa: BLE001 - a lowering that fails: the tape replays
+        except Exception as err:
             entry.why_not = f"{type(err).__name__} while lowering: {err}"
         finally:
             _clear_stubs(tape)
@@ -230,7 +229,7 @@ class CompiledFunction:
         def conditions(name: Callable[[Any], str]) -> list[str]:
             found = fast_conditions(entry.key, entry.keep, entry.guards, name)
             if found is None:
-                raise _Nested
+                raise _NestedArgumentsError
             return found
 
         try:
@@ -253,9 +252,9 @@ class CompiledFunction:
                 f"    return call\n"
             )
             namespace: dict[str, Any] = {}
-            exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)  # noqa: S102
+            exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)
             return namespace["make"](*objects)  # type: ignore[no-any-return]
-        except _Nested:
+        except _NestedArgumentsError:
             return None
 
     def explain(self) -> str:

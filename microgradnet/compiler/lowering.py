@@ -103,7 +103,7 @@ class _Lowering:
         self.positions: dict[int, int] = {}  # node slot -> position among the arguments
         self.grads: dict[int, Any] = {}  # id(node) -> var, None, or _UNKNOWN
 
-    # -- values --------------------------------------------------------------------------------------
+    # -- values ------------------------------------------------------------------------------------
     def _copy(self, raw: Any) -> np.ndarray:
         if not isinstance(raw, np.ndarray):
             raise LoweringError(f"a node holding {type(raw).__name__}, not an array")
@@ -111,7 +111,7 @@ class _Lowering:
             if self.rng is None or raw.size == 0:
                 return raw.copy()
             if raw.dtype.kind == "f":
-                return self.rng.standard_normal(raw.shape).astype(raw.dtype)
+                return np.asarray(self.rng.standard_normal(raw.shape), dtype=raw.dtype)
             if raw.dtype.kind in "biu":
                 return self.rng.permutation(raw.ravel()).reshape(raw.shape)
             return raw.copy()
@@ -130,7 +130,7 @@ class _Lowering:
             return x
         return self.rec.ref(x)
 
-    # -- the run ---------------------------------------------------------------------------------------
+    # -- the run -----------------------------------------------------------------------------------
     def run(self) -> Recorded:
         tape, slots, rec = self.tape, self.slots, self.rec
         for i, v in enumerate(slots):
@@ -169,7 +169,7 @@ class _Lowering:
         else:
             self.opaque(step)
 
-    # -- effects -------------------------------------------------------------------------------------
+    # -- effects -----------------------------------------------------------------------------------
     def node_expr(self, ref: Any) -> Any:
         """How the program finds a node: ``("node", n)`` (a constant) or ``("input", i)``."""
         if isinstance(ref, OutsideNode):
@@ -257,7 +257,7 @@ class _Lowering:
                 try:
                     self.optimizer_step(owner)
                     return
-                except Exception:  # noqa: BLE001 - any failure: the step stays as it is
+                except Exception:
                     self.rec.undo(mark)
                     self.grads = saved
         self.opaque(step)
@@ -270,7 +270,7 @@ class _Lowering:
             return None
         groups = tuple(opt.param_groups)
         self.rec.guard(("groups", opt, groups, tuple(tuple(g["params"]) for g in groups)), True)
-        return params  # type: ignore[return-value]
+        return params
 
     def zero_grad(self, opt: Optimizer) -> bool:
         params = self._params(opt)
@@ -319,7 +319,7 @@ def _plain_tensor(p: Any) -> bool:
     )
 
 
-class _LiveGroup(dict):  # type: ignore[type-arg]
+class _LiveGroup(dict[str, Any]):
     """A parameter group whose numbers are read again at each call."""
 
     def __init__(self, group: dict[str, Any]) -> None:
@@ -333,7 +333,9 @@ class _LiveGroup(dict):  # type: ignore[type-arg]
         return value
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
+        if key not in self:
+            return default
+        return self[key]
 
 
 class _ShadowState:

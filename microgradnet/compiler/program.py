@@ -121,7 +121,7 @@ class Program:
         namespace: dict[str, Any] = {}
         names = [f"k{i}" for i in range(len(self.objects))]
         factory = f"def make({', '.join(names)}):\n{source}    return {name}\n"
-        exec(compile(factory, "<microgradnet.compile program>", "exec"), namespace)  # noqa: S102
+        exec(compile(factory, "<microgradnet.compile program>", "exec"), namespace)
         return namespace["make"](*self.objects)  # type: ignore[no-any-return]
 
     def with_prologue(
@@ -141,13 +141,13 @@ class Program:
             f"        if not (\n            {test}\n        ):\n"
             f"            return {self._name(other)}\n"
             "        flat = args\n"
-        ) + self._locked(
-            f"        {self._name(stats)}['replayed'] += 1\n" + self._body
-        ).replace(_MISS_TOKEN, f"{self._name(replay)}(list(flat))")
+        ) + self._locked(f"        {self._name(stats)}['replayed'] += 1\n" + self._body).replace(
+            _MISS_TOKEN, f"{self._name(replay)}(list(flat))"
+        )
         self.call_source = source
         return self._make("call", source)
 
-    # -- analysis ------------------------------------------------------------------------------------
+    # -- analysis ----------------------------------------------------------------------------------
     def _analyse(self) -> None:
         rec = self.recorded.rec
         for var in rec.vars:
@@ -193,9 +193,7 @@ class Program:
                 for v in (*instr.outs, *instr.writes):
                     made.setdefault(v.root.n, []).append(i)
         foldable = {
-            n
-            for n, where in made.items()
-            if rec.vars[n].kind == "temp" and n not in self.bound
+            n for n, where in made.items() if rec.vars[n].kind == "temp" and n not in self.bound
         }
         nondeterministic = ("empty", "empty_like")
 
@@ -284,7 +282,7 @@ class Program:
             if isinstance(x, Var):
                 return ("v", x.n, versions.get(x.root.n, 0))
             if isinstance(x, Live):
-                raise _Unkeyable
+                raise _UnkeyableError
             if type(x) is tuple or type(x) is list:
                 return (type(x).__name__, *map(part, x))
             if type(x) is slice:
@@ -302,7 +300,7 @@ class Program:
                 part(instr.args),
                 tuple((k, part(v)) for k, v in instr.kwargs.items()),
             )
-        except _Unkeyable:
+        except _UnkeyableError:
             return None
 
     def _sink_selects(self) -> None:
@@ -346,11 +344,15 @@ class Program:
                 continue
             a, b, z = fx.args[k], fy.args[k], fx.args[1 - k]
             dtype = out.dtype
-            if not all(
-                (isinstance(o, Var) and o.dtype == dtype and not o.scalar)
-                or (type(o) in (int, float) and dtype.kind == "f")
-                for o in (a, b, z)
-            ) or x.dtype != dtype or y.dtype != dtype:
+            if (
+                not all(
+                    (isinstance(o, Var) and o.dtype == dtype and not o.scalar)
+                    or (type(o) in (int, float) and dtype.kind == "f")
+                    for o in (a, b, z)
+                )
+                or x.dtype != dtype
+                or y.dtype != dtype
+            ):
                 continue
             first = min(producers[x.n], producers[y.n])
             roots = {o.root.n for o in (a, b, z, c) if isinstance(o, Var)}
@@ -564,7 +566,11 @@ class Program:
         c8 = self._bits(instr.args[0], np.dtype(np.uint8))[0]
         (a_bits, a_zero), (b_bits, b_zero) = (self._bits(x, bits) for x in instr.args[1:])
         neg, sub = self._name(np.negative), self._name(np.subtract)
-        band, bor, inv = self._name(np.bitwise_and), self._name(np.bitwise_or), self._name(np.invert)
+        band, bor, inv = (
+            self._name(np.bitwise_and),
+            self._name(np.bitwise_or),
+            self._name(np.invert),
+        )
         if b_zero:  # a's bits times 1 where c, times 0 elsewhere
             return [f"{self._name(np.multiply)}({a_bits}, {c8}, {o}, dtype={u})"]
         if a_zero:  # m: all ones where not c
@@ -645,12 +651,16 @@ class Program:
             ):
                 result = self._evaluate(instr)
                 layout = instr.note
-                if isinstance(layout, Var) and isinstance(result, np.ndarray):
-                    if result.shape == layout.shape and result.strides == layout.raw.strides:
-                        self.bound[layout.n] = result
-                        if layout.root.n in self.fixed:
-                            self.fixed.add(layout.n)
-                        continue
+                if (
+                    isinstance(layout, Var)
+                    and isinstance(result, np.ndarray)
+                    and result.shape == layout.shape
+                    and result.strides == layout.raw.strides
+                ):
+                    self.bound[layout.n] = result
+                    if layout.root.n in self.fixed:
+                        self.fixed.add(layout.n)
+                    continue
             kept.append(instr)
         self.instrs = kept
 
@@ -714,7 +724,7 @@ class Program:
                     args[k] = slot
             instr.args = tuple(args)
 
-    # -- writing -------------------------------------------------------------------------------------
+    # -- writing -----------------------------------------------------------------------------------
     def _name(self, obj: Any) -> str:
         name = self.names.get(id(obj))
         if name is None:
@@ -791,7 +801,9 @@ class Program:
                 conds += tests
         if conds:
             test = " or\n            ".join(conds)
-            lines.append(f"        if (\n            {test}\n        ):\n            return {miss}\n")
+            lines.append(
+                f"        if (\n            {test}\n        ):\n            return {miss}\n"
+            )
         for v in self.recorded.rec.vars:
             if v.kind == "const" and v.n not in self.bound:  # a constant the program writes into
                 lines.append(f"        {v.name} = {self._name(v.value)}.copy()\n")
@@ -879,7 +891,7 @@ class Program:
         impl = getattr(fn, "_implementation", None)
         if isinstance(impl, types.BuiltinFunctionType):
             fn = impl  # an array function written in C: the same call, without the dispatch
-        ufunc, method = _ufunc_method(instr.fn)
+        method = _ufunc_method(instr.fn)[1]
         if method == "reduce":
             # Defaults spelled out by numpy's Python wrappers cost a little at every call.
             defaults = {"dtype": None, "keepdims": False, "where": True}
@@ -988,7 +1000,7 @@ class Program:
         return _build(self.recorded.structure, it)
 
 
-class _Unkeyable(Exception):
+class _UnkeyableError(Exception):
     """An operand that makes a call unlike any other (a number read at run time)."""
 
 
@@ -1041,4 +1053,3 @@ def _build(structure: Any, it: Any) -> str:
     if kind is tuple:
         return "(" + "".join(f"{x}, " for x in inner) + ")"
     return "[" + ", ".join(inner) + "]"
-
