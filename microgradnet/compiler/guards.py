@@ -186,7 +186,8 @@ def fast_conditions(
         tn = name(t)
         conds.append(
             f"type(_d := {tn}.data) is {array} and _d.shape == {shape!r} and "
-            f"_d.dtype == {name(dtype)} and {tn}.requires_grad is {requires}"
+            f"((_t := _d.dtype) is {name(dtype)} or _t == {name(dtype)}) and "
+            f"{tn}.requires_grad is {requires}"
         )
     return conds
 

@@ -89,6 +89,7 @@ class Program:
         self.objects: list[Any] = []
         self.bound: dict[int, Any] = {}  # var n -> the object the function reads it from
         self.fixed: set[int] = set()  # var ns whose contents are the same at every call
+        self.views_of_data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.buffers: dict[int, np.ndarray] = {}  # var n -> its preallocated array
         self.copies: set[int] = set()  # ids of effect instrs whose gradient must be copied
         self._live_slots: dict[Any, _LiveSlot] = {}
@@ -250,8 +251,16 @@ class Program:
         for instr in self.instrs:
             if alias:
                 _substitute(instr, alias)
+            if instr.how == "effect" and instr.fn in ("opaque", "state"):
+                # An opaque step may change anything, a stored state entry is a new array:
+                # what was read or computed before is not what would be read now.
+                seen = {}
             key = None
-            if (
+            if instr.how == "read":
+                # The same node's data read twice: one array, one var (an in-place update
+                # through one is seen through the other).
+                key = ("read", _describe_read(instr.args[0]))
+            elif (
                 instr.how in ("call", "method", "attr")
                 and not instr.writes
                 and instr.outs
@@ -661,8 +670,41 @@ class Program:
                     if layout.root.n in self.fixed:
                         self.fixed.add(layout.n)
                     continue
+            self._view_of_data(instr)
             kept.append(instr)
         self.instrs = kept
+
+    def _view_of_data(self, instr: Instr) -> None:
+        """A view of a node's data (``w.mT`` of a parameter): made now of the array the node
+        holds, and used while the node holds that same array (its shape and dtype are guarded)."""
+        if instr.how not in ("method", "attr") or instr.writes or len(instr.outs) != 1:
+            return
+        (v,) = instr.outs
+        base = instr.args[0]
+        if (
+            v.root is v
+            or not isinstance(base, Var)
+            or base.root is not base
+            or base.kind != "load"
+            or base.expr[0] != "data"
+            or not all(self._constant(x) for x in (*instr.args[1:], *instr.kwargs.values()))
+        ):
+            return
+        array = base.expr[1].data
+        if not isinstance(array, np.ndarray) or array.shape != base.shape:
+            return
+        self.bound[base.n] = array
+        try:
+            view = self._evaluate(instr)
+        finally:
+            del self.bound[base.n]
+        if (
+            isinstance(view, np.ndarray)
+            and view.shape == v.shape
+            and view.strides == v.raw.strides
+            and np.shares_memory(view, array)
+        ):
+            self.views_of_data[id(instr)] = (array, view)
 
     def _evaluate(self, instr: Instr) -> Any:
         args = [self._value(a) for a in instr.args]
@@ -883,6 +925,11 @@ class Program:
                 return [f"{v.name} = {empty}", self._call(instr, args, kwargs, v.name)]
             call = self._call(instr, args, kwargs, None)
         target = self._target(instr.note)
+        cached = self.views_of_data.get(id(instr))
+        if cached is not None and target:
+            array, view = cached
+            base = self._operand(instr.args[0])
+            call = f"{self._name(view)} if {base} is {self._name(array)} else {call}"
         return [f"{target} = {call}" if target else call]
 
     def _call(self, instr: Instr, args: list[str], kwargs: list[str], out: str | None) -> str:
@@ -902,6 +949,17 @@ class Program:
                 and not (name == "initial" and value is np._NoValue)
             ]
         name = self._name(fn)
+        if method == "reduce" and len(args) == 1:
+            # reduce(array, axis, dtype, out, keepdims): positional, the quickest to parse
+            given = dict(kw.split("=", 1) for kw in kwargs)
+            if out is not None:
+                given["out"] = out
+            order = ("axis", "dtype", "out", "keepdims")
+            if set(given) <= set(order):
+                last = max((order.index(k) for k in given), default=-1)
+                defaults = {"axis": "0", "dtype": "None", "out": "None", "keepdims": "False"}
+                parts = [given.get(k, defaults[k]) for k in order[: last + 1]]
+                return f"{name}({', '.join(args + parts)})"
         if out is None:
             return f"{name}({', '.join(args + kwargs)})"
         return f"{name}({', '.join(args)}, {self._out_arg(instr, out)}{_more(kwargs)})"
@@ -998,6 +1056,10 @@ class Program:
                 leaves.append(self._name(what))
         it = iter(leaves)
         return _build(self.recorded.structure, it)
+
+
+def _describe_read(expr: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(x if isinstance(x, int | str) else id(x) for x in expr)
 
 
 class _UnkeyableError(Exception):
