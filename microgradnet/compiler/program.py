@@ -497,10 +497,17 @@ class Program:
             for kind, what in self.recorded.outputs
             if kind == "wrap" and isinstance(what[0], Var)
         }
-        for instr in self.instrs:
+        last_read: dict[int, float] = {}  # root n -> index of the last call reading it
+        for i, instr in enumerate(self.instrs):
+            for v in (*instr.reads(), *instr.writes):
+                last_read[v.root.n] = i
+        for n in returned:
+            last_read[self.recorded.rec.vars[n].root.n] = math.inf
+        self._last_read = last_read
+        for i, instr in enumerate(self.instrs):
             if instr.how != "call" or not instr.outs or "out" in instr.kwargs:
                 continue
-            if self._select(instr, escaping):
+            if self._select(instr, escaping, i):
                 continue
             ufunc, method = _ufunc_method(instr.fn)
             if ufunc is None or (method != "__call__" and method not in _OUT_METHODS):
@@ -520,7 +527,7 @@ class Program:
                 self.buffers[v.n] = np.empty_like(v.raw)
                 self.bound[v.n] = self.buffers[v.n]
 
-    def _select(self, instr: Instr, escaping: dict[int, int]) -> bool:
+    def _select(self, instr: Instr, escaping: dict[int, int], index: int) -> bool:
         """``np.where(c, a, b)`` into a buffer of its own, with the same bits: for a few
         elements as two copies (``b``, then ``a`` where ``c``), without ``where``'s allocation
         and dispatch; for many, as bitwise operations on the bits (``a & m | b & ~m`` with ``m``
@@ -542,9 +549,25 @@ class Program:
             else:
                 return False
         instr.args = tuple(args)
+        small = v.raw.size <= 512 or v.dtype.itemsize not in (1, 2, 4, 8)
+        b = args[2]
+        if (
+            small
+            and isinstance(b, Var)
+            and b.n in self.buffers
+            and b.root is b
+            and b.shape == v.shape
+            and self._last_read.get(b.n) == index
+            and not self.recorded.rec.written(b)
+        ):
+            # b is read here for the last time: the select overwrites it where c, in place.
+            self.buffers[v.n] = self.buffers[b.n]
+            self.bound[v.n] = self.buffers[v.n]
+            self.selects[id(instr)] = "into b"
+            return True
         self.buffers[v.n] = np.empty_like(v.raw)
         self.bound[v.n] = self.buffers[v.n]
-        if v.raw.size <= 512 or v.dtype.itemsize not in (1, 2, 4, 8):
+        if small:
             self.selects[id(instr)] = None
         else:
             bits = np.dtype(f"u{v.dtype.itemsize}")
@@ -564,8 +587,10 @@ class Program:
     def _select_code(self, instr: Instr, out: str) -> list[str]:
         c, a, b = (self._operand(x) for x in instr.args)
         how = self.selects[id(instr)]
+        copy = self._name(np.copyto._implementation)  # type: ignore[attr-defined]
+        if how == "into b":
+            return [f"{copy}({out}, {a}, 'same_kind', {c})"]
         if how is None:
-            copy = self._name(np.copyto._implementation)  # type: ignore[attr-defined]
             return [f"{copy}({out}, {b})", f"{copy}({out}, {a}, 'same_kind', {c})"]
         bits, mask = how
         (v,) = instr.outs
