@@ -23,6 +23,7 @@ What is written, in the order of the eager call:
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 import threading
@@ -492,6 +493,8 @@ class Program:
                     self.copies.add(id(instr))
         self.selects: dict[int, Any] = {}
         self.fresh: set[int] = set()
+        self._wanted: list[tuple[int, Var, Var | None]] = []
+        self._wanted_ns: set[int] = set()
         returned = {
             what[0].n
             for kind, what in self.recorded.outputs
@@ -524,8 +527,41 @@ class Program:
             if any(v.root is not v or v.n in escaping for v in outs):
                 continue
             for v in outs:
-                self.buffers[v.n] = np.empty_like(v.raw)
-                self.bound[v.n] = self.buffers[v.n]
+                self._want(v, i)
+        self._assign_buffers()
+
+    def _want(self, v: Var, index: int, share: Var | None = None) -> None:
+        """``v``, made by the call at ``index``, gets a buffer (``share``'s, when given)."""
+        self._wanted.append((index, v, share))
+        self._wanted_ns.add(v.n)
+
+    def _assign_buffers(self) -> None:
+        """Buffers by lifetime: a buffer whose value nothing reads any more is given to the next
+        result of its shape and dtype (never to a call that still reads it), so a step touches
+        about as much memory as the eager step does."""
+        free: dict[tuple[Any, ...], list[np.ndarray]] = {}
+        busy: list[tuple[float, int, tuple[Any, ...]]] = []  # (last use, var n, key), a heap
+        current: dict[int, tuple[float, np.ndarray]] = {}  # var n -> (last use, array)
+        for index, v, share in self._wanted:
+            while busy and busy[0][0] < index:
+                end, n, key = heapq.heappop(busy)
+                held = current.get(n)
+                if held is not None and held[0] == end:
+                    del current[n]
+                    free.setdefault(key, []).append(held[1])
+            end = self._last_read.get(v.n, index)
+            # The layout too: numpy sums in the order of memory, so a result laid out otherwise
+            # than the eager call's would be summed in another order by a later reduction.
+            key = (v.shape, v.dtype.str, v.raw.strides)
+            if share is not None:
+                array = current.pop(share.n)[1]  # handed on: its old owner is read no more
+            else:
+                pool = free.get(key)
+                array = pool.pop() if pool else np.empty_like(v.raw)
+            current[v.n] = (end, array)
+            heapq.heappush(busy, (end, v.n, key))
+            self.buffers[v.n] = array
+            self.bound[v.n] = array
 
     def _select(self, instr: Instr, escaping: dict[int, int], index: int) -> bool:
         """``np.where(c, a, b)`` into a buffer of its own, with the same bits: for a few
@@ -554,19 +590,18 @@ class Program:
         if (
             small
             and isinstance(b, Var)
-            and b.n in self.buffers
+            and b.n in self._wanted_ns
             and b.root is b
             and b.shape == v.shape
+            and b.raw.strides == v.raw.strides
             and self._last_read.get(b.n) == index
             and not self.recorded.rec.written(b)
         ):
             # b is read here for the last time: the select overwrites it where c, in place.
-            self.buffers[v.n] = self.buffers[b.n]
-            self.bound[v.n] = self.buffers[v.n]
+            self._want(v, index, share=b)
             self.selects[id(instr)] = "into b"
             return True
-        self.buffers[v.n] = np.empty_like(v.raw)
-        self.bound[v.n] = self.buffers[v.n]
+        self._want(v, index)
         if small:
             self.selects[id(instr)] = None
         else:
@@ -634,6 +669,8 @@ class Program:
             if t.shape != target.shape or t.dtype != target.dtype or t.scalar:
                 continue
             i, made = producers[t.n]
+            if not (isinstance(made.fn, np.ufunc) and made.fn.signature is None):
+                continue  # elementwise only: where a result lies in memory changes no element
             between = self.instrs[i + 1 : j]
             if any(
                 (x.how == "effect" and x.fn == "opaque")
