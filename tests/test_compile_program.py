@@ -441,3 +441,21 @@ def test_calls_from_several_threads_get_their_own_results():
     for t in threads:
         t.join()
     assert all(same_bits(got[i], want[i]) for i in range(len(xs)))
+
+
+def test_an_argument_laid_out_otherwise_is_traced_again():
+    w = mg.tensor(np.linspace(-1.0, 1.0, 12).reshape(3, 4), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        loss = ((x * w).exp() * x).sum()  # a sum over every axis, in the order of memory
+        loss.backward()
+        return loss
+
+    compiled = mg.compile(step)
+    rng = np.random.default_rng(8)
+    for order in "CCCFFFCF":
+        x = mg.tensor(np.asarray(rng.normal(size=(3, 4)), order=order))
+        got, got_grad = compiled(x), w.grad
+        assert same_bits(got, step(x)) and same_bits(got_grad, w.grad)
+    assert compiled.stats["traced"] == 2 and is_program(compiled)

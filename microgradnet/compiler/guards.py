@@ -34,7 +34,10 @@ def signature(leaves: Iterable[Any], keep: list[Any]) -> tuple[Any, ...]:
     key: list[Any] = []
     for i, x in enumerate(leaves):
         if isinstance(x, Tensor):
-            key.append((type(x), x.data.shape, x.data.dtype.str, x.requires_grad))
+            data = x.data
+            # The layout too: numpy lays results out after their inputs, and sums in the order
+            # of memory, so another layout can round otherwise.
+            key.append((type(x), data.shape, data.dtype.str, x.requires_grad, data.strides))
         elif isinstance(x, Value):
             key.append((Value, x.requires_grad))
         elif isinstance(x, np.ndarray | np.generic):
@@ -98,12 +101,12 @@ class Guards:
                         modules.update((id(m), m) for m in value.modules())
         self.modules = list(modules.values())
         self.modes = [m.training for m in self.modules]
-        self.tensors: list[tuple[Tensor, tuple[int, ...], np.dtype, bool]] = []
+        self.tensors: list[tuple[Tensor, tuple[int, ...], np.dtype, bool, tuple[int, ...]]] = []
 
     def watch(self, outside: Iterable[Node]) -> None:
-        """Check the shape, dtype and ``requires_grad`` of these tensors from now on."""
+        """Check the shape, dtype, layout and ``requires_grad`` of these tensors from now on."""
         self.tensors = [
-            (n, n.data.shape, n.data.dtype, n.requires_grad)
+            (n, n.data.shape, n.data.dtype, n.requires_grad, n.data.strides)
             for n in outside
             if isinstance(n, Tensor)
         ]
@@ -123,13 +126,14 @@ class Guards:
         for m, mode in zip(self.modules, self.modes):
             if m.training is not mode:
                 return False
-        for n, shape, dtype, requires in self.tensors:
+        for n, shape, dtype, requires, strides in self.tensors:
             data = n.data
             if (
                 type(data) is not np.ndarray
                 or data.shape != shape
                 or data.dtype != dtype
                 or n.requires_grad is not requires
+                or data.strides != strides
             ):
                 return False
         return True
@@ -165,11 +169,11 @@ def fast_conditions(
         elif leaf[0] is Value:
             conds.append(f"type({a}) is {name(Value)} and {a}.requires_grad is {leaf[1]}")
         elif isinstance(leaf[0], type) and issubclass(leaf[0], Tensor):
-            cls, shape, dtype, requires = leaf
+            cls, shape, dtype, requires, strides = leaf
             conds.append(
-                f"type({a}) is {name(cls)} and type({a}.data) is {array} and "
-                f"{a}.data.shape == {shape!r} and {a}.data.dtype.str == {dtype!r} and "
-                f"{a}.requires_grad is {requires}"
+                f"type({a}) is {name(cls)} and type(_d := {a}.data) is {array} and "
+                f"_d.shape == {shape!r} and _d.dtype.str == {dtype!r} and "
+                f"{a}.requires_grad is {requires} and _d.strides == {strides!r}"
             )
         else:
             kind, value = leaf
@@ -182,12 +186,12 @@ def fast_conditions(
         conds.append(f"type(_n := {now}) is {name(kind)} and _n == {name(value)}")
     for m, mode in zip(guards.modules, guards.modes):
         conds.append(f"{name(m)}.training is {mode}")
-    for t, shape, dtype, requires in guards.tensors:
+    for t, shape, dtype, requires, strides in guards.tensors:
         tn = name(t)
         conds.append(
             f"type(_d := {tn}.data) is {array} and _d.shape == {shape!r} and "
             f"((_t := _d.dtype) is {name(dtype)} or _t == {name(dtype)}) and "
-            f"{tn}.requires_grad is {requires}"
+            f"{tn}.requires_grad is {requires} and _d.strides == {strides!r}"
         )
     return conds
 

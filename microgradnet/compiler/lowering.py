@@ -108,13 +108,14 @@ class _Lowering:
         if not isinstance(raw, np.ndarray):
             raise LoweringError(f"a node holding {type(raw).__name__}, not an array")
         with paused():
+            copy = raw.copy(order="K")  # laid out as the data is: results are laid out after it
             if self.rng is None or raw.size == 0:
-                return raw.copy()
+                return copy
             if raw.dtype.kind == "f":
-                return np.asarray(self.rng.standard_normal(raw.shape), dtype=raw.dtype)
-            if raw.dtype.kind in "biu":
-                return self.rng.permutation(raw.ravel()).reshape(raw.shape)
-            return raw.copy()
+                copy[...] = self.rng.standard_normal(raw.shape)
+            elif raw.dtype.kind in "biu":
+                copy[...] = self.rng.permutation(raw.ravel()).reshape(raw.shape)
+            return copy
 
     def _read(self, kind: str, raw: Any, expr: Any) -> Traced:
         var = self.rec.new_var(kind, self._copy(raw))
