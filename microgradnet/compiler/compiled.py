@@ -1,5 +1,6 @@
-"""`CompiledFunction`: trace on the first call of a signature, check the tape on the second, replay
-from the third; run eagerly whatever cannot be replayed."""
+"""`CompiledFunction`: trace on the first call of a signature, lower the tape into a program and
+check it on the second, run the program from the third (or replay the tape where it could not be
+lowered); run eagerly whatever cannot be replayed."""
 
 from __future__ import annotations
 
