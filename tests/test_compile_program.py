@@ -459,3 +459,109 @@ def test_an_argument_laid_out_otherwise_is_traced_again():
         got, got_grad = compiled(x), w.grad
         assert same_bits(got, step(x)) and same_bits(got_grad, w.grad)
     assert compiled.stats["traced"] == 2 and is_program(compiled)
+
+
+def test_a_learning_rate_held_as_a_numpy_number_is_read_again():
+    (m1, o1, s1), (m2, o2, s2) = twins(seed_step)
+    compiled = mg.compile(s2)
+    x, y = mg.tensor(np.ones((2, 3))), mg.tensor(np.zeros((2, 1)))
+    for lr in [0.1, 0.1, 0.1, 0.02, 0.3, 0.3]:
+        o1.param_groups[0]["lr"] = o2.param_groups[0]["lr"] = np.float64(lr)
+        assert same_bits(compiled(x, y), s1(x, y))
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            assert same_bits(q.data, p.data)
+    assert compiled.stats["traced"] == 1 and is_program(compiled)
+
+
+class ScaledSGD(mg.optim.SGD):
+    """An update rule that reads a tuple from its group."""
+
+    def __init__(self, params, lr, scales=(1.0, 0.0)):
+        super().__init__(params, lr)
+        for group in self.param_groups:
+            group["scales"] = scales
+
+    def _update(self, param, grad, state, group):
+        a, b = group["scales"]
+        return param - group["lr"] * (a * grad + b * grad * grad)
+
+
+def test_an_update_rule_s_other_hyperparameters_are_guarded():
+    def make():
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        return model, ScaledSGD(model.parameters(), lr=0.1), lambda o, y: ((o - y) ** 2).mean()
+
+    (m1, o1, l1), (m2, o2, l2) = twins(make)
+    eager, compiled = step_of(m1, o1, l1), mg.compile(step_of(m2, o2, l2))
+    x, y = mg.tensor(np.ones((2, 3))), mg.tensor(np.zeros((2, 1)))
+    for i in range(8):
+        if i == 4:
+            o1.param_groups[0]["scales"] = o2.param_groups[0]["scales"] = (0.5, 2.0)
+        assert same_bits(compiled(x, y), eager(x, y))
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            assert same_bits(q.data, p.data)
+    assert compiled.stats["traced"] == 1 and is_program(compiled)
+
+
+class Noisy(Op):
+    """A forward that draws from microgradnet's generator: a record cannot repeat the draws."""
+
+    name = "noisy"
+
+    def forward(self, x):
+        return x + mg.random.default_generator.normal(size=x.shape)
+
+    def backward(self, g):
+        return (g,)
+
+
+def test_random_draws_inside_an_op_are_not_consumed_by_the_lowering():
+    w = mg.tensor([0.5, -1.0], requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        loss = (Noisy()(w * x) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = mg.compile(step)
+    x = mg.tensor([1.0, 2.0])
+    mg.manual_seed(9)
+    want = []
+    for _ in range(5):
+        want.append((step(x).data, w.grad.data))
+    mg.manual_seed(9)
+    for loss, grad in want:
+        assert same_bits(compiled(x), loss) and same_bits(w.grad, grad)
+    assert "a replay of its tape" in compiled.explain()
+
+
+def test_gradients_of_arguments_and_of_two_backward_passes():
+    def make():
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+        return model, mg.optim.SGD(model.parameters(), lr=0.1), None
+
+    (m1, o1, _), (m2, o2, _) = twins(make)
+
+    def step_of_model(model, opt):
+        def step(x):
+            opt.zero_grad()
+            out = model(x)
+            (out**2).mean().backward()
+            out2 = model(x * 0.5)
+            out2.sum().backward()  # adds into the same .grad
+            opt.step()
+            return out2
+
+        return step
+
+    eager, compiled = step_of_model(m1, o1), mg.compile(step_of_model(m2, o2))
+    rng = np.random.default_rng(10)
+    for _ in range(6):
+        data = rng.normal(size=(5, 3))
+        x1, x2 = mg.tensor(data, requires_grad=True), mg.tensor(data, requires_grad=True)
+        assert same_bits(compiled(x2), eager(x1))
+        assert same_bits(x2.grad, x1.grad)
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            assert same_bits(q.data, p.data) and same_bits(q.grad, p.grad)
+    assert is_program(compiled)

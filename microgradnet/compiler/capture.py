@@ -192,12 +192,12 @@ class Live:
     def _guard(self, fn: Callable[[Any, Any], Any], other: Any) -> bool:
         other_value = other.value if isinstance(other, Live) else other
         result = bool(fn(self.value, other_value))
-        _recorder().guard(("op", fn, self, other), result)
+        current_recorder().guard(("op", fn, self, other), result)
         return result
 
     def __bool__(self) -> bool:
         result = bool(self.value)
-        _recorder().guard(("bool", self), result)
+        current_recorder().guard(("bool", self), result)
         return result
 
     def __lt__(self, o: Any) -> bool:
@@ -244,29 +244,29 @@ class Traced(np.ndarray):
     """An array standing for a value of the recorded call; numpy calls on it are recorded."""
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        return _recorder().ufunc(ufunc, method, inputs, kwargs)
+        return current_recorder().ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        return _recorder().function(func, args, kwargs)
+        return current_recorder().function(func, args, kwargs)
 
     def __getattribute__(self, name: str) -> Any:
         if name[:2] == "__" or name in _STATIC:
             return super().__getattribute__(name)
         if name in _VIEW_ATTRS:
-            return _recorder().attribute(self, name)
+            return current_recorder().attribute(self, name)
         if name in _FOLLOWED:
             return getattr(np.ndarray, name).__get__(self)
         if name in _ESCAPING or name.startswith("_"):
             raise LoweringError(f"reading an array's values as Python data (.{name})")
         if callable(getattr(np.ndarray, name, None)):
-            return functools.partial(_recorder().method, self, name)
+            return functools.partial(current_recorder().method, self, name)
         raise LoweringError(f"an array attribute the record does not follow (.{name})")
 
     def __getitem__(self, index: Any) -> Any:
-        return _recorder().method(self, "__getitem__", index)
+        return current_recorder().method(self, "__getitem__", index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _recorder().setitem(self, index, value)
+        current_recorder().setitem(self, index, value)
 
     def _escape(self, *args: Any) -> Any:
         raise LoweringError("reading a traced array's values as Python data")
@@ -281,7 +281,7 @@ _local = threading.local()
 _lock = threading.RLock()
 
 
-def _recorder() -> Recorder:
+def current_recorder() -> Recorder:
     rec: Recorder | None = getattr(_local, "recorder", None)
     if rec is None:
         raise LoweringError("a traced array used outside its recording")
@@ -438,6 +438,9 @@ class Recorder:
                 known = self._by_memory.get(_key(out))
                 if known is not None and any(w is known for w in instr.writes):
                     return self.traced(known)  # an out= argument, returned
+                for x in operands:  # an operand returned as it is (astype(copy=False))
+                    if isinstance(x, Var) and x.raw is out:
+                        return self.traced(x)
             var = self.new_var("temp", out, self._root_of(out, operands))
             var.producer = instr
             instr.outs = (*instr.outs, var)

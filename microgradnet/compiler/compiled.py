@@ -5,12 +5,14 @@ lowered); run eagerly whatever cannot be replayed."""
 from __future__ import annotations
 
 import functools
+import random
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .. import random as mg_random
 from ..engine import Node, state
 from .capture import LoweringError
 from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_conditions, same, signature
@@ -162,6 +164,13 @@ class CompiledFunction:
         shapes): both must make the same calls with the same constants."""
         tape = entry.tape
         assert tape is not None
+        # A forward that draws random numbers must not draw them for the lowering: the generators
+        # are put back as they were.
+        generators = (
+            mg_random.default_generator.bit_generator.state,
+            random.getstate(),
+            np.random.get_state(),
+        )
         try:
             first = lower(tape, leaves)
             second = lower(tape, leaves, np.random.default_rng(0))
@@ -174,6 +183,9 @@ class CompiledFunction:
             entry.why_not = f"{type(err).__name__} while lowering: {err}"
         finally:
             _clear_stubs(tape)
+            mg_random.default_generator.bit_generator.state = generators[0]
+            random.setstate(generators[1])
+            np.random.set_state(generators[2])
 
     def _check(self, entry: _Entry, leaves: list[Any], args: Any, kwargs: Any) -> Any:
         """Replay (the program, and the tape), undo, run eagerly, and compare everything each

@@ -27,7 +27,17 @@ import numpy as np
 from ..engine import Node
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
-from .capture import Instr, Live, LoweringError, Recorder, Traced, Var, paused, recording
+from .capture import (
+    Instr,
+    Live,
+    LoweringError,
+    Recorder,
+    Traced,
+    Var,
+    current_recorder,
+    paused,
+    recording,
+)
 from .tape import (
     Accumulate,
     Call,
@@ -195,16 +205,19 @@ class _Lowering:
             known = self.grads.get(id(node), _UNKNOWN)
             data = node.data
             if (
-                known is None
+                (known is None or isinstance(known, Var))
                 and _plain_tensor(node)
                 and hasattr(node, "_grad")
-                and type(node)._accumulate is Tensor._accumulate
                 and isinstance(data, np.ndarray)
                 and not g.scalar
                 and g.dtype == data.dtype
                 and g.shape == data.shape
             ):
-                # ``.grad`` is None: `Tensor._accumulate` stores a copy of the gradient.
+                if isinstance(known, Var):
+                    # A second gradient: `Tensor._accumulate` stores ``old + g`` (a bare array
+                    # until someone reads ``.grad``, which no step of the program does).
+                    g = self.rec.var_of(self.rec.traced(known) + self.rec.traced(g))
+                # else ``.grad`` is None: `Tensor._accumulate` stores a copy of the gradient.
                 self.effect("grad", where, g)
                 self.grads[id(node)] = g
                 return
@@ -329,9 +342,13 @@ class _LiveGroup(dict[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         value = dict.__getitem__(self, key)
-        if type(value) in (int, float, bool):
+        if type(value) in (int, float, bool) or isinstance(value, np.number | np.bool_):
             return Live(value, ("item", self.group, key))
-        return value
+        if value is None or isinstance(value, str | tuple | frozenset):
+            # Read as it is now: the program holds while it equals this.
+            current_recorder().guard(("equal", self.group, key, value), True)
+            return value
+        raise LoweringError(f"a parameter group's {key!r} of type {type(value).__name__}")
 
     def get(self, key: str, default: Any = None) -> Any:
         if key not in self:

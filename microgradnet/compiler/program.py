@@ -930,6 +930,9 @@ class Program:
             _, opt, p, key = expr
             found = f"({key!r} in {self._name(opt)}.state.get({self._name(p)}, ()))"
             return [f"{found} is not {expected!r}"]
+        if expr[0] == "equal":
+            _, group, key, value = expr
+            return [f"{self._name(group)}.get({key!r}) != {self._name(value)}"]
         if expr[0] == "type":
             return [f"type({self._live(expr[1].expr)}) is not {self._name(expected)}"]
         if expr[0] == "bool":
