@@ -216,7 +216,8 @@ class _Lowering:
                 if isinstance(known, Var):
                     # A second gradient: `Tensor._accumulate` stores ``old + g`` (a bare array
                     # until someone reads ``.grad``, which no step of the program does).
-                    g = self.rec.var_of(self.rec.traced(known) + self.rec.traced(g))
+                    total = self.rec.traced(known) + self.rec.traced(g)
+                    g = self.rec.var_of(total)  # type: ignore[arg-type]
                 # else ``.grad`` is None: `Tensor._accumulate` stores a copy of the gradient.
                 self.effect("grad", where, g)
                 self.grads[id(node)] = g

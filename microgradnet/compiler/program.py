@@ -1022,8 +1022,8 @@ class Program:
             order = ("axis", "dtype", "out", "keepdims")
             if set(given) <= set(order):
                 last = max((order.index(k) for k in given), default=-1)
-                defaults = {"axis": "0", "dtype": "None", "out": "None", "keepdims": "False"}
-                parts = [given.get(k, defaults[k]) for k in order[: last + 1]]
+                spelled = {"axis": "0", "dtype": "None", "out": "None", "keepdims": "False"}
+                parts = [given.get(k, spelled[k]) for k in order[: last + 1]]
                 return f"{name}({', '.join(args + parts)})"
         if out is None:
             return f"{name}({', '.join(args + kwargs)})"
