@@ -16,6 +16,7 @@ becomes a guard.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import threading
 import types
@@ -618,6 +619,11 @@ def _views_external(x: np.ndarray, external: set[int]) -> bool:
     return False
 
 
+#: ``math`` functions an update rule applies to live numbers: recorded as calls in the
+#: program (``math.sqrt(1 - beta2 ** step)``).
+_MATH = ("sqrt", "exp", "log", "pow", "fabs")
+
+
 @contextmanager
 def paused() -> Iterator[None]:
     """Compute plainly for the block (nothing recorded, creation functions as they are)."""
@@ -635,7 +641,18 @@ def recording(rec: Recorder) -> Iterator[None]:
     in this thread, for the block."""
     with _lock:
         saved = {name: getattr(np, name) for name in (*_CREATIONS, *_CONVERSIONS)}
+        saved_math = {name: getattr(math, name) for name in _MATH}
         owner = threading.get_ident()
+
+        def live_math(orig: Any) -> Any:
+            @functools.wraps(orig)
+            def made(*args: Any) -> Any:
+                if any(isinstance(a, Live) for a in args) and threading.get_ident() == owner:
+                    values = [a.value if isinstance(a, Live) else a for a in args]
+                    return Live(orig(*values), ("call", orig, *args))
+                return orig(*args)
+
+            return made
 
         def wrap(name: str, orig: Any) -> Any:
             converts = name in _CONVERSIONS
@@ -657,9 +674,13 @@ def recording(rec: Recorder) -> Iterator[None]:
         try:
             for name, orig in saved.items():
                 setattr(np, name, wrap(name, orig))
+            for name, orig in saved_math.items():
+                setattr(math, name, live_math(orig))
             with np.errstate(all="ignore"):
                 yield
         finally:
             for name, orig in saved.items():
                 setattr(np, name, orig)
+            for name, orig in saved_math.items():
+                setattr(math, name, orig)
             _local.recorder = None

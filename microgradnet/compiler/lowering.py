@@ -317,9 +317,9 @@ class _Lowering:
                 self.rec.setitem(data, Ellipsis, new)
                 self.effect("bump", ("node", p))
                 for key, value in state.stores.items():
-                    v = self.operand(value)
-                    if not isinstance(v, Var):
-                        raise LoweringError("an optimizer state entry that is not an array")
+                    v = value if isinstance(value, Live) else self.operand(value)
+                    if not isinstance(v, Var | Live):
+                        raise LoweringError("an optimizer state entry of a constant")
                     self.effect("state", opt, p, key, v)
 
 
@@ -399,6 +399,11 @@ class _ShadowState:
         if not self._has(key):
             self.stores[key] = default
         return self[key]
+
+    def update(self, *others: Any, **entries: Any) -> None:
+        for other in others:
+            self.stores.update(other)
+        self.stores.update(entries)
 
 
 # -- the differential check ------------------------------------------------------------------------

@@ -886,6 +886,8 @@ class Program:
             return f"({self._live(e[2])} {_OPERATORS[e[1]]} {self._live(e[3])})"
         if kind == "bool":
             return f"bool({self._live(e[1])})"
+        if kind == "call":
+            return f"{self._name(e[1])}({', '.join(self._live(a) for a in e[2:])})"
         raise LoweringError(f"an expression {kind!r}")
 
     def _node(self, where: Any) -> str:
@@ -1063,9 +1065,12 @@ class Program:
             return [f"{self._node(args[0])}._vc[0] += 1"]
         if kind == "state":
             opt, p, key, v = args
-            value = self._var(v)
-            if v.n in self.bound or v.root is not v:
-                value += ".copy()"
+            if isinstance(v, Live):
+                value = self._live(v.expr)
+            else:
+                value = self._var(v)
+                if v.n in self.bound or v.root is not v:
+                    value += ".copy()"
             return [f"{self._name(opt)}.state.setdefault({self._name(p)}, {{}})[{key!r}] = {value}"]
         if kind == "opaque":
             step, slots, operands = args
