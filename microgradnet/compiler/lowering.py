@@ -314,8 +314,9 @@ class _Lowering:
                 new = opt._update(data, self.rec.traced(grad), state, live)  # type: ignore[arg-type]
                 if not isinstance(new, Traced):
                     raise LoweringError("an update rule that computes outside numpy")
-                self.rec.setitem(data, Ellipsis, new)
-                self.effect("bump", ("node", p))
+                self.rec.setitem(data, Ellipsis, new)  # `Tensor.copy_`
+                if isinstance(getattr(p, "_vc", None), list):
+                    self.effect("bump", ("node", p))  # its version counter, as copy_ counts
                 for key, value in state.stores.items():
                     v = value if isinstance(value, Live) else self.operand(value)
                     if not isinstance(v, Var | Live):

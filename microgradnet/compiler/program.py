@@ -76,7 +76,8 @@ class Program:
     Attributes
     ----------
     source : str
-        The function's source (for reading, and for tests).
+        The function's source (for reading, and for tests); ``call_source``, once
+        `with_prologue` made it, the source of the function with its prologue.
     calls : int
         How many numpy calls it makes.
     opaque : int
@@ -93,6 +94,8 @@ class Program:
         self.views_of_data: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.buffers: dict[int, np.ndarray] = {}  # var n -> its preallocated array
         self.copies: set[int] = set()  # ids of effect instrs whose gradient must be copied
+        self._aliases: dict[int, Var] = {}  # var n -> the var it was computed into
+        self._slots: list[Any] | None = None
         self._live_slots: dict[Any, _LiveSlot] = {}
         self._filled: set[int] = set()  # ids of live slots already filled in the body
         self._lock = threading.Lock()  # its arrays serve one call at a time
@@ -217,7 +220,7 @@ class Program:
                 for i in made[n]:
                     instr = self.instrs[i]
                     ok = all(constant(x) for x in (*instr.args, *instr.kwargs.values()))
-                    ok = ok and all(w.root.n in foldable for w in instr.writes)
+                    ok = ok and all(w.root.n in foldable for w in (*instr.writes, *instr.outs))
                     if not ok:
                         foldable.discard(n)
                         changed = True
@@ -683,8 +686,7 @@ class Program:
             made.outs = ()
             del self.buffers[t.n]
             del self.bound[t.n]
-            self.alias = getattr(self, "alias", {})
-            self.alias[t.n] = target
+            self._aliases[t.n] = target
             drop.add(id(copy))
         self.instrs = [x for x in self.instrs if id(x) not in drop]
 
@@ -838,7 +840,7 @@ class Program:
         return name
 
     def _var(self, v: Var) -> str:
-        alias = getattr(self, "alias", {}).get(v.n)
+        alias = self._aliases.get(v.n)
         if alias is not None:
             return self._var(alias)
         if v.n in self.bound:
@@ -1074,7 +1076,7 @@ class Program:
             return [f"{self._name(opt)}.state.setdefault({self._name(p)}, {{}})[{key!r}] = {value}"]
         if kind == "opaque":
             step, slots, operands = args
-            s = self._name(self.recorded_template())
+            s = self._name(self._opaque_slots())
             lines = []
             for slot, x in zip(slots, operands):
                 if type(x) is tuple and x and x[0] == "input":
@@ -1085,20 +1087,17 @@ class Program:
             return lines
         raise LoweringError(f"an effect {kind!r}")
 
-    def recorded_template(self) -> list[Any]:
-        if not hasattr(self, "_slots"):
-            self._slots: list[Any] = [None] * (
-                1
-                + max(
-                    (
-                        s
-                        for i in self.instrs
-                        if i.how == "effect" and i.fn == "opaque"
-                        for s in i.args[1]
-                    ),
-                    default=0,
-                )
-            )
+    def _opaque_slots(self) -> list[Any]:
+        """The slots the tape's steps that the program calls as they are read (they take the
+        whole list, and read the entries the program fills in before each call)."""
+        if self._slots is None:
+            used = [
+                slot
+                for i in self.instrs
+                if i.how == "effect" and i.fn == "opaque"
+                for slot in i.args[1]
+            ]
+            self._slots = [None] * (1 + max(used, default=0))
         return self._slots
 
     def _output(self) -> str:
