@@ -39,6 +39,19 @@ class CompileWarning(UserWarning):
 class _Entry:
     """One traced signature: its tape, its guards, and whether it is checked yet."""
 
+    __slots__ = (
+        "key",
+        "guards",
+        "keep",
+        "call",
+        "tape",
+        "program",
+        "why_not",
+        "nodes",
+        "optimizers",
+        "checked",
+    )
+
     def __init__(self, key: Any, guards: Guards, keep: list[Any]) -> None:
         self.key = key
         self.guards = guards
@@ -73,7 +86,8 @@ class CompiledFunction:
         self._cache: dict[Any, list[_Entry]] = {}
         self._eager: dict[Any, list[_Entry]] = {}
         self._warned: set[str] = set()
-        self._last: _Entry | None = None  # the last signature replayed, checked first
+        #: The generated ``call`` of the signature replayed last, tried first.
+        self._fast: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
 
     def __repr__(self) -> str:
         return f"compile({getattr(self.fn, '__qualname__', self.fn)!r})"
@@ -89,9 +103,9 @@ class CompiledFunction:
         return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        last = self._last
-        if last is not None:  # the signature replayed last, tested by one generated function
-            out = last.call(args, kwargs)  # type: ignore[misc]
+        fast = self._fast
+        if fast is not None:  # the signature replayed last, tested by one generated function
+            out = fast(args, kwargs)
             if out is not _OTHER:
                 if out is BUSY:
                     self.stats["eager"] += 1
@@ -111,7 +125,7 @@ class CompiledFunction:
             if entry.guards.hold():
                 if entry.checked:
                     if entry.call is not None:
-                        self._last = entry
+                        self._fast = entry.call
                     self.stats["replayed"] += 1
                     program = entry.program
                     if program is not None:
