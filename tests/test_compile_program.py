@@ -11,6 +11,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import microgradnet as mg
 from microgradnet import nn
@@ -596,3 +598,62 @@ def test_gradients_of_arguments_and_of_two_backward_passes():
         for p, q in zip(m1.parameters(), m2.parameters()):
             assert same_bits(q.data, p.data) and same_bits(q.grad, p.grad)
     assert is_program(compiled)
+
+
+# -- any small network, any optimizer: the program is the eager step -------------------------------
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.1),
+    "softplus": nn.Softplus,
+}
+_OPTIMIZERS = {
+    "sgd": lambda ps: mg.optim.SGD(ps, lr=0.05),
+    "momentum": lambda ps: mg.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3),
+    "nesterov": lambda ps: mg.optim.SGD(ps, lr=0.05, momentum=0.5, nesterov=True),
+    "adam": lambda ps: mg.optim.Adam(ps, lr=1e-2),
+    "adamw": lambda ps: mg.optim.AdamW(ps, lr=1e-2),
+    "rmsprop": lambda ps: mg.optim.RMSprop(ps, lr=1e-2, momentum=0.5, centered=True),
+    "adagrad": lambda ps: mg.optim.Adagrad(ps, lr=0.1, lr_decay=0.01),
+}
+_LOSSES = {
+    "mse": lambda out, y: ((out - y) ** 2).mean(),
+    "sum_abs": lambda out, y: (out - y).abs().sum(),
+    "hinge": lambda out, y: (1 - out * y).relu().mean(),
+}
+
+
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    activation=st.sampled_from(sorted(_ACTIVATIONS)),
+    optimizer=st.sampled_from(sorted(_OPTIMIZERS)),
+    loss=st.sampled_from(sorted(_LOSSES)),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    batch=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_any_small_network_s_program_is_its_eager_step(
+    widths, activation, optimizer, loss, dtype, batch, seed
+):
+    sizes = [3, *widths, 2]
+
+    def make():
+        layers: list[nn.Module] = []
+        for n_in, n_out in zip(sizes, sizes[1:]):
+            with np.errstate(over="ignore"):
+                layers += [nn.Linear(n_in, n_out, dtype=dtype), _ACTIVATIONS[activation]()]
+        model = nn.Sequential(*layers[:-1])
+        return model, _OPTIMIZERS[optimizer](list(model.parameters())), _LOSSES[loss]
+
+    rng = np.random.default_rng(seed)
+    data = [
+        (
+            mg.tensor(rng.normal(size=(batch, 3)).astype(dtype)),
+            mg.tensor(rng.normal(size=(batch, 2)).astype(dtype)),
+        )
+        for _ in range(5)
+    ]
+    run_twins(make, iter(data), steps=5)
