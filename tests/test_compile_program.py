@@ -7,6 +7,7 @@ to the tape's replay whatever it cannot write as numpy calls.
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -642,7 +643,7 @@ def test_any_small_network_s_program_is_its_eager_step(
 
     def make():
         layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes, sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             with np.errstate(over="ignore"):
                 layers += [nn.Linear(n_in, n_out, dtype=dtype), _ACTIVATIONS[activation]()]
         model = nn.Sequential(*layers[:-1])
