@@ -311,6 +311,9 @@ _CREATIONS = ("zeros", "ones", "empty", "full")
 _CONVERSIONS = ("asarray", "asanyarray", "array", "ascontiguousarray")
 
 
+_CONSTANT = ("const", "extern")
+
+
 class Recorder:
     """Records numpy calls on traced arrays into ``instrs``.
 
@@ -395,9 +398,11 @@ class Recorder:
         return x
 
     def _check_not_a_view(self, x: np.ndarray) -> None:
+        """Raise when ``x`` views a traced array (a view of a constant is a constant)."""
         base = x.base
         while isinstance(base, np.ndarray):
-            if isinstance(base, Traced) or _key(base) in self._by_memory:
+            known = self._by_memory.get(_key(base))
+            if isinstance(base, Traced) or (known is not None and known.kind not in _CONSTANT):
                 raise LoweringError("a view of a traced array made outside the record")
             base = base.base
 
