@@ -122,8 +122,10 @@ class Instr:
 class Live:
     """A number the program reads at run time (``group["lr"]``), or arithmetic on such numbers.
 
-    ``expr`` is a tree: ``("item", obj, key)`` reads ``obj[key]`` (``obj`` a constant), ``("op",
-    fn, a, b)`` applies a binary operator, ``("neg", a)`` negates. ``value`` is its value now.
+    ``expr`` is a tree: ``("item", obj, key)`` reads ``obj[key]`` (``obj`` a constant),
+    ``("state", opt, p, key)`` reads ``opt.state[p][key]``, ``("op", fn, a, b)`` applies a binary
+    operator, ``("neg", a)`` negates, ``("call", fn, *args)`` applies a ``math`` function.
+    ``value`` is its value now.
     Branching on one (``bool``, comparisons) records a guard; converting it to a Python number
     raises `LoweringError`, since the number would be frozen.
     """
