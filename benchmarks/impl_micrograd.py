@@ -1,7 +1,8 @@
 """B written as micrograd's users write it: a neuron is ``sum((wi * xi for ...), b)`` over scalar
 Values, the loss is the demo's hinge loss plus L2, the update ``p.data -= lr * p.grad``.
 
-The same code runs on microgradnet's `Value` (``value-mg``) and, when it is installed, on
+The same code runs on microgradnet's `Value` (``value-mg``; ``value-mg-nogc`` with the cycle
+collector paused during each step, as for micrograd below) and, when it is installed, on
 micrograd's own (``micrograd``; ``micrograd-nogc`` runs each step with the cycle collector off,
 so the reference cycles its graph leaves are collected outside the timed steps). micrograd is
 not a dependency: ``pip install micrograd`` to compare.
@@ -107,6 +108,9 @@ class _NoCollector(MoonsDemo):
 
 TRAINERS: dict[str, dict[str, Factory]] = {
     "value-mg": {"B": lambda p: MoonsDemo(p, microgradnet.Value)},
+    # The same steps with the cycle collector paused, as micrograd-nogc runs: the collector's
+    # scans of the live graph (it has no cycles to find) are left out of the timed steps.
+    "value-mg-nogc": {"B": lambda p: _NoCollector(p, microgradnet.Value)},
 }
 with contextlib.suppress(ImportError):
     from micrograd.engine import Value as _MicrogradValue

@@ -255,7 +255,11 @@ def print_report(checks: list[dict[str, Any]], timings: list[Timing], mem: dict[
             f"{ratios[0]} {ratios[1]}  {t.target}{verdict}"
         )
     medians = {(t.workload, t.impl): t.median for t in timings}
-    for impl, reference in (("value-mg", "micrograd-nogc"), ("value-mg", "micrograd")):
+    for impl, reference in (
+        ("value-mg", "micrograd-nogc"),
+        ("value-mg-nogc", "micrograd-nogc"),
+        ("value-mg", "micrograd"),
+    ):
         if ("B", impl) in medians and ("B", reference) in medians:
             print(f"B {impl} / {reference}: {medians['B', impl] / medians['B', reference]:.2f}")
     for name, m in mem.items():

@@ -16,6 +16,7 @@ import numpy as np
 from . import random as _random
 from .engine import Node
 from .ops.cast import as_dtype
+from .ops.errors import DtypeError, OpError
 from .tensor import Tensor, get_default_dtype, sizes
 
 __all__ = [
@@ -133,7 +134,7 @@ def arange(
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must not be zero")
+        raise OpError("arange: step must not be zero")
     integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
     dt = _dtype(dtype, np.int64 if integral else get_default_dtype(), "arange")
     # Computed in float64 (or int64) first, as PyTorch does, then converted.
@@ -153,8 +154,10 @@ def linspace(
     tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, not {steps!r}")
+        raise OpError(f"linspace: steps must be a non-negative int, not {steps!r}")
     dt = _dtype(dtype, get_default_dtype(), "linspace")
+    if dt == np.bool_:
+        raise DtypeError("linspace: a bool dtype is not supported (PyTorch has none either)")
     return _made(np.linspace(start, end, int(steps)).astype(dt), requires_grad)
 
 
@@ -204,8 +207,8 @@ def randn(
 
 
 def randint(
-    low: int,
-    high: int | None = None,
+    low: int | None = None,
+    high: Any = None,
     size: Any = None,
     *,
     dtype: Any = None,
@@ -217,8 +220,8 @@ def randint(
     Parameters
     ----------
     low, high : int
-        The bounds, ``high`` excluded; with two positional arguments, ``randint(high, size)``,
-        ``low`` is 0.
+        The bounds, ``high`` excluded. As in PyTorch, ``randint(high, size)``,
+        ``randint(high, size=size)`` and ``randint(high=high, size=size)`` draw from 0.
     size : tuple of int
         The shape of the result.
     dtype : dtype, optional
@@ -234,13 +237,19 @@ def randint(
     >>> x = mg.randint(3, 7, (100,))
     >>> x.dtype, set(x.tolist()) <= {3, 4, 5, 6}
     (dtype('int64'), True)
+    >>> mg.randint(2, size=(3,)).shape, mg.randint(high=1, size=(2,)).tolist()
+    ((3,), [0, 0])
     """
     if size is None and isinstance(high, tuple | list):
-        low, high, size = 0, low, high  # randint(high, size)
+        low, high, size = None, low, high  # randint(high, size)
+    elif high is None:
+        low, high = None, low  # randint(high, size=size)
+    if low is None:
+        low = 0
     if high is None or size is None:
         raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+        raise OpError(f"randint: high ({high}) must be greater than low ({low})")
     shape = sizes((size,), "randint")
     dt = _dtype(dtype, np.int64, "randint")
     return _made(_generator(generator).integers(low, high, shape).astype(dt), requires_grad)
@@ -267,7 +276,7 @@ def normal(
     m = mean.data if isinstance(mean, Node) else np.asarray(mean)
     s = std.data if isinstance(std, Node) else np.asarray(std)
     if np.any(s < 0):
-        raise ValueError("normal: std must be non-negative")
+        raise OpError("normal: std must be non-negative")
     shape = np.broadcast_shapes(m.shape, s.shape) if size is None else sizes((size,), "normal")
     floats = [a.dtype for a in (m, s) if a.dtype.kind == "f" and a.ndim]
     dt = _dtype(dtype, floats[0] if floats else get_default_dtype(), "normal")

@@ -17,6 +17,8 @@ from .engine import GraphOp, Node, state
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
+from .ops.linalg import MatMul
+from .ops.promotion import DEFAULT
 from .ops.registry import Entry, install
 from .ops.shape import normalize_dims
 
@@ -24,8 +26,7 @@ ArrayLike = Any
 
 _PYTHON_NUMBERS = (float, int, bool)
 
-
-_default = {"dtype": np.dtype(np.float64)}
+_default = DEFAULT  # the default float dtype, which the operations read too
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -284,6 +285,13 @@ class Tensor(Node):
                 f"{data.shape}; a derivative rule returned the wrong shape"
             )
         return out
+
+    def _take(self, g: Any) -> None:
+        data = self.data
+        if self._grad is None and g.dtype == data.dtype and g.shape == data.shape:
+            self._grad = g  # the engine's own array: kept, not copied
+        else:
+            self._accumulate(g)
 
     def _accumulate(self, g: Any) -> None:
         # Until someone reads ``.grad``, the gradient stays a bare array (no Tensor to make each
@@ -550,7 +558,7 @@ class Tensor(Node):
     __pow__, __rpow__ = _operators(ops.pow, "pow")
     __mod__, __rmod__ = _operators(ops.remainder, "remainder")
     __floordiv__, __rfloordiv__ = _operators(ops.floor_divide, "floor_divide")
-    __matmul__, __rmatmul__ = _operators(ops.matmul, "matmul")
+    __matmul__, __rmatmul__ = _operators(MatMul, "matmul")
 
     def __neg__(self) -> Tensor:
         out: Tensor = ops.neg(self)
@@ -579,6 +587,8 @@ class Tensor(Node):
     __and__, __rand__ = _operators(ops.bitwise_and)
     __or__, __ror__ = _operators(ops.bitwise_or)
     __xor__, __rxor__ = _operators(ops.bitwise_xor)
+    __lshift__, __rlshift__ = _operators(ops.bitwise_left_shift)
+    __rshift__, __rrshift__ = _operators(ops.bitwise_right_shift)
 
     def __invert__(self) -> Tensor:
         out: Tensor = ops.bitwise_not(self)
@@ -636,9 +646,10 @@ class Tensor(Node):
 
 def _operand(other: Any, op: str, like: Tensor) -> Any:
     """Accept tensors, Python numbers and arrays as the other operand of ``op``."""
-    if isinstance(other, Tensor):
+    kind = type(other)
+    if kind is float or kind is int or kind is Tensor or kind is bool:
         return other
-    if isinstance(other, float | int | bool):
+    if isinstance(other, Tensor | float | int):  # subclasses; bool is an int
         return other
     if isinstance(other, Node):
         raise TypeError(f"{op}: cannot combine a Tensor with a {type(other).__name__}")

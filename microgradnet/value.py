@@ -9,11 +9,11 @@ import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import ops
+from . import engine, value_fast
 from .engine import GraphOp, Node
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
-from .ops.registry import install
+from .ops.registry import TABLE, Entry, install
 
 # `Value._op`'s labels where micrograd's differ from the op's name. micrograd composes - and / from
 # + and *; here each is one node. Others keep their names ('tanh', 'exp', 'weighted_sum', ...).
@@ -21,21 +21,6 @@ _MICROGRAD_OPS = {"add": "+", "mul": "*", "sub": "-", "div": "/", "pow": "**", "
 
 
 _Method = Callable[["Value", Any], Any]
-
-
-def _operators(op: type[Op], name: str) -> tuple[_Method, _Method]:
-    """``self <op> other`` and ``other <op> self`` by the op class ``op``; a number operand
-    becomes a constant Value (`_operand`)."""
-
-    def method(self: Value, other: Any) -> Value:
-        out: Value = op().apply(self, _operand(other, name))
-        return out
-
-    def reflected(self: Value, other: Any) -> Value:
-        out: Value = op().apply(_operand(other, name), self)
-        return out
-
-    return method, reflected
 
 
 def _comparison(compare: Callable[[float, float], bool]) -> _Method:
@@ -108,10 +93,9 @@ class Value(Node):
     def _accumulate(self, g: Any) -> None:
         self.grad += float(g)
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Always ``()``: a Value is a scalar."""
-        return ()
+    #: Always ``()``: a Value is a scalar. A class constant rather than a property: every rule
+    #: reads its inputs' shapes (``sum_to``), and a plain attribute is one Python step fewer.
+    shape: tuple[int, ...] = ()
 
     @property
     def _op(self) -> str:
@@ -138,26 +122,22 @@ class Value(Node):
         return data
 
     # -- arithmetic ---------------------------------------------------------------------------
-    __add__, __radd__ = _operators(Add, "add")
-    __sub__, __rsub__ = _operators(Sub, "sub")
-    __mul__, __rmul__ = _operators(Mul, "mul")
-    __truediv__, __rtruediv__ = _operators(Div, "div")
-    __rpow__ = _operators(Pow, "pow")[1]
+    # Set below, once the class exists (`_install_operators`): ``+ - * / **`` both ways, unary
+    # ``-`` and ``abs()``, recorded by `microgradnet.value_fast`.
+    if TYPE_CHECKING:
 
-    def __pow__(self, other: Any) -> Value:
-        if isinstance(other, int | float):
-            out: Value = PowConst(other).apply(self)
-        else:
-            out = Pow().apply(self, _operand(other, "pow"))
-        return out
-
-    def __neg__(self) -> Value:
-        out: Value = Neg().apply(self)
-        return out
-
-    def __abs__(self) -> Value:
-        out: Value = ops.abs(self)
-        return out
+        def __add__(self, other: Any) -> Value: ...
+        def __radd__(self, other: Any) -> Value: ...
+        def __sub__(self, other: Any) -> Value: ...
+        def __rsub__(self, other: Any) -> Value: ...
+        def __mul__(self, other: Any) -> Value: ...
+        def __rmul__(self, other: Any) -> Value: ...
+        def __truediv__(self, other: Any) -> Value: ...
+        def __rtruediv__(self, other: Any) -> Value: ...
+        def __pow__(self, other: Any) -> Value: ...
+        def __rpow__(self, other: Any) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
 
     # -- comparisons of the data (plain bools) ------------------------------------------------
     __lt__ = _comparison(operator.lt)
@@ -175,4 +155,40 @@ def _operand(other: Any, op: str) -> Value:
     raise TypeError(f"{op}: cannot combine a Value with a {type(other).__name__}")
 
 
-install(Value, "value")
+def _install_operators() -> None:
+    """Python's arithmetic operators on `Value`, by the ops of `ops.arithmetic`, recorded by the
+    fast paths of `microgradnet.value_fast`."""
+    methods: dict[str, Callable[..., Any]] = {
+        "__pow__": value_fast.power(Value, PowConst, Pow, _operand),
+        "__rpow__": value_fast.binary(Value, Pow, operator.pow, _operand, reflected=True),
+        "__neg__": value_fast.unary(Value, Neg, operator.neg),
+        "__abs__": _method(TABLE["abs"]),
+    }
+    for op, compute, dunder in (
+        (Add, operator.add, "add"),
+        (Sub, operator.sub, "sub"),
+        (Mul, operator.mul, "mul"),
+        (Div, operator.truediv, "truediv"),
+    ):
+        methods[f"__{dunder}__"] = value_fast.binary(Value, op, compute, _operand)
+        methods[f"__r{dunder}__"] = value_fast.binary(Value, op, compute, _operand, reflected=True)
+    for name, method in methods.items():
+        method.__name__, method.__qualname__ = name, f"Value.{name}"
+        setattr(Value, name, method)
+
+
+def _method(entry: Entry) -> Any:
+    """The `Value` method of an entry of the table: an elementwise op that computes on floats
+    (``on_floats``) gets the fast path, the others are the entry's function itself."""
+    op = getattr(entry.fn, "op", None)
+    if isinstance(op, type) and issubclass(op, Op) and op.on_floats is not None:
+        method = value_fast.unary(Value, op, op.on_floats)
+        method.__name__, method.__qualname__ = entry.name, f"Value.{entry.name}"
+        method.__doc__ = entry.fn.__doc__
+        return method
+    return entry.fn
+
+
+_install_operators()
+install(Value, "value", _method)
+engine.float_pass = value_fast.float_pass

@@ -389,3 +389,12 @@ def test_detect_anomaly_names_the_backward_op() -> None:
 def test_mixing_value_and_tensor_is_refused() -> None:
     with pytest.raises(TypeError, match="Value"):
         Value(1.0) * mg.tensor(1.0)
+
+
+def test_detect_anomaly_names_the_backward_op_of_a_value_at_a_singular_point() -> None:
+    # A Value's rule falls back to IEEE arithmetic at a singular point (1 / 1e-320 overflows);
+    # anomaly mode still stops there instead of leaving an infinite gradient behind.
+    x = mg.Value(1e-320)
+    y = x.log()
+    with mg.autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="backward of log"):
+        y.backward()

@@ -61,6 +61,9 @@ CASES = [
     elementwise("log10", lambda a: a.log10(), POSITIVE),
     elementwise("log1p", lambda a: a.log1p(), {"domain": (-0.7, 3.0)}),
     elementwise("expm1", lambda a: a.expm1(), {}),
+    elementwise("exp2", lambda a: a.exp2(), {}),
+    elementwise("logaddexp", mg.logaddexp, {}, {}),
+    elementwise("logaddexp2", lambda a, b: a.logaddexp2(b), {}, {}),
     elementwise("square", lambda a: a.square(), {}),
     elementwise("reciprocal", lambda a: a.reciprocal(), AWAY_FROM_0),
     elementwise("rsqrt", lambda a: a.rsqrt(), POSITIVE),
@@ -256,8 +259,8 @@ def method(name: str) -> Any:
 
 ONE_INPUT = [
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf",
-    "erfc", "log2", "log10", "log1p", "expm1", "square", "reciprocal", "rsqrt", "floor", "ceil",
-    "trunc", "round", "frac", "nan_to_num",
+    "erfc", "log2", "log10", "log1p", "expm1", "exp2", "square", "reciprocal", "rsqrt", "floor",
+    "ceil", "trunc", "round", "frac", "nan_to_num",
 ]  # fmt: skip
 
 EMPTY_OPS = {
@@ -268,6 +271,7 @@ EMPTY_OPS = {
     "remainder": lambda x: x % 2.0,
     "floor_divide": lambda x: x // 2.0,
     "lerp": lambda x: mg.lerp(x, x, x),
+    "logaddexp": lambda x: mg.logaddexp(x, x),
 }
 
 
@@ -284,8 +288,8 @@ def test_empty_tensors(name: str) -> None:
 
 
 VALUE_METHODS = [
-    "sin", "cos", "tan", "atan", "sinh", "cosh", "asinh", "erf", "erfc", "expm1", "square",
-    "reciprocal", "floor", "ceil", "trunc", "round", "frac",
+    "sin", "cos", "tan", "atan", "sinh", "cosh", "asinh", "erf", "erfc", "expm1", "exp2",
+    "square", "reciprocal", "floor", "ceil", "trunc", "round", "frac",
 ]  # fmt: skip
 
 

@@ -138,6 +138,19 @@ def pool_cases() -> list[Case]:
                 distinct(shape),
             )
         )
+        # windows that do not overlap: where they do, an element that is the maximum of two
+        # is written back once but gets the gradient of both (PyTorch's rule, as scatter's)
+        if dilation == 1 and not ceil and padding == 0 and stride >= kernel:
+            up = (functional.max_unpool1d, functional.max_unpool2d)[n - 1]
+            cases.append(
+                Case(
+                    f"max_unpool{n}d-{tag}",
+                    lambda x, f=mp, u=up, k=kernel, s=stride: u(
+                        *f(x, k, s, return_indices=True), k, s
+                    ),
+                    distinct(shape),
+                )
+            )
         if dilation == 1:
             ap = (functional.avg_pool1d, functional.avg_pool2d)[n - 1]
             for cip in (False, True):
@@ -245,7 +258,12 @@ def other_cases() -> list[Case]:
         Case("pixel_shuffle", lambda x: functional.pixel_shuffle(x, 2), shaped((1, 8, 2, 3))),
         Case("pixel_unshuffle", lambda x: functional.pixel_unshuffle(x, 2), shaped((1, 2, 4, 2))),
     ]
-    for mode, align in (("nearest", None), ("bilinear", False), ("bilinear", True)):
+    for mode, align in (
+        ("nearest", None),
+        ("nearest-exact", None),
+        ("bilinear", False),
+        ("bilinear", True),
+    ):
         for size, scale in (((5, 3), None), (None, 2.0), ((2, 2), None)):
             cases.append(
                 Case(

@@ -72,6 +72,9 @@ CASES = [
     one_input("logcumsumexp", lambda x, dim: x.logcumsumexp(dim), one_dim),
     one_input("cummax", lambda x, dim: x.cummax(dim).values, one_dim, prep=spread),
     one_input("cummin", lambda x, dim: mg.cummin(x, dim)[0], one_dim, prep=spread),
+    one_input("sort", lambda x, dim: x.sort(dim).values, one_dim, prep=spread),
+    one_input("sort_descending", lambda x, dim: mg.sort(x, dim, True)[0], one_dim, prep=spread),
+    one_input("topk", lambda x, dim: x.topk(1, dim).values, one_dim, prep=spread),
     one_input("var", lambda x, **p: x.var(**p), stat_params, shape=ROWS, prep=spread),
     one_input("std", lambda x, **p: x.std(**p), stat_params, shape=ROWS, prep=spread),
     one_input("var_mean", lambda x, **p: sum(mg.var_mean(x, **p)), stat_params, shape=ROWS),
@@ -85,6 +88,13 @@ CASES = [
     one_input("norm_1", lambda x, **p: x.norm(1, **p), norm_dims, **AWAY_FROM_0),
     one_input("norm_3", lambda x, **p: x.norm(3, **p), norm_dims, **AWAY_FROM_0),
     one_input("norm_half", lambda x, **p: mg.norm(x, 0.5, **p), norm_dims, **AWAY_FROM_0),
+    one_input("norm_negative", lambda x, **p: mg.norm(x, -1.5, **p), norm_dims, **AWAY_FROM_0),
+    one_input(
+        "normalize",
+        lambda x, dim: mg.nn.functional.normalize(x, 3.0, dim),
+        one_dim,
+        **AWAY_FROM_0,
+    ),
     one_input("norm_inf", lambda x, **p: x.norm(np.inf, **p), norm_dims, prep=spread_off_zero),
 ]
 

@@ -100,8 +100,9 @@ def draw_pad(data: st.DataObject, shape: tuple[int, ...]) -> dict[str, Any]:
     mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
     widths: list[int] = []
     for n in reversed(shape[-data.draw(st.integers(1, min(3, len(shape)))) :]):
-        top = {"constant": 3, "reflect": n - 1, "replicate": 3, "circular": n}[mode]
-        low = -(n // 2) if mode in ("constant", "circular") else 0
+        # circular wraps around what its crops leave: at most n - 2 * (n // 4) after them
+        top = {"constant": 3, "reflect": n - 1, "replicate": 3, "circular": n - 2 * (n // 4)}[mode]
+        low = {"constant": -(n // 2), "circular": -(n // 4)}.get(mode, 0)
         widths += [data.draw(st.integers(low, top)) for _ in range(2)]
     value = data.draw(st.floats(-2, 2)) if mode == "constant" else None
     return {"pad": tuple(widths), "mode": mode, "value": value}

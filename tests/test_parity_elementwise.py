@@ -77,6 +77,7 @@ OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], i
             ("expm1", R), ("square", R), ("reciprocal", (0.2, 3.0)), ("rsqrt", (0.2, 3.0)),
             ("floor", R), ("ceil", R), ("trunc", R), ("round", R), ("frac", R),
             ("nan_to_num", R), ("arcsin", (-0.95, 0.95)), ("arctanh", (-0.95, 0.95)),
+            ("exp2", R),
         ]
     ],
     ("round_decimals", lambda x: x.round(decimals=2), lambda x: x.round(decimals=2), R,
@@ -88,6 +89,11 @@ OPS: list[tuple[str, Fn, Fn, tuple[float, float], tuple[tuple[int, ...], ...], i
     ("rmod_number", lambda b: 5.5 % b, lambda b: 5.5 % b, R, ((3, 4),), 0),  # no torch rule
     ("floor_divide", lambda a, b: a // b, lambda a, b: a // b, R, ((3, 1, 4), (2, 4)), 0),
     ("lerp", mg.lerp, torch.lerp, R, ((3, 1, 4), (2, 4), (4,)), 2),
+    ("logaddexp", mg.logaddexp, torch.logaddexp, R, ((3, 1, 4), (2, 4)), 2),
+    ("logaddexp2", mg.logaddexp2, torch.logaddexp2, R, ((3, 1, 4), (2, 4)), 2),
+    # first order only: PyTorch's second derivative is NaN where the exponentials underflow
+    ("logaddexp_far", lambda a, b: mg.logaddexp(a * 400, b), lambda a, b: torch.logaddexp(
+        a * 400, b), R, ((3, 1, 4), (2, 4)), 1),
     ("lerp_number", lambda a, b: a.lerp(b, 0.3), lambda a, b: a.lerp(b, 0.3), R,
      ((2, 4), (4,)), 2),
     ("gelu", F.gelu, TF.gelu, (-6.0, 6.0), ((3, 4),), 2),
@@ -225,6 +231,16 @@ DISCRETE: list[tuple[str, Fn, Fn]] = [
     ("bitwise_or", lambda a, b: a | b, lambda a, b: a | b),
     ("bitwise_xor", lambda a, b: a ^ b, lambda a, b: a ^ b),
     ("bitwise_not", lambda a, b: ~a, lambda a, b: ~a),
+    ("int_pow_negative_tensor", lambda a, b: a**b, lambda a, b: a**b),
+    ("int_rpow_negative", lambda a, b: 2**b, lambda a, b: 2**b),
+    ("int_pow_ones", lambda a, b: (a.sign() ** b), lambda a, b: (a.sign() ** b)),
+    ("lshift", lambda a, b: a << 3, lambda a, b: a << 3),
+    ("rshift", lambda a, b: a >> 1, lambda a, b: a >> 1),
+    ("rlshift", lambda a, b: 5 << b.abs(), lambda a, b: 5 << b.abs()),
+    ("shift_by_tensor", lambda a, b: a.bitwise_right_shift(b.abs()),
+     lambda a, b: a.bitwise_right_shift(b.abs())),
+    ("shift_left_fn", lambda a, b: mg.bitwise_left_shift(a, b.abs()),
+     lambda a, b: torch.bitwise_left_shift(a, b.abs())),
     ("and_number", lambda a, b: 6 & a, lambda a, b: 6 & a),
     ("remainder", lambda a, b: a % b, lambda a, b: a % b),
     ("floor_divide", lambda a, b: a // b, lambda a, b: a // b),
@@ -250,6 +266,53 @@ def test_integer_and_boolean_results_match_pytorch(name: str, mine: Fn, theirs: 
     pytorch = theirs(torch.tensor(INTS), torch.tensor(OTHER)).numpy()
     assert ours.dtype == pytorch.dtype
     np.testing.assert_array_equal(ours.data, pytorch)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64", "bool"])
+def test_shifts_wrap_and_saturate_as_in_pytorch(dtype: str) -> None:
+    # overflow wraps around the dtype; shifting by the width or more (or by a negative count)
+    # leaves 0, or -1 for a negative number shifted right
+    data = np.array([[0, 1, 2, -5], [3, 100, -128, 127]]).astype(dtype)
+    counts: list[Any] = [0, 2, 7, 8, 31, 33, 64, -1, np.array([1, 40, -3, 5])]
+    for count in counts:
+        for shift in (np.left_shift, np.right_shift):
+
+            def run(lib: Any, x: Any = data, n: Any = count, op: Any = shift) -> Any:
+                n = lib.tensor(n) if isinstance(n, np.ndarray) else n
+                return lib.tensor(x) << n if op is np.left_shift else lib.tensor(x) >> n
+
+            ours, theirs = run(mg), run(torch)
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (count, shift)
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.fixture
+def torch_float64() -> Any:
+    """PyTorch with microgradnet's default float dtype, float64, restored afterwards."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_division_with_a_rounding_mode_matches_pytorch(mode: str, torch_float64: Any) -> None:
+    numerators = np.array([5, 6, 7, 0, -5, -6, -7, 110, -111, 2**40 + 1])
+    for a in (numerators, numerators.astype(np.int32)[:-1], numerators * 1.0):
+        for b in (3, -3, 2.0, np.array([-10]), np.array([55], np.int32), np.array([-2.5])):
+            n = len(a)
+            ours = mg.tensor(a).div(mg.tensor(b) if isinstance(b, np.ndarray) else b,
+                                    rounding_mode=mode)  # fmt: skip
+            theirs = torch.tensor(a).div(
+                torch.tensor(b) if isinstance(b, np.ndarray) else b, rounding_mode=mode
+            )
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), (a, b)
+            np.testing.assert_array_equal(ours.data[:n], theirs.numpy()[:n])
+    x = mg.tensor([3.5, -2.5], requires_grad=True)
+    mg.div(x, 2.0, rounding_mode=mode).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="rounding_mode must be"):
+        mg.div(x, 2.0, rounding_mode="round")
 
 
 def test_float_classification_matches_pytorch() -> None:

@@ -45,12 +45,13 @@ def both(
 
 
 def random_index(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[Any, ...]:
-    """A mix of ints, slices, int lists, boolean masks, None and at most one Ellipsis."""
+    """A mix of ints, slices, int lists and tuples, boolean masks, None and at most one
+    Ellipsis."""
     parts: list[Any] = []
     d, ellipsis = 0, False
     while d < len(shape):
         n = shape[d]
-        kind = rng.integers(0, 6)
+        kind = rng.integers(0, 7)
         if kind == 0:
             parts.append(int(rng.integers(-n, n)))
             d += 1
@@ -68,6 +69,9 @@ def random_index(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[Any,
             d += int(rng.integers(0, len(shape) - d + 1))
         elif kind == 5:
             parts.append(rng.integers(0, 2, n).astype(bool))
+            d += 1
+        elif kind == 6:  # a tuple inside the index is a sequence, as a list is
+            parts.append(tuple(int(i) for i in rng.integers(-n, n, int(rng.integers(1, 3)))))
             d += 1
         if rng.random() < 0.2:
             break
@@ -95,6 +99,21 @@ def test_getitem_follows_pytorch_on_random_index_combinations() -> None:
         assert mg.tensor(x)[index].shape == tuple(ref.shape)
         compared += 1
     assert compared > 300
+
+
+def test_tuples_inside_an_index_are_index_arrays_and_broadcast_with_tensors() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 6, 5, 3, 4))
+    c = rng.integers(-5, 5, (1, 1, 4, 1, 1, 1))
+    e = rng.integers(0, 2, (1, 1, 1, 1, 6, 1))
+    a = rng.integers(-2, 2, (2, 1, 1, 1, 1, 1))
+    for index in [
+        lambda t: (1, (2, 1, 0), None, t(c), (2, 1, 0), t(e)),
+        lambda t: (t(a), ((2,), (1,), (0,)), t(c), (2, 1, 0)),
+        lambda t: ((((0,),),),),
+        lambda t: ((1, 0), slice(None), t(c)),
+    ]:
+        both(lambda a, i=index: a[i(mg.tensor)], lambda a, i=index: a[i(torch.tensor)], x, rng=rng)
 
 
 def test_the_issue_example_an_int_is_basic_indexing() -> None:
@@ -145,6 +164,26 @@ def test_scatter_with_unique_indices_and_with_a_value(seed: int) -> None:
     x, src = rng.standard_normal(shape), rng.standard_normal(idx_shape)
     both(lambda a, s: a.scatter(dim, index, s), lambda a, s: a.scatter(dim, ti, s), x, src, rng=rng)
     both(lambda a: a.scatter(dim, index, value=2.5), lambda a: a.scatter(dim, ti, 2.5), x, rng=rng)
+
+
+def test_scatter_takes_a_number_as_its_value_and_checks_src_as_pytorch() -> None:
+    x = np.arange(12.0).reshape(3, 4)
+    index = np.array([[2, 0], [1, 1]])
+    for reduce in (None, "add", "multiply"):
+        kw = {} if reduce is None else {"reduce": reduce}
+        ours = mg.tensor(x).scatter(1, mg.tensor(index), 3.5, **kw)
+        theirs = torch.tensor(x).scatter(1, torch.tensor(index), 3.5, **kw)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    bad = [
+        lambda m, a: a.scatter(1, m.tensor(index), a.float()[:2, :2]),  # another dtype
+        lambda m, a: a.scatter_add(1, m.tensor(index), a[:2, :1]),  # src smaller than index
+        lambda m, a: a.scatter_reduce(0, m.tensor(index), a.float(), "sum"),
+    ]
+    for call in bad:
+        with pytest.raises(RuntimeError):
+            call(torch, torch.tensor(x))
+        with pytest.raises(RuntimeError):
+            call(mg, mg.tensor(x))
 
 
 @pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])

@@ -119,11 +119,37 @@ def test_pooling(
     _, idx = mp(mg.tensor(x.astype(dtype)), *args, return_indices=True)
     _, ref = tmp(torch.tensor(x.astype(dtype)), *args, return_indices=True)
     np.testing.assert_array_equal(idx.data, ref.numpy())
+    if dilation == 1 and not ceil:
+        unpool(n, kernel, stride, padding, x, dtype)
     if dilation == 1:
         ap, tap = getattr(functional, f"avg_pool{n}d"), getattr(tf, f"avg_pool{n}d")
         for cip in (False, True):
             a = (kernel, stride, padding, ceil, cip)
             both(lambda t, a=a: ap(t, *a), lambda t, a=a: tap(t, *a), [x], dtype)
+
+
+def unpool(n: int, kernel: int, stride: Any, padding: int, x: np.ndarray, dtype: Any) -> None:
+    """max_unpool puts each maximum back where it was, or fails where PyTorch's does (an index
+    beyond the default output size)."""
+    up, tup = getattr(functional, f"max_unpool{n}d"), getattr(tf, f"max_unpool{n}d")
+    mp, tmp = getattr(functional, f"max_pool{n}d"), getattr(tf, f"max_pool{n}d")
+    geometry = (kernel, stride, padding)
+    pooled = tmp(torch.tensor(x), *geometry, return_indices=True)
+    try:
+        size = (3, 2, *tup(*pooled, *geometry).shape[2:])  # batch and channels are ignored
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="outside the output"):
+            up(*mp(mg.tensor(x), *geometry, return_indices=True), *geometry)
+        return
+    for extra in ((), (size,)):
+        both(
+            lambda t, e=extra: up(*mp(t, *geometry, return_indices=True), *geometry, *e),
+            lambda t, e=extra: tup(*tmp(t, *geometry, return_indices=True), *geometry, *e),
+            [x],
+            dtype,
+        )
+    with pytest.raises(RuntimeError, match="output_size"):
+        up(*mp(mg.tensor(x), *geometry, return_indices=True), *geometry, (30,) * n)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -167,6 +193,9 @@ INTERP = [
     ("nearest", None, None, 2),
     ("nearest", None, None, (1.5, 0.5)),
     ("nearest", None, (3, 2), None),
+    ("nearest-exact", None, (5, 7), None),
+    ("nearest-exact", None, (3, 2), None),
+    ("nearest-exact", None, None, (1.5, 0.5)),
     ("bilinear", False, (5, 7), None),
     ("bilinear", True, (5, 7), None),
     ("bilinear", False, None, 2),
@@ -185,6 +214,28 @@ def test_interpolate(mode: str, align: Any, size: Any, scale: Any, dtype: Any) -
         [normal(2, 3, 4, 5)],
         dtype,
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "scale", "align"),
+    [((5, 7), None, None), ((30, 41), None, None), (None, 0.3, None), (None, 2.5, None),
+     ((6, 50), None, True), (None, 1.7, True), ((1, 1), None, None), ((13, 17), None, None)],
+)  # fmt: skip
+def test_bilinear_resize_of_uint8_images_is_pytorchs_to_the_unit(
+    size: Any, scale: Any, align: Any
+) -> None:
+    x = np.random.default_rng(3).integers(0, 256, (2, 4, 13, 17)).astype(np.uint8)
+    ours = functional.interpolate(mg.tensor(x), size, scale, "bilinear", align)
+    theirs = tf.interpolate(torch.tensor(x), size, scale, "bilinear", align)
+    assert ours.dtype == np.uint8
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_linear_modes_refuse_other_integer_inputs() -> None:
+    with pytest.raises(NotImplementedError, match="floating-point input"):
+        functional.interpolate(mg.tensor(np.ones((1, 1, 4), np.int32)), 6, mode="linear")
+    with pytest.raises(NotImplementedError, match="uint8 for 'bilinear'"):
+        functional.interpolate(mg.ones(1, 1, 3, 3, 3, dtype=mg.uint8), 6, mode="trilinear")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -278,6 +329,26 @@ def test_scaled_dot_product_attention(mask: str, dtype: Any) -> None:
         [normal(2, 3, 4, 6), normal(2, 3, 5, 6, seed=1), normal(2, 3, 5, 2, seed=2)],
         dtype,
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_attention_with_grouped_heads_and_a_learned_mask(dtype: Any) -> None:
+    both(
+        lambda q, k, v: functional.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        lambda q, k, v: tf.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+        [normal(2, 6, 4, 5), normal(2, 2, 3, 5, seed=1), normal(2, 2, 3, 2, seed=2)],
+        dtype,
+    )
+    both(  # a float mask that requires grad gets the gradient of the scores
+        lambda q, k, v, m: functional.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        lambda q, k, v, m: tf.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        [normal(2, 3, 4, 6), normal(2, 3, 5, 6, seed=1), normal(2, 3, 5, 2, seed=2),
+         normal(3, 4, 5, seed=3)],
+        dtype,
+    )  # fmt: skip
+    q, kv = mg.zeros(1, 5, 2, 3), mg.zeros(1, 2, 2, 3)
+    with pytest.raises(RuntimeError, match="enable_gqa"):
+        functional.scaled_dot_product_attention(q, kv, kv, enable_gqa=True)
 
 
 # ----------------------------------------------------------------------------------- modules

@@ -28,6 +28,14 @@ def test_python_data_gets_pytorchs_dtypes_except_the_default_float() -> None:
     assert mg.tensor(2.0).dtype == np.float64
 
 
+def test_dtype_names_are_pytorchs() -> None:
+    names = "float16 float32 float64 half double float int8 int16 int32 int64 long short int"
+    for name in (names + " uint8 bool").split():
+        assert str(getattr(mg, name)) == str(getattr(torch, name)).removeprefix("torch."), name
+    assert mg.tensor([1.5]).to(mg.float).dtype == np.float32
+    assert mg.tensor([1.5]).type(mg.int).dtype == np.int32
+
+
 def test_a_shape_is_not_a_requires_grad_flag_and_ints_take_no_gradient() -> None:
     with pytest.raises(TypeError, match="requires_grad must be a bool"):
         mg.Tensor(2, 3)  # type: ignore[arg-type]
@@ -162,6 +170,24 @@ def test_random_creation_is_seeded_and_in_range() -> None:
     assert mg.randint_like(mg.zeros(4), 2, 3).tolist() == [2, 2, 2, 2]
 
 
+def test_randint_takes_pytorchs_call_forms() -> None:
+    forms = [
+        ((3, (4, 5)), {}),
+        ((3,), {"size": [4, 5]}),
+        ((), {"high": 3, "size": (4, 5)}),
+        ((), {"low": -2, "high": 3, "size": (4, 5), "dtype": "int32", "requires_grad": False}),
+        ((-2, 3, (4, 5)), {}),
+    ]
+    for args, kwargs in forms:
+        kw = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
+        ours, theirs = mg.randint(*args, **kwargs), torch.randint(*args, **kw)
+        assert ours.shape == tuple(theirs.shape)
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        low = kwargs.get("low", args[0] if len(args) == 3 else 0)
+        high = kwargs.get("high", args[1] if len(args) == 3 else args[0] if args else None)
+        assert low <= ours.numpy().min() and ours.numpy().max() < high
+
+
 def test_from_numpy_shares_memory() -> None:
     a = np.zeros(3, dtype=np.float32)
     t = mg.from_numpy(a)
@@ -180,11 +206,25 @@ def test_from_numpy_shares_memory() -> None:
         (lambda: mg.zeros(2, dtype=object), "zeros: dtype object is not supported"),
         (lambda: mg.zeros(2, dtype="int64", requires_grad=True), "only floating-point"),
         (lambda: mg.from_numpy([1.0]), "from_numpy: expected a numpy array"),
+        (lambda: mg.linspace(0, 1, -1), "linspace: steps must be a non-negative int"),
+        (lambda: mg.linspace(0, 1, 3, dtype=mg.bool), "linspace: a bool dtype is not supported"),
     ],
 )
 def test_creation_errors(call: Callable[[], Any], message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+def test_creation_errors_are_runtime_errors_where_pytorchs_are() -> None:
+    for call in (
+        lambda m: m.linspace(0, 1, -1),
+        lambda m: m.linspace(0, 1, 3, dtype=m.bool),
+        lambda m: m.randint(3, 1, (2,)),
+    ):
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError):
+            call(mg)
 
 
 # ------------------------------------------------------------------------------ numpy interop
@@ -241,3 +281,117 @@ def test_numpy_functions_without_a_rule() -> None:
 def test_numpy_scalars_take_the_tensors_dtype() -> None:
     x = mg.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
     assert (np.float64(2.0) * x).dtype == np.float32 == np.add(x, np.float64(1.0)).dtype
+
+
+# ------------------------------------------------------------------------- type promotion
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "fmod", "remainder"]
+BINARY += ["floor_divide", "atan2", "copysign"]
+
+
+@pytest.fixture(params=["float64", "float32"])
+def default_float(request: pytest.FixtureRequest) -> Any:
+    """Both libraries with the same default float dtype, restored afterwards."""
+    before, before_torch = mg.get_default_dtype(), torch.get_default_dtype()
+    mg.set_default_dtype(getattr(mg, request.param))
+    torch.set_default_dtype(getattr(torch, request.param))
+    yield request.param
+    mg.set_default_dtype(before)
+    torch.set_default_dtype(before_torch)
+
+
+def _same_result(op: str, ours: list[Any], theirs: list[Any]) -> None:
+    try:
+        expected = getattr(torch, op)(*theirs)
+    except (RuntimeError, TypeError):  # PyTorch refuses this mix (bool - bool, ...)
+        return
+    got = getattr(mg, op)(*ours)
+    assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (op, ours, theirs)
+    np.testing.assert_allclose(got.data.astype(np.float64), expected.double().numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_mixed_dtypes_promote_as_in_pytorch(op: str, default_float: str) -> None:
+    # dims decide; a 0-d tensor only when its category (bool < integer < float) is higher; a
+    # Python float with integers gives the default float dtype; true division gives floats
+    for da in DTYPES:
+        for db in DTYPES:
+            for sa, sb in (((3,), (3,)), ((3,), ()), ((), (3,)), ((), ())):
+                a = np.full(sa, 3, da)
+                b = np.full(sb, 2, db)
+                _same_result(op, [mg.tensor(a), mg.tensor(b)], [torch.tensor(a), torch.tensor(b)])
+
+
+@pytest.mark.parametrize("op", BINARY)
+def test_python_numbers_are_weak_in_promotion(op: str, default_float: str) -> None:
+    for da in DTYPES:
+        a = np.full(3, 3, da)
+        for number in (True, 2, 2.5):
+            _same_result(op, [mg.tensor(a), number], [torch.tensor(a), number])
+            _same_result(op, [number, mg.tensor(a)], [number, torch.tensor(a)])
+
+
+def test_integer_tensors_with_python_floats_follow_the_default_dtype() -> None:
+    x = mg.tensor([1, 2, 3], dtype=mg.int32)
+    assert (x + 0.5).dtype == (x / 2).dtype == (0.7**x).dtype == (x**0.5).dtype == np.float64
+    mg.set_default_dtype(mg.float32)
+    try:
+        assert (x + 0.5).dtype == (x / 2).dtype == (0.7**x).dtype == (x**0.5).dtype == np.float32
+        assert (mg.tensor(1) + 0.5).dtype == np.float32
+    finally:
+        mg.set_default_dtype(mg.float64)
+
+
+# ------------------------------------------------------------------------- error classes
+
+F = mg.nn.functional
+TF = torch.nn.functional
+ERRORS = {
+    "flip_repeated_dim": lambda m, x: x.flip(0, 0),
+    "permute_too_many_dims": lambda m, x: x.permute(0, 1, 2),
+    "reshape_impossible": lambda m, x: x.reshape(-1, -1, 5),
+    "roll_shifts_and_dims": lambda m, x: x.roll((1, 2), 0),
+    "unfold_window_too_long": lambda m, x: x.unfold(0, 9, 1),
+    "matmul_misaligned": lambda m, x: x @ x,
+    "einsum_mismatch": lambda m, x: m.einsum("ij,ij->i", x, x.T),
+    "diagonal_repeated_dim": lambda m, x: x.diagonal(0, 1, 1),
+    "clamp_without_bounds": lambda m, x: x.clamp(),
+    "int_to_negative_power": lambda m, x: x.long() ** -1,
+    "conv_kernel_too_large": lambda m, x: m.nn.functional.conv2d(
+        x.reshape(1, 1, 2, 3), x.reshape(1, 1, 3, 2)
+    ),
+    "cross_entropy_shapes": lambda m, x: m.nn.functional.cross_entropy(x, x[:, :1]),
+    "attention_mask_and_causal": lambda m, x: m.nn.functional.scaled_dot_product_attention(
+        x, x, x, attn_mask=x, is_causal=True
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_input_raises_pytorchs_runtime_error_which_is_also_a_value_error(name: str) -> None:
+    data = np.arange(1.0, 7.0).reshape(2, 3)
+    with pytest.raises(RuntimeError):
+        ERRORS[name](torch, torch.tensor(data))
+    with pytest.raises(RuntimeError) as caught:
+        ERRORS[name](mg, mg.tensor(data))
+    assert isinstance(caught.value, ValueError)
+
+
+def test_unsupported_options_and_dtypes_raise_pytorchs_not_implemented_error() -> None:
+    x = np.ones((1, 2, 3))
+    with pytest.raises(NotImplementedError):
+        TF.pad(torch.tensor(x), (1, 1), mode="wrap")
+    with pytest.raises(NotImplementedError) as caught:
+        F.pad(mg.tensor(x), (1, 1), mode="wrap")
+    assert isinstance(caught.value, ValueError)
+    for op in (lambda m, t: t & 1, lambda m, t: m.bitwise_or(t, t), lambda m, t: t << 1):
+        with pytest.raises(NotImplementedError):
+            op(torch, torch.tensor(x))
+        with pytest.raises(NotImplementedError) as caught_dtype:
+            op(mg, mg.tensor(x))
+        assert isinstance(caught_dtype.value, TypeError)
+    with pytest.raises(TypeError):
+        ~torch.tensor(x)
+    with pytest.raises(TypeError):
+        ~mg.tensor(x)

@@ -60,6 +60,50 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
     "cumprod": (lambda x: x.cumprod(1), lambda x: x.cumprod(1), [(3, 5)], with_zeros),
     "cummax": (lambda x: x.cummax(1), lambda x: x.cummax(1), [(3, 5)], distinct),
     "cummin": (lambda x: mg.cummin(x, 0), lambda x: torch.cummin(x, 0), [(5, 2)], distinct),
+    "sort": (lambda x: x.sort(0), lambda x: x.sort(0), [(4, 3)], distinct),
+    "sum_dtype": (
+        lambda x: x.float().sum(1, dtype=mg.float64),
+        lambda x: x.float().sum(1, dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
+    "mean_dtype": (
+        lambda x: x.float().mean(dtype=mg.float64),
+        lambda x: x.float().mean(dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
+    "prod_dtype": (
+        lambda x: mg.prod(x.float(), 0, dtype=mg.float64),
+        lambda x: torch.prod(x.float(), 0, dtype=torch.float64),
+        [(3, 4)],
+        distinct,
+    ),
+    "meshgrid_ij": (
+        lambda *xs: mg.meshgrid(*xs, indexing="ij"),
+        lambda *xs: torch.meshgrid(*xs, indexing="ij"),
+        [(3,), (), (4,)],
+        distinct,
+    ),
+    "meshgrid_xy": (
+        lambda *xs: mg.meshgrid(list(xs), indexing="xy"),
+        lambda *xs: torch.meshgrid(list(xs), indexing="xy"),
+        [(3,), (2,), (4,)],
+        distinct,
+    ),
+    "sort_descending": (
+        lambda x: mg.sort(x, 1, descending=True),
+        lambda x: torch.sort(x, 1, descending=True),
+        [(3, 5)],
+        distinct,
+    ),
+    "topk": (lambda x: x.topk(2), lambda x: x.topk(2), [(3, 5)], distinct),
+    "topk_smallest": (
+        lambda x: mg.topk(x, 3, 0, largest=False),
+        lambda x: torch.topk(x, 3, 0, largest=False),
+        [(4, 2)],
+        distinct,
+    ),
     "logcumsumexp": (lambda x: x.logcumsumexp(1), lambda x: x.logcumsumexp(1), [(3, 5)], distinct),
     "var": (lambda x: x.var(1), lambda x: x.var(1), [(3, 4)], distinct),
     "var_correction": (
@@ -110,6 +154,25 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
     "vector_norm": (
         lambda x: mg.linalg.vector_norm(x, 0.5, (0, 2)),
         lambda x: torch.linalg.vector_norm(x, 0.5, (0, 2)),
+        [(2, 3, 4)],
+        distinct,
+    ),
+    "vector_norm_negative": (
+        lambda x: mg.linalg.vector_norm(x, -1.5, (0, 2)),
+        lambda x: torch.linalg.vector_norm(x, -1.5, (0, 2)),
+        [(2, 3, 4)],
+        distinct,
+    ),
+    "normalize": (functional.normalize, tf.normalize, [(3, 4)], distinct),
+    "normalize_p": (
+        lambda x: functional.normalize(x, 0, dim=0),
+        lambda x: tf.normalize(x, 0, dim=0),
+        [(3, 4)],
+        distinct,
+    ),
+    "normalize_negative_p": (
+        lambda x: functional.normalize(x, -1, 2),
+        lambda x: tf.normalize(x, -1, 2),
         [(2, 3, 4)],
         distinct,
     ),
@@ -205,6 +268,12 @@ OPS: dict[str, tuple[Fn, Fn, list[tuple[int, ...]], Any]] = {
         lambda x: functional.pad(x, (4, 3, 1, 2), mode="circular"),
         lambda x: tf.pad(x, (4, 3, 1, 2), mode="circular"),
         [(1, 2, 3, 4)],
+        distinct,
+    ),
+    "pad_circular_cropped": (
+        lambda x: functional.pad(x, (1, -2, -3, 2), mode="circular"),
+        lambda x: tf.pad(x, (1, -2, -3, 2), mode="circular"),
+        [(1, 2, 5, 4)],
         distinct,
     ),
     "einsum_batched": (
@@ -318,3 +387,63 @@ def test_float32_values_match_pytorch() -> None:
         o, t = ours(mg.tensor(a)), theirs(torch.tensor(a))
         assert o.dtype == np.float32
         np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_keeps_ties_in_order_and_puts_nan_last_as_pytorch(descending: bool) -> None:
+    for data in (
+        [0, 1] * 9,
+        [True, False, True, True, False],
+        np.array([3, 1, 3, 200, 0], np.uint8),
+        [2.0, np.nan, 1.0, np.nan, -np.inf, np.inf, 0.0, 2.0],
+    ):
+        ours = mg.tensor(data).sort(descending=descending, stable=True)
+        theirs = torch.tensor(data).sort(descending=descending, stable=True)
+        np.testing.assert_array_equal(ours.values.data, theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+        assert ours.indices.dtype == np.int64
+        order = mg.argsort(mg.tensor(data), descending=descending)
+        np.testing.assert_array_equal(order.data, theirs.indices.numpy())
+
+
+def test_sort_and_topk_of_empty_and_0d_inputs_and_bad_k() -> None:
+    for shape in [(0,), (0, 5), (1,), ()]:
+        x = np.zeros(shape)
+        ours, theirs = mg.tensor(x).sort(0), torch.tensor(x).sort(0)
+        assert ours.values.shape == tuple(theirs.values.shape)
+        np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+    assert mg.tensor(2.5).topk(1).values.item() == 2.5
+    for k in (4, -1):
+        with pytest.raises(RuntimeError, match="topk: k"):
+            mg.tensor([1.0, 2.0, 3.0]).topk(k)
+
+
+def test_a_norm_with_negative_p_is_0_with_a_zero_element_and_so_is_its_gradient() -> None:
+    data = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    x, t = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    ours, theirs = mg.linalg.vector_norm(x, -1, 1), torch.linalg.vector_norm(t, -1, 1)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+def test_running_sums_and_products_take_a_dtype() -> None:
+    data = distinct((3, 4), 0).astype(np.float32)
+    for name in ("cumsum", "cumprod"):
+        ours = getattr(mg.tensor(data), name)(1, dtype=mg.float64)
+        theirs = getattr(torch.tensor(data), name)(1, dtype=torch.float64)
+        assert ours.dtype == np.float64
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+def test_view_with_a_dtype_reads_the_bytes_as_pytorch() -> None:
+    data = distinct((3, 4), 0).astype(np.float32)
+    for name in ("int32", "int16", "uint8", "float64", "float32"):
+        ours = mg.tensor(data, requires_grad=True).view(getattr(mg, name))
+        theirs = torch.tensor(data, requires_grad=True).view(getattr(torch, name))
+        assert ours.dtype == np.dtype(name) and not ours.requires_grad
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    for bad in (mg.tensor(data[:, :3]).view, mg.tensor(np.float32(1.0)).view):
+        with pytest.raises(RuntimeError, match="does not hold a whole number"):
+            bad(mg.float64)

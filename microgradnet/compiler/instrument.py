@@ -83,7 +83,11 @@ _RECORDED = (
 
 #: Helpers that read ``.data`` for its shape or dtype only, with the functions that call them so;
 #: any caller when None.
-_METADATA = {"_shape_of": None, "_raw": {"avg_pool", "adaptive_avg_pool"}}
+_METADATA = {"_shape_of": None, "avg_pool": None, "adaptive_avg_pool": None}
+
+
+#: `microgradnet.ops.shape`'s readers of data: the function that calls one is the culprit.
+_READERS = {"raw_array", "raw_data"}
 
 
 def _metadata_read(frame: FrameType) -> bool:
@@ -104,6 +108,8 @@ def _slot_property(cls: type, name: str) -> property:
         tracer = state.tracer
         if tracer is not None and not tracer.trusted:
             frame = sys._getframe(1)
+            if frame.f_code.co_name in _READERS and frame.f_back is not None:
+                frame = frame.f_back  # name the function that asked for the data
             module = frame.f_globals.get("__name__", "")
             if not module.startswith("microgradnet"):
                 tracer.cannot_replay(f"reading .{name} of a traced value")

@@ -20,6 +20,7 @@ import numpy as np
 from .. import ops
 from .. import random as _random
 from ..engine import Node
+from ..ops.errors import OpError
 from ..ops.registry import install
 from ..tensor import Tensor, tensor_function
 from ..value import Value
@@ -59,7 +60,7 @@ def dropout(
     [0.0, 1.333333]
     """
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability p must be in [0, 1], not {p}")
+        raise OpError(f"dropout: probability p must be in [0, 1], not {p}")
     if not training or p == 0.0:
         return x
     rng = _random.default_generator if generator is None else generator
@@ -81,7 +82,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     tensor([[3.5, 2. ]])
     """
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise OpError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             "(the input's last dimension must equal in_features, weight.shape[1])"
         )
@@ -98,7 +99,7 @@ def _check_reduction(name: str, reduction: str, extra: tuple[str, ...] = ()) -> 
     if reduction not in _REDUCTIONS + extra:
         *first, last = (repr(r) for r in _REDUCTIONS + extra)
         allowed = f"{', '.join(first)} or {last}"
-        raise ValueError(f"{name}: reduction must be {allowed}, not {reduction!r}")
+        raise OpError(f"{name}: reduction must be {allowed}, not {reduction!r}")
 
 
 def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str:
@@ -139,9 +140,16 @@ def _legacy_reduction(*own: str) -> Callable[[Callable[..., Any]], Callable[...,
             names.index("ignore_index" if "ignore_index" in names else "reduction"), legacy
         )
         public = signature.replace(parameters=parameters)
+        # Calls that pass neither legacy argument (all of today's code) skip the binding.
+        plain = names.index("ignore_index" if "ignore_index" in names else "reduction")
+        default = signature.parameters["reduction"].default
 
         @functools.wraps(fn)
         def loss(*args: Any, **kwargs: Any) -> Any:
+            if len(args) <= plain and "size_average" not in kwargs and "reduce" not in kwargs:
+                reduction = kwargs.get("reduction", default)
+                kwargs["reduction"] = _fold_reduction(fn.__name__, None, None, reduction, own)
+                return fn(*args, **kwargs)
             try:
                 bound = public.bind(*args, **kwargs)
             except TypeError as error:
@@ -164,7 +172,7 @@ def _reduce(name: str, loss: Any, reduction: str) -> Any:
         return loss
     if isinstance(loss, list):
         if not loss:
-            raise ValueError(f"{name}: no elements to reduce")
+            raise OpError(f"{name}: no elements to reduce")
         total = loss[0]
         for term in loss[1:]:
             total = total + term
@@ -186,9 +194,7 @@ def _shape_of(x: Any) -> tuple[int, ...]:
 def _check_same_shape(name: str, input: Any, target: Any) -> None:  # noqa: A002 - PyTorch's name
     a, b = _shape_of(input), _shape_of(target)
     if a != b:
-        raise ValueError(
-            f"{name}: input shape {a} and target shape {b} differ; they must be the same"
-        )
+        raise OpError(f"{name}: input shape {a} and target shape {b} differ; they must be the same")
 
 
 def _elementwise(
@@ -209,7 +215,7 @@ def _elementwise(
                 f"array, not a {type(target).__name__}"
             )
         if len(input) != len(target):
-            raise ValueError(
+            raise OpError(
                 f"{name}: {len(input)} predictions but target has length {len(target)}; "
                 "they must agree"
             )
@@ -217,7 +223,7 @@ def _elementwise(
         return _reduce(name, [fn(p, t) for p, t in zip(input, targets)], reduction)
     if isinstance(input, Value):
         if isinstance(target, Tensor) or np.ndim(target) != 0:
-            raise ValueError(
+            raise OpError(
                 f"{name}: a Value prediction needs a scalar target, not shape {_shape_of(target)}"
             )
         return fn(input, target)
@@ -294,7 +300,7 @@ def smooth_l1_loss(
     tensor([0.125, 2.5  ])
     """
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
+        raise OpError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
     return _elementwise(  # type: ignore[no-any-return]
         "smooth_l1_loss",
         lambda p, t: _smooth_l1(p - t, beta),
@@ -322,7 +328,7 @@ def huber_loss(
     tensor([0.125, 4.   ])
     """
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, not {delta}")
+        raise OpError(f"huber_loss: delta must be positive, not {delta}")
 
     def loss(p: Any, t: Any) -> Any:
         out = _smooth_l1(p - t, delta) * delta
@@ -368,7 +374,7 @@ def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
     try:
         np.broadcast_shapes(_shape_of(weight), loss.shape)
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"{name}: weight of shape {_shape_of(weight)} does not broadcast to the input's "
             f"shape {loss.shape}"
         ) from None
@@ -397,7 +403,7 @@ def binary_cross_entropy(
     _check_same_shape(name, input, target)
     p = input.data
     if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
-        raise ValueError(f"{name}: input must hold probabilities in [0, 1]")
+        raise OpError(f"{name}: input must hold probabilities in [0, 1]")
     floor = float(np.exp(-100.0))
     log_p = ops.log(ops.clamp(input, floor, 1.0))
     log_q = ops.log(ops.clamp(1.0 - input, floor, 1.0))
@@ -434,7 +440,7 @@ def binary_cross_entropy_with_logits(
     else:
         pw = _as_target(pos_weight, input)
         if pw.shape and (not input.shape or pw.shape[-1:] != input.shape[-1:]):
-            raise ValueError(
+            raise OpError(
                 f"{name}: pos_weight of shape {pw.shape} must match the input's last dim "
                 f"(input shape {input.shape})"
             )
@@ -491,7 +497,7 @@ def _class_weight(name: str, weight: Any, x: Tensor) -> np.ndarray | Tensor | No
         return None
     classes = x.shape[_class_axis(x)]
     if _shape_of(weight) != (classes,):
-        raise ValueError(
+        raise OpError(
             f"{name}: weight of shape {_shape_of(weight)} must have one entry per class "
             f"({classes},)"
         )
@@ -504,21 +510,21 @@ def _one_hot(name: str, x: Tensor, target: Any, ignore_index: int) -> tuple[np.n
     """The target classes as a 0/1 array shaped like ``x`` (zero rows where ignored), and the
     mask of targets not ignored (the target's shape)."""
     if x.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dimension, not shape ()")
+        raise OpError(f"{name}: input must have a class dimension, not shape ()")
     t = np.asarray(target.data if isinstance(target, Node) else target)
     axis = _class_axis(x)
     expected = x.shape[:axis] + x.shape[axis + 1 :]
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"{name}: target must hold integer class indices, not dtype {t.dtype}")
     if t.shape != expected:
-        raise ValueError(
+        raise OpError(
             f"{name}: input shape {x.shape} and target shape {t.shape} do not fit; the target "
             f"must have shape {expected} (the input's shape without the class dimension {axis})"
         )
     classes = x.shape[axis]
     valid = t != ignore_index
     if np.any(valid & ((t < 0) | (t >= classes))):
-        raise ValueError(f"{name}: target classes must be in [0, {classes}) or ignore_index")
+        raise OpError(f"{name}: target classes must be in [0, {classes}) or ignore_index")
     hot = (np.arange(classes) == np.where(valid, t, 0)[..., None]) & valid[..., None]
     return np.moveaxis(hot, -1, axis).astype(x.dtype), valid
 
@@ -602,9 +608,9 @@ def cross_entropy(
     """
     name = "cross_entropy"
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
+        raise OpError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
     if input.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dimension, not shape ()")
+        raise OpError(f"{name}: input must have a class dimension, not shape ()")
     axis = _class_axis(input)
     classes = input.shape[axis]
     log_p = ops.log_softmax(input, axis)
@@ -645,15 +651,13 @@ def _convolution(name: str, n: int, input: Any, weight: Any, bias: Any, run: Any
     """``run(input, weight)`` on a batch (a missing batch axis is added and removed), plus bias."""
     shape = _shape_of(input)
     if _shape_of(weight) and len(_shape_of(weight)) != n + 2:
-        raise ValueError(
-            f"{name}: weight of shape {_shape_of(weight)} must have {n + 2} dimensions"
-        )
+        raise OpError(f"{name}: weight of shape {_shape_of(weight)} must have {n + 2} dimensions")
     unbatched = len(shape) == n + 1
     x = ops.reshape(input, (1, *shape)) if unbatched else input
     out = run(x, weight)
     if bias is not None:
         if _shape_of(bias) != (out.shape[1],):
-            raise ValueError(
+            raise OpError(
                 f"{name}: bias of shape {_shape_of(bias)} must be "
                 f"({out.shape[1]},), one per output channel"
             )
@@ -743,6 +747,28 @@ avg_pool1d, avg_pool2d, avg_pool3d = _per_dimension(
 )
 
 
+def _max_unpool(n: int) -> Callable[..., Tensor]:
+    def max_unpool(
+        input: Tensor,  # noqa: A002 - PyTorch's names
+        indices: Tensor,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple | None = None,
+        padding: IntOrTuple = 0,
+        output_size: Any = None,
+    ) -> Tensor:
+        out: Tensor = _pool.max_unpool(input, indices, kernel_size, stride, padding, output_size, n)
+        return out
+
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{n}d"
+    max_unpool.__doc__ = f"""The inverse of `max_pool{n}d` given its indices: zeros of the
+    pooled input's size (or ``output_size``), each value written back where its maximum was.
+    PyTorch's signature and semantics."""
+    return max_unpool
+
+
+max_unpool1d, max_unpool2d, max_unpool3d = _max_unpool(1), _max_unpool(2), _max_unpool(3)
+
+
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
     """Average pooling of ``(B, C, L)`` to length ``output_size``, PyTorch's windows."""
     return _pool.adaptive_avg_pool(input, output_size, 1)  # type: ignore[no-any-return]
@@ -809,7 +835,7 @@ def embedding(
     if padding_idx is None:
         return out  # type: ignore[no-any-return]
     if not -rows <= padding_idx < rows:
-        raise ValueError(f"embedding: padding_idx {padding_idx} is outside [-{rows}, {rows})")
+        raise OpError(f"embedding: padding_idx {padding_idx} is outside [-{rows}, {rows})")
     keep = (idx != padding_idx % rows)[..., None]
     return ops.where(keep, out, _GetItem((idx,), True)(weight.data))  # type: ignore[no-any-return]
 
@@ -817,9 +843,9 @@ def embedding(
 def _feature_dropout(name: str, n: int, input: Tensor, p: float, training: bool) -> Tensor:  # noqa: A002
     """Zero whole channels of ``(B, C, *size)`` (or ``(C, *size)``) with probability ``p``."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name}: probability p must be in [0, 1], not {p}")
+        raise OpError(f"{name}: probability p must be in [0, 1], not {p}")
     if input.ndim not in (n + 1, n + 2):
-        raise ValueError(
+        raise OpError(
             f"{name}: expected an input of {n + 1} or {n + 2} dimensions, not shape {input.shape}"
         )
     if not training or p == 0.0:
@@ -855,14 +881,17 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Tensor:
     """``softmax(query @ key^T * scale + mask) @ value`` over ``(..., L, E)``, ``(..., S, E)`` and
     ``(..., S, Ev)``, as PyTorch computes it.
 
-    ``attn_mask`` is boolean (True: may attend) or added to the scores; ``is_causal`` lets
-    position ``i`` attend to ``j <= i`` only; ``scale`` defaults to ``1 / sqrt(E)``. A row with
-    every position masked gives zeros (PyTorch's choice) rather than NaN. With ``dropout_p``, the
-    attention weights are dropped out (always, as in PyTorch: pass 0 in evaluation).
+    ``attn_mask`` is boolean (True: may attend) or added to the scores (a tensor mask that
+    requires grad gets its gradient); ``is_causal`` lets position ``i`` attend to ``j <= i``
+    only; ``scale`` defaults to ``1 / sqrt(E)``. A row with every position masked gives zeros
+    (PyTorch's choice) rather than NaN. With ``dropout_p``, the attention weights are dropped out
+    (always, as in PyTorch: pass 0 in evaluation). With ``enable_gqa``, key and value may have
+    fewer heads (dim -3) than query, a divisor of its count: each serves a group of query heads.
 
     Examples
     --------
@@ -877,12 +906,21 @@ def scaled_dot_product_attention(
     name = "scaled_dot_product_attention"
     qs, ks, vs = query.shape, key.shape, value.shape
     if min(len(qs), len(ks), len(vs)) < 2 or qs[-1] != ks[-1] or ks[-2] != vs[-2]:
-        raise ValueError(
+        raise OpError(
             f"{name}: query {qs}, key {ks} and value {vs} do not fit: they must be "
             "(..., L, E), (..., S, E) and (..., S, Ev)"
         )
     if is_causal and attn_mask is not None:
-        raise ValueError(f"{name}: give attn_mask or is_causal, not both")
+        raise OpError(f"{name}: give attn_mask or is_causal, not both")
+    if enable_gqa and len(qs) >= 3 and qs[-3] != ks[-3]:
+        if len(ks) < 3 or len(vs) < 3 or ks[-3] != vs[-3] or qs[-3] % ks[-3]:
+            raise OpError(
+                f"{name}: with enable_gqa, key {ks} and value {vs} need a number of heads "
+                f"(dim -3) that divides the query's {qs}"
+            )
+        group = qs[-3] // ks[-3]
+        key = ops.repeat_interleave(key, group, -3)
+        value = ops.repeat_interleave(value, group, -3)
     size = qs[-1]
     factor = 1.0 / float(np.sqrt(size)) if scale is None else float(scale)
     scores = (query @ ops.matrix_transpose(key)) * factor
@@ -893,6 +931,8 @@ def scaled_dot_product_attention(
         mask = attn_mask.data if isinstance(attn_mask, Node) else np.asarray(attn_mask)
         if mask.dtype == np.bool_:
             scores = ops.where(mask, scores, -np.inf)
+        elif isinstance(attn_mask, Node) and attn_mask.requires_grad:
+            scores = scores + ops.to(attn_mask, scores.dtype)
         else:
             scores = scores + mask.astype(scores.dtype)
     dead = np.all(scores.data == -np.inf, axis=-1, keepdims=True)

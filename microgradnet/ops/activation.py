@@ -20,6 +20,7 @@ import numpy as np
 
 from .base import Op
 from .erf import _erfc, erfc
+from .errors import OpError
 from .indexing import getitem
 from .reduce import softmax
 from .registry import elementwise, export
@@ -121,7 +122,7 @@ def celu(input: Any, alpha: float = 1.0) -> Any:  # noqa: A002 - PyTorch's names
     array([-0.78693868,  2.        ])
     """
     if alpha == 0:
-        raise ValueError("celu: alpha must not be 0 (the input is divided by it)")
+        raise OpError("celu: alpha must not be 0 (the input is divided by it)")
     return Celu(alpha, 1.0, 1.0 / alpha)(input)
 
 
@@ -190,7 +191,7 @@ def hardtanh(
     array([-1. ,  0.5,  1. ])
     """
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+        raise OpError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
     return Hardtanh(min_val, max_val)(input)
 
 
@@ -350,7 +351,7 @@ def gelu(input: Any, approximate: str = "none") -> Any:  # noqa: A002 - PyTorch'
     array([-0.15865525,  0.        ,  0.84134475])
     """
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
+        raise OpError(f"gelu: approximate must be 'none' or 'tanh', not {approximate!r}")
     return Gelu(approximate)(input)
 
 
@@ -396,10 +397,10 @@ def glu(input: Any, dim: int = -1) -> Any:  # noqa: A002 - PyTorch's names
     """
     shape = shape_of(input)
     if not shape:
-        raise ValueError("glu: a 0-d input has no dimension to halve")
+        raise OpError("glu: a 0-d input has no dimension to halve")
     (d,) = normalize_dims(dim, len(shape), "glu")
     if shape[d] % 2:
-        raise ValueError(
+        raise OpError(
             f"glu: dimension {dim} of the input (shape {shape}) has length {shape[d]}, which is "
             "not even: it is halved into a value and a gate"
         )

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..engine import Node
 from .base import Op
+from .errors import OpError
+from .promotion import DEFAULT, promote
 from .registry import export
-from .shape import sum_to
+from .shape import raw_array, raw_data, sum_to
 
 
 class Add(Op):
@@ -18,6 +23,7 @@ class Add(Op):
     name = "add"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a + b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -33,6 +39,7 @@ class Sub(Op):
     name = "sub"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a - b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -48,6 +55,7 @@ class Mul(Op):
     name = "mul"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         return a * b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -64,6 +72,7 @@ class Div(Op):
     name = "div"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b, floating=True)
         return a / b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -83,6 +92,15 @@ class Pow(Op):
     name = "pow"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
+        kind = np.result_type(a, b).kind
+        if kind == "b":
+            return np.logical_or(a, np.logical_not(b))  # numpy's bool ** bool is int8
+        if kind in "iu" and np.any(np.asarray(b) < 0):  # numpy refuses; PyTorch rounds to 0
+            ra, rb = np.asarray(a), np.asarray(b)
+            odd = np.remainder(rb, 2) == 1
+            small = np.where(ra == 1, 1, np.where(ra == -1, np.where(odd, -1, 1), 0))
+            return np.where(rb < 0, small, ra ** np.maximum(rb, 0)).astype(np.result_type(a, b))
         return a**b
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -110,6 +128,11 @@ class PowConst(Op, params=("p",)):
     p: float
 
     def forward(self, x: Any) -> Any:
+        kind = getattr(x, "dtype", np.dtype("f")).kind
+        if kind in "biu" and type(self.p) is float:
+            x = x.astype(DEFAULT["dtype"])  # integers to a float power: the default float dtype
+        elif kind == "b":
+            x = x.astype(np.int64)  # bools to an int power: int64 (numpy: int8)
         return x**self.p
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -117,7 +140,7 @@ class PowConst(Op, params=("p",)):
         (x,) = self.inputs
         if p == 0:
             return (g * 0.0,)
-        return (g * p * pow(x, p - 1),)
+        return (g * p * (x if p == 2 else pow(x, p - 1)),)  # x ** 1 is x, bit for bit
 
 
 class Neg(Op):
@@ -150,14 +173,42 @@ def mul(input: Any, other: Any) -> Any:  # noqa: A002
 
 
 @export()
-def div(input: Any, other: Any) -> Any:  # noqa: A002
-    """``input / other``, with broadcasting."""
-    return Div()(input, other)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:  # noqa: A002
+    """``input / other``, with broadcasting; ``rounding_mode='trunc'`` rounds the quotient toward
+    0 and ``'floor'`` down (`floor_divide`), integers staying integers, with a gradient of 0.
+
+    Examples
+    --------
+    >>> div(np.array([7, -7]), 2, rounding_mode="trunc"), div(np.array([7, -7]), 2.0)
+    (array([ 3, -3]), array([ 3.5, -3.5]))
+    """
+    if rounding_mode is None:
+        return Div()(input, other)
+    from .rounding import floor_divide, trunc
+
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode != "trunc":
+        raise OpError(f"div: rounding_mode must be None, 'trunc' or 'floor', not {rounding_mode!r}")
+    raw = [raw_array(x) for x in (input, other)]
+    if all(r.dtype.kind in "biu" for r in raw):  # exactly, without going through floats
+        a, b = promote(raw_data(input), raw_data(other))
+        q = floor_divide(a, b)
+        q = q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+        return next((type(x)._wrap(q) for x in (input, other) if isinstance(x, Node)), q)
+    return trunc(Div()(input, other))
 
 
 @export()
 def pow(input: Any, exponent: Any) -> Any:  # noqa: A001, A002 - the operation's name
-    """``input ** exponent``; a Python number as exponent is a constant of the op, not an input."""
+    """``input ** exponent``; a Python number as exponent is a constant of the op, not an input.
+    As in PyTorch, integers to a negative Python int are an error, and to negative integers of
+    a tensor they are what C's integer division gives: 1 and -1 keep their magnitude, the rest
+    give 0."""
+    if type(exponent) is int and exponent < 0:
+        base = raw_array(input)
+        if base.dtype.kind in "biu":
+            raise OpError(f"pow: integers to negative integer powers are not allowed ({exponent})")
     if type(exponent) is float or type(exponent) is int:
         return PowConst(exponent)(input)
     return Pow()(input, exponent)

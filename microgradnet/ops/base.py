@@ -45,6 +45,42 @@ class _OpType(type):
         return super().__new__(mcls, name, bases, ns, **kwargs)
 
 
+def _constructor(cls: type) -> Callable[..., None]:
+    """``__init__(self, <params>)`` storing each parameter, written out for ``cls`` (ops are made
+    on every call of a function, so their constructor takes no generic argument handling)."""
+    names = cls.params  # type: ignore[attr-defined]
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise TypeError(f"{cls.__name__}: params must be identifiers, not {names!r}")
+    body = "".join(f"\n    self.{n} = {n}" for n in names) + "\n    self.parents = None"
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self{''.join(', ' + n for n in names)}):{body}", namespace)
+    init: Callable[..., None] = namespace["__init__"]
+    init.__qualname__ = f"{cls.__name__}.__init__"
+    init.__module__ = cls.__module__
+    init.from_params = True  # type: ignore[attr-defined]
+    return init
+
+
+# The two tuples every recorded op and every rule reads, spelled out for one and two inputs
+# (nearly all ops), where a comprehension would cost more than the rest of the work.
+def _versions_of(parents: tuple[Node, ...]) -> tuple[int, ...]:
+    """The version of each input's memory."""
+    if len(parents) == 2:
+        return (parents[0]._vc[0], parents[1]._vc[0])
+    if len(parents) == 1:
+        return (parents[0]._vc[0],)
+    return tuple([p._vc[0] for p in parents])
+
+
+def _data_of(parents: tuple[Node, ...]) -> tuple[Any, ...]:
+    """The data of each input."""
+    if len(parents) == 2:
+        return (parents[0].data, parents[1].data)
+    if len(parents) == 1:
+        return (parents[0].data,)
+    return tuple([p.data for p in parents])
+
+
 class Op(GraphOp, metaclass=_OpType):
     """Base class of operations. Subclasses set ``name`` and define ``forward`` and ``backward``.
 
@@ -91,6 +127,8 @@ class Op(GraphOp, metaclass=_OpType):
         super().__init_subclass__(**kwargs)
         if params is not None:
             cls.params = params
+        if "__init__" not in vars(cls) and getattr(cls.__init__, "from_params", False):
+            cls.__init__ = _constructor(cls)  # type: ignore[method-assign]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = self.params
@@ -99,6 +137,8 @@ class Op(GraphOp, metaclass=_OpType):
             raise TypeError(f"{type(self).__name__} takes the parameters {names}")
         for key, value in values.items():
             setattr(self, key, value)
+
+    __init__.from_params = True  # type: ignore[attr-defined]
 
     # -- to override --------------------------------------------------------------------------
     def forward(self, *args: Any) -> Any:
@@ -117,10 +157,15 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
-        if self._mode == _GRAPH:
-            self._check_versions()
+        if self._versions is None and self._mode == _RAW:  # floats: no versions to check
+            return _data_of(self.parents)
+        self._check_versions()
+        mode = self._mode
+        if mode == _RAW:
+            return _data_of(self.parents)
+        if mode == _GRAPH:
             return self.parents
-        return self.raw_inputs
+        return tuple([np.float64(p.data) for p in self.parents])
 
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
@@ -128,11 +173,11 @@ class Op(GraphOp, metaclass=_OpType):
         self._check_versions()
         if self._mode == _IEEE:
             return tuple([np.float64(p.data) for p in self.parents])
-        return tuple([p.data for p in self.parents])
+        return _data_of(self.parents)
 
     def _check_versions(self) -> None:
         versions = self._versions
-        if versions is None or versions == tuple([p._vc[0] for p in self.parents]):
+        if versions is None or versions == _versions_of(self.parents):
             return
         for i, (p, v) in enumerate(zip(self.parents, versions)):
             if p._vc[0] != v:
@@ -145,22 +190,27 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def output(self) -> Any:
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
-        out = self._out
+        out = getattr(self, "_out", None)
         assert out is not None, "output is only available inside backward"
-        if self._versions is not None and out._vc[0] != self._out_version:
+        if self._versions is not None and out._vc[0] != getattr(self, "_out_version", 0):
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
             )
-        if self._mode == _GRAPH:
+        mode = self._mode
+        if mode == _RAW:
+            return out.data
+        if mode == _GRAPH:
             replay = copy.copy(self)
             replay._out = None  # the copy must not keep this pass's output alive
             return replay.apply(*self.parents)
-        return np.float64(out.data) if self._mode == _IEEE else out.data
+        return np.float64(out.data)
 
     # -- computing and recording --------------------------------------------------------------
     def __call__(self, *args: Any) -> Any:
         """Record on nodes, or compute directly on raw data."""
+        if args and isinstance(args[0], Node):  # the common case, without a loop
+            return self.apply(*args)
         for a in args:
             if isinstance(a, Node):
                 return self.apply(*args)
@@ -184,6 +234,7 @@ class Op(GraphOp, metaclass=_OpType):
         """Compute on the data of ``args`` and record the op when an input requires grad."""
         like: Node | None = None
         requires = constants = False
+        raw = []
         for a in args:
             if isinstance(a, Node):
                 if like is None:
@@ -192,15 +243,12 @@ class Op(GraphOp, metaclass=_OpType):
                     raise TypeError(f"{self.name}: cannot mix Value and Tensor inputs")
                 if a.requires_grad:
                     requires = True
+                raw.append(a.data)
             else:
                 constants = True
+                raw.append(a)
         if like is None:
             raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
-        raw = (
-            [a.data if isinstance(a, Node) else a for a in args]
-            if constants
-            else [a.data for a in args]
-        )
         st = state
         if like.holds_float:
             out = self._float_forward(raw)
@@ -213,6 +261,8 @@ class Op(GraphOp, metaclass=_OpType):
                 else:
                     out = self.forward(*raw)
             except ValueError as err:
+                if str(err).startswith(f"{self.name}: "):  # the op's own message names it
+                    raise
                 shapes = ", ".join(str(np.shape(r)) for r in raw)
                 raise ValueError(
                     f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
@@ -246,13 +296,11 @@ class Op(GraphOp, metaclass=_OpType):
         op = copy.copy(self) if getattr(self, "parents", None) is not None else self
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
-        # is 0, unless it views an input's memory (`apply` corrects it then).
-        op._versions = None if floats else tuple([p._vc[0] for p in parents])
-        op._out_version = 0
+        # is 0, unless it views an input's memory (`apply` sets ``_out_version`` then).
+        op._versions = None if floats else _versions_of(parents)
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
-        op._out = None
         op._scope = current_scope()
         return op
 
@@ -265,19 +313,31 @@ class Op(GraphOp, metaclass=_OpType):
                 "saved values were freed; pass retain_graph=True to the first backward() to run "
                 "backward through it again"
             )
-        self._mode = _GRAPH if graph else _RAW
         self._out = out
+        try:
+            if graph or out.holds_float or state.anomaly:
+                return self._vjp_modes(out, grad, graph)
+            return self.backward(grad)  # the common case: plain arrays
+        finally:
+            self._out = None  # no reference from an op to its output survives the call
+            self._mode = _RAW
+
+    def _vjp_modes(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
+        """`vjp` recorded, under anomaly mode, or on floats (with the IEEE fallback)."""
+        self._mode = _GRAPH if graph else _RAW
         try:
             if state.anomaly:
                 return self._checked_backward(grad)
             return self.backward(grad)
+        except FloatingPointError:  # anomaly mode's own error
+            raise
         except (ArithmeticError, ValueError):
             if graph or not out.holds_float:
                 raise
-            return self._ieee_backward(grad)  # a Value at a singular point
-        finally:
-            self._out = None  # no reference from an op to its output survives the call
-            self._mode = _RAW
+            grads = self._ieee_backward(grad)  # a Value at a singular point
+            if state.anomaly:
+                check_finite(f"the backward of {self.name}", grads)
+            return grads
 
     def _checked_backward(self, grad: Any) -> tuple[Any, ...]:
         with np.errstate(all="ignore"):

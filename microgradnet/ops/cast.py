@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .registry import export
 
 #: PyTorch's dtype words, and the Python types, as numpy dtypes.
@@ -36,9 +37,11 @@ DTYPES = {
         "float16": np.float16, "float32": np.float32, "float64": np.float64, "half": np.float16,
         "double": np.float64, "int8": np.int8, "int16": np.int16, "int32": np.int32,
         "int64": np.int64, "long": np.int64, "short": np.int16, "uint8": np.uint8,
-        "bool": np.bool_,
+        "bool": np.bool_, "float": np.float32, "int": np.int32,
     }.items()
 }  # fmt: skip
+# (``mg.float`` and ``mg.int`` are float32 and int32, as ``torch.float`` and ``torch.int``; the
+# strings "float" and "int" keep numpy's meaning, float64 and int64, as the Python types do.)
 
 
 def as_dtype(dtype: Any, op: str) -> np.dtype:
@@ -133,7 +136,7 @@ def to(
         else:
             raise TypeError(f"to: unexpected argument {arg!r} after dtype {dtype!r}")
     if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"to: device {device!r} is not available; microgradnet runs on 'cpu'")
+        raise OpError(f"to: device {device!r} is not available; microgradnet runs on 'cpu'")
     if dtype is None:
         return clone(input) if copy else input
     out = _convert(input, as_dtype(dtype, "to"))

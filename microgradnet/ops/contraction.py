@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .registry import export
 from .select import where
 from .shape import broadcast_to, reshape, shape_of
@@ -79,20 +80,20 @@ def _plain(equation: str, shapes: Sequence[tuple[int, ...]]) -> tuple[list[str],
     lhs, arrow, out = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(
+        raise OpError(
             f"einsum: the equation {equation!r} has {len(terms)} operands, but "
             f"{len(shapes)} were given"
         )
     used = set(eq) - set(".,->")
     if not used <= set(string.ascii_letters):
         bad = sorted(used - set(string.ascii_letters))
-        raise ValueError(f"einsum: subscripts must be letters, not {bad} (equation {equation!r})")
+        raise OpError(f"einsum: subscripts must be letters, not {bad} (equation {equation!r})")
     spare = [c for c in string.ascii_letters if c not in used]
     n_ell = []
     for t, s in zip(terms, shapes):
         named = len(t) - 3 if "..." in t else len(t)
         if t.count(".") not in (0, 3) or (len(s) < named if "..." in t else len(s) != named):
-            raise ValueError(
+            raise OpError(
                 f"einsum: the subscripts {t!r} do not fit an operand of shape {s} "
                 f"(equation {equation!r})"
             )
@@ -101,7 +102,7 @@ def _plain(equation: str, shapes: Sequence[tuple[int, ...]]) -> tuple[list[str],
     terms = [t.replace("...", ell[len(ell) - e :] if e else "") for t, e in zip(terms, n_ell)]
     if arrow:
         if out.count(".") not in (0, 3):
-            raise ValueError(f"einsum: the output {out!r} has a broken ellipsis")
+            raise OpError(f"einsum: the output {out!r} has a broken ellipsis")
         out = out.replace("...", ell)
     else:
         counts = "".join(terms)
@@ -110,13 +111,13 @@ def _plain(equation: str, shapes: Sequence[tuple[int, ...]]) -> tuple[list[str],
     for t, s in zip(terms, shapes):
         for c, n in zip(t, s):
             if sizes.get(c, 1) not in (1, n) and n != 1:
-                raise ValueError(
+                raise OpError(
                     f"einsum: subscript {c!r} has lengths {sizes[c]} and {n} (equation "
                     f"{equation!r}, shapes {list(shapes)})"
                 )
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     if len(set(out)) != len(out) or not set(out) <= sizes.keys():
-        raise ValueError(f"einsum: the output {out!r} repeats a letter or names one no input has")
+        raise OpError(f"einsum: the output {out!r} repeats a letter or names one no input has")
     reshapes: list[Any] = []
     for k, (t, s) in enumerate(zip(terms, shapes)):
         keep = [n != 1 or sizes[c] == 1 for c, n in zip(t, s)]

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .base import Op
+from .errors import OpError
 from .shape import shape_of
 
 Pairs = tuple[tuple[int, int], ...]
@@ -243,7 +244,7 @@ def _tuple(value: int | tuple[int, ...], n: int, what: str, op: str) -> tuple[in
         return (int(value),) * n
     out = tuple(int(v) for v in value)
     if len(out) != n:
-        raise ValueError(f"{op}: {what} {value} must have {n} entries for {n} spatial dimensions")
+        raise OpError(f"{op}: {what} {value} must have {n} entries for {n} spatial dimensions")
     return out
 
 
@@ -256,25 +257,25 @@ def geometry(
     strides = _tuple(stride, n, "stride", op)
     dilations = _tuple(dilation, n, "dilation", op)
     if any(s < 1 for s in strides) or any(d < 1 for d in dilations):
-        raise ValueError(f"{op}: stride {strides} and dilation {dilations} must be positive")
+        raise OpError(f"{op}: stride {strides} and dilation {dilations} must be positive")
     if isinstance(padding, str):
         if padding == "valid":
             pads: Pairs = ((0, 0),) * n
         elif padding == "same":
             if any(s != 1 for s in strides):
-                raise ValueError(f"{op}: padding='same' needs stride 1, not {strides}")
+                raise OpError(f"{op}: padding='same' needs stride 1, not {strides}")
             totals = [d * (k - 1) for k, d in zip(kernel, dilations)]
             pads = tuple((t // 2, t - t // 2) for t in totals)  # the odd one after, as PyTorch
         else:
-            raise ValueError(
+            raise OpError(
                 f"{op}: padding must be a number, a tuple, 'same' or 'valid', not {padding!r}"
             )
     else:
         pads = tuple((p, p) for p in _tuple(padding, n, "padding", op))
         if any(p < 0 for p, _ in pads):
-            raise ValueError(f"{op}: padding {padding} must not be negative")
+            raise OpError(f"{op}: padding {padding} must not be negative")
     if not isinstance(groups, int | np.integer) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive integer, not {groups!r}")
+        raise OpError(f"{op}: groups must be a positive integer, not {groups!r}")
     return ConvGeometry(strides, pads, dilations, int(groups))
 
 
@@ -299,20 +300,20 @@ def conv(
     xs, ws = shape_of(input), shape_of(weight)
     n = len(ws) - 2
     if n < 1 or len(xs) != n + 2:
-        raise ValueError(
+        raise OpError(
             f"{op}: input of shape {xs} and weight of shape {ws} do not fit: they "
             "must be (B, C_in, *size) and (C_out, C_in/groups, *kernel)"
         )
     geo = geometry(op, ws[2:], stride, padding, dilation, groups)
     if xs[1] != ws[1] * geo.groups or ws[0] % geo.groups:
-        raise ValueError(
+        raise OpError(
             f"{op}: input of shape {xs} has {xs[1]} channels; weight of shape {ws} with "
             f"groups={geo.groups} expects {ws[1] * geo.groups}, and C_out={ws[0]} must divide by "
             "groups"
         )
     for size, k, s, p, d in zip(xs[2:], ws[2:], geo.stride, geo.padding, geo.dilation):
         if output_size(size, k, s, p, d) < 1:
-            raise ValueError(
+            raise OpError(
                 f"{op}: kernel {ws[2:]} (dilation {geo.dilation}) is larger than "
                 f"the padded input {xs} (padding {geo.padding})"
             )
@@ -343,21 +344,21 @@ def conv_transpose(
     n = len(ws) - 2
     op = f"conv_transpose{n}d"
     if n < 1 or len(xs) != n + 2:
-        raise ValueError(
+        raise OpError(
             f"{op}: input of shape {xs} and weight of shape {ws} do not fit: they "
             "must be (B, C_in, *size) and (C_in, C_out/groups, *kernel)"
         )
     if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be numbers, not {padding!r}")
+        raise OpError(f"{op}: padding must be numbers, not {padding!r}")
     geo = geometry(op, ws[2:], stride, padding, dilation, groups)
     extra = _tuple(output_padding, n, "output_padding", op)
     if any(not 0 <= e < max(s, d) for e, s, d in zip(extra, geo.stride, geo.dilation)):
-        raise ValueError(
+        raise OpError(
             f"{op}: output_padding {extra} must be smaller than stride "
             f"{geo.stride} or dilation {geo.dilation}"
         )
     if xs[1] != ws[0] or ws[0] % geo.groups:
-        raise ValueError(
+        raise OpError(
             f"{op}: input of shape {xs} has {xs[1]} channels; weight of shape {ws} "
             f"expects {ws[0]} (divisible by groups={geo.groups})"
         )
@@ -368,7 +369,7 @@ def conv_transpose(
         )
     )
     if any(m < 1 for m in size):
-        raise ValueError(
+        raise OpError(
             f"{op}: input of shape {xs} with padding {padding} gives an empty output {size}"
         )
     return ConvTranspose(geo, size)(input, weight)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import OpError
 from .indexing import getitem
 from .padding import constant_pad
 from .registry import export
@@ -36,7 +37,7 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any: 
     """
     shape = shape_of(input)
     if len(shape) < 2:
-        raise ValueError(f"diagonal: needs at least 2 dims, not an input of shape {shape}")
+        raise OpError(f"diagonal: needs at least 2 dims, not an input of shape {shape}")
     d1, d2 = normalize_dims((dim1, dim2), len(shape), "diagonal")
     rest = tuple(d for d in range(len(shape)) if d not in (d1, d2))
     row, col = max(-offset, 0), max(offset, 0)
@@ -48,7 +49,7 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any: 
 def _band(x: Any, diagonal: int, lower: bool, op: str) -> Any:
     shape = shape_of(x)
     if len(shape) < 2:
-        raise ValueError(f"{op}: needs at least 2 dims, not an input of shape {shape}")
+        raise OpError(f"{op}: needs at least 2 dims, not an input of shape {shape}")
     below = np.tri(shape[-2], shape[-1], diagonal if lower else diagonal - 1, dtype=bool)
     return where(below if lower else ~below, x, _zero(x))
 
@@ -97,7 +98,7 @@ def diag(input: Any, diagonal: int = 0) -> Any:  # noqa: A002 - PyTorch's name
     if len(shape) == 2:
         return globals()["diagonal"](input, diagonal)
     if len(shape) != 1:
-        raise ValueError(f"diag: needs a 1-D or 2-D input, not one of shape {shape}")
+        raise OpError(f"diag: needs a 1-D or 2-D input, not one of shape {shape}")
     k = abs(diagonal)
     rows = constant_pad(input, ((0, k) if diagonal >= 0 else (k, 0),))
     m = shape[0] + k

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .registry import export
 from .select import where
-from .shape import broadcast_to, normalize_dims, reshape, shape_of, sum_to
+from .shape import broadcast_to, normalize_dims, raw_array, reshape, shape_of, sum_to
 
 Index = Any
 
@@ -29,7 +30,9 @@ Index = Any
 def normalize_index(index: Index) -> tuple[Index, bool]:
     """``index`` with nodes and lists turned into arrays, and whether an element can repeat.
 
-    Only integer arrays can name one element twice; basic indices and boolean masks cannot.
+    A tuple inside the index tuple is a sequence of indices, as a list is (PyTorch and numpy
+    both read ``x[0, (2, 1)]`` as ``x[0, [2, 1]]``). Only integer arrays can name one element
+    twice; basic indices and boolean masks cannot.
 
     Examples
     --------
@@ -42,8 +45,8 @@ def normalize_index(index: Index) -> tuple[Index, bool]:
     for part in parts:
         if isinstance(part, Node):
             part = part.data
-        if isinstance(part, list):
-            part = np.asarray(part) if part else np.zeros(0, dtype=np.intp)
+        if isinstance(part, list | tuple):
+            part = np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
         if isinstance(part, np.ndarray):
             if part.dtype == np.bool_:
                 pass
@@ -191,19 +194,15 @@ def getitem(x: Any, index: Index) -> Any:
 # ------------------------------------------------------------ gather, scatter and their kin
 
 
-def _raw(x: Any) -> np.ndarray:
-    return np.asarray(x.data if isinstance(x, Node) else x)
-
-
 def _index_along(op: str, input_shape: tuple[int, ...], dim: int, index: Any) -> Any:
     """``index`` (integers, the input's number of dims) as the full tuple of integer arrays that
     picks ``input[..., index[i, j, ...], ...]`` along ``dim`` at every position of ``index``."""
-    idx = _raw(index)
+    idx = raw_array(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must hold integers, not dtype {idx.dtype}")
     ndim = len(input_shape)
     if idx.ndim != max(ndim, 1) and not (ndim == 0 and idx.ndim == 0):
-        raise ValueError(
+        raise OpError(
             f"{op}: index of shape {idx.shape} must have as many dims as the input "
             f"(shape {input_shape})"
         )
@@ -212,7 +211,7 @@ def _index_along(op: str, input_shape: tuple[int, ...], dim: int, index: Any) ->
         return ()
     for i, (n, m) in enumerate(zip(idx.shape, input_shape)):
         if i != d and n > m:
-            raise ValueError(
+            raise OpError(
                 f"{op}: index of shape {idx.shape} is larger than the input (shape "
                 f"{input_shape}) in dim {i}"
             )
@@ -229,6 +228,18 @@ def _fit(x: Any, shape: tuple[int, ...]) -> Any:
     if shape_of(x) == shape:
         return x
     return getitem(x, tuple(slice(0, n) for n in shape))
+
+
+def _source(op: str, input: Any, index: Any, src: Any) -> Any:  # noqa: A002
+    """The part of ``src`` a scatter of ``input`` at ``index`` writes, checked as PyTorch checks
+    it: of the input's dtype, and at least as large as ``index`` in every dim."""
+    shape, raw = raw_array(index).shape, raw_array(src)
+    dtype = raw_array(input).dtype
+    if raw.dtype != dtype:
+        raise OpError(f"{op}: src of dtype {raw.dtype} does not match the input's dtype {dtype}")
+    if raw.ndim != len(shape) or any(n > m for n, m in zip(shape, raw.shape)):
+        raise OpError(f"{op}: index of shape {shape} is larger than src of shape {raw.shape}")
+    return _fit(src, shape)
 
 
 @export()
@@ -284,7 +295,8 @@ def scatter(
 ) -> Any:
     """``input`` with ``src`` (or the number ``value``) written along ``dim`` at ``index``:
     ``out[index[i][j]][j] = src[i][j]`` for ``dim=0``. ``reduce='add'``/``'multiply'`` combine
-    instead of overwriting (see `scatter_reduce`).
+    instead of overwriting (see `scatter_reduce`). A number as ``src`` is a ``value``, as in
+    PyTorch's ``scatter(dim, index, value)``; a tensor ``src`` must have the input's dtype.
 
     Examples
     --------
@@ -292,17 +304,21 @@ def scatter(
     array([[0., 0., 5.],
            [7., 0., 0.]])
     """
+    if isinstance(src, int | float) and value is None:
+        src, value = None, src  # scatter(dim, index, value)
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
     if src is None:
-        src = np.full(_raw(index).shape, value, dtype=_raw(input).dtype)
+        src = np.full(raw_array(index).shape, value, dtype=raw_array(input).dtype)
+    else:
+        src = _source("scatter", input, index, src)
     if reduce is not None:
         how = {"add": "sum", "multiply": "prod"}.get(reduce)
         if how is None:
-            raise ValueError(f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}")
+            raise OpError(f"scatter: reduce must be 'add' or 'multiply', not {reduce!r}")
         return scatter_reduce(input, dim, index, src, how)
     full = _index_along("scatter", shape_of(input), dim, index)
-    return Scatter(full)(input, _fit(src, _raw(index).shape))
+    return Scatter(full)(input, src)
 
 
 def _scattered(full: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -323,7 +339,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     array([3., 0., 3.])
     """
     full = _index_along("scatter_add", shape_of(input), dim, index)
-    src = _fit(src, _raw(index).shape)
+    src = _source("scatter_add", input, index, src)
     return input + ScatterAdd(full, True, shape_of(input))(src)
 
 
@@ -427,13 +443,13 @@ def scatter_reduce(
     array([5., 2.])
     """
     if reduce not in _REDUCE:
-        raise ValueError(f"scatter_reduce: reduce must be one of {_REDUCE}, not {reduce!r}")
+        raise OpError(f"scatter_reduce: reduce must be one of {_REDUCE}, not {reduce!r}")
     shape = shape_of(input)
     full = _index_along("scatter_reduce", shape, dim, index)
-    src = _fit(src, _raw(index).shape)
+    src = _source("scatter_reduce", input, index, src)
     count = _scattered(full, shape)
     reached = count > 0
-    dtype = np.result_type(_raw(input), _raw(src))
+    dtype = np.result_type(raw_array(input), raw_array(src))
     if reduce in ("sum", "mean"):
         keep = (~reached | include_self).astype(dtype)  # 0 where input's value is dropped
         total = input * keep + ScatterAdd(full, True, shape)(src)
@@ -456,7 +472,7 @@ def _along_dim(op: str, ndim: int, dim: int, part: Any) -> tuple[Any, ...]:
 
 
 def _vector_index(op: str, index: Any) -> np.ndarray:
-    idx = _raw(index)
+    idx = raw_array(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise TypeError(
             f"{op}: index must be a 1-d integer tensor, not dtype {idx.dtype} shape {idx.shape}"
@@ -500,7 +516,7 @@ def index_add(
     part = _along_dim("index_add", len(shape), dim, idx)
     expected = np.zeros(shape)[part].shape
     if shape_of(source) != expected:
-        raise ValueError(
+        raise OpError(
             f"index_add: source of shape {shape_of(source)} does not fit; expected {expected}"
         )
     added = ScatterAdd(part, True, shape)(source)
@@ -518,13 +534,13 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # 
     >>> take_along_dim(x, np.argsort(x, axis=1), 1)
     array([[10., 20., 30.]])
     """
-    idx = _raw(indices)
+    idx = raw_array(indices)
     if dim is None:
         return gather(reshape(input, -1), 0, idx.reshape(-1))
     shape = shape_of(input)
     (d,) = normalize_dims(dim, len(shape), "take_along_dim")
     if idx.ndim != len(shape):
-        raise ValueError(
+        raise OpError(
             f"take_along_dim: indices of shape {idx.shape} need the input's {len(shape)} dims"
         )
     try:
@@ -532,7 +548,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # 
             shape[:d] + (1,) + shape[d + 1 :], idx.shape[:d] + (1,) + idx.shape[d + 1 :]
         )
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"take_along_dim: input of shape {shape} and indices of shape {idx.shape} do not "
             f"broadcast outside dim {d}"
         ) from None
@@ -551,7 +567,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:  # noqa: A002 - PyTor
     >>> masked_fill(np.array([1.0, 2.0]), np.array([True, False]), 0.0)
     array([0., 2.])
     """
-    m = _raw(mask)
+    m = raw_array(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: the mask must be boolean, not {m.dtype}")
     shape = shape_of(input)
@@ -560,13 +576,11 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:  # noqa: A002 - PyTor
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to {shape}")
+        raise OpError(f"masked_fill: a mask of shape {m.shape} does not broadcast to {shape}")
     if shape_of(value) != ():
-        raise ValueError(
-            f"masked_fill: value must be a number or a 0-d tensor, not {shape_of(value)}"
-        )
+        raise OpError(f"masked_fill: value must be a number or a 0-d tensor, not {shape_of(value)}")
     if not isinstance(value, Node):
-        value = np.asarray(value, dtype=_raw(input).dtype)
+        value = np.asarray(value, dtype=raw_array(input).dtype)
     return where(m, value, input)
 
 
@@ -580,7 +594,7 @@ def masked_select(input: Any, mask: Any) -> Any:  # noqa: A002 - PyTorch's names
     >>> masked_select(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([True, False]))
     array([1., 3.])
     """
-    m = _raw(mask)
+    m = raw_array(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_select: the mask must be boolean, not {m.dtype}")
     shape = np.broadcast_shapes(m.shape, shape_of(input))
@@ -598,7 +612,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:  # noqa: A002 - PyTor
     array([[0, 1],
            [1, 0]])
     """
-    raw = _raw(input)
+    raw = raw_array(input)
     found = tuple(i.astype(np.int64) for i in np.nonzero(raw.reshape(1) if raw.ndim == 0 else raw))
     if as_tuple:
         out: Any = found if raw.ndim else found[:0] + (found[0],)
@@ -618,12 +632,12 @@ def one_hot(input: Any, num_classes: int = -1) -> Any:  # noqa: A002 - PyTorch's
     array([[1, 0, 0],
            [0, 0, 1]])
     """
-    raw = _raw(input)
+    raw = raw_array(input)
     if raw.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, not dtype {raw.dtype}")
     if num_classes == -1:
         num_classes = int(raw.max()) + 1 if raw.size else 0
     if raw.size and (raw.min() < 0 or raw.max() >= num_classes):
-        raise ValueError(f"one_hot: class indices must be in [0, {num_classes})")
+        raise OpError(f"one_hot: class indices must be in [0, {num_classes})")
     out = (raw[..., None] == np.arange(num_classes)).astype(np.int64)
     return type(input)._wrap(out) if isinstance(input, Node) else out

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .registry import export
 from .shape import reshape, shape_of, sum_to
 
@@ -18,13 +19,22 @@ class MatMul(Op):
     name = "matmul"
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.matmul(a, b)
+        try:
+            out: np.ndarray = np.matmul(a, b)
+        except ValueError:
+            check_matmul_shapes(np.shape(a), np.shape(b))  # says which shapes, in a @ b terms
+            raise
         return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
         a, b = self.inputs
         sa, sb = pa.shape, pb.shape
+        if len(sa) == 2 and len(sb) == 2:  # two matrices: nothing to reshape or sum
+            return (
+                g @ b.mT if pa.requires_grad else None,
+                a.mT @ g if pb.requires_grad else None,
+            )
         # Treat a vector as a one-row (a) or one-column (b) matrix, so one rule covers all cases.
         if len(sa) == 1:
             a = reshape(a, (1, *sa))
@@ -49,6 +59,8 @@ class MatMul(Op):
 
 def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     """Raise a `ValueError` naming both shapes when ``a @ b`` is undefined."""
+    if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:  # the common case, at once
+        return
     ok = len(sa) > 0 and len(sb) > 0
     if ok:
         k_a = sa[-1]
@@ -60,14 +72,13 @@ def check_matmul_shapes(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
             except ValueError:
                 ok = False
     if not ok:
-        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned for a @ b")
+        raise OpError(f"matmul: shapes {sa} and {sb} are not aligned for a @ b")
 
 
 @export()
 def matmul(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     """The matrix product ``input @ other`` with the rules for vectors and batches of numpy and
     PyTorch."""
-    check_matmul_shapes(shape_of(input), shape_of(other))
     return MatMul()(input, other)
 
 
@@ -122,7 +133,7 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     [2.0, 3.0]
     """
     if len(weights) != len(inputs):
-        raise ValueError(
+        raise OpError(
             f"weighted_sum: {len(weights)} weights for {len(inputs)} inputs; they must pair up"
         )
     return WeightedSum(len(weights))(*weights, *inputs, bias)
@@ -133,7 +144,7 @@ def _need(op: str, *pairs: tuple[Any, int]) -> None:
     shapes = [shape_of(x) for x, _ in pairs]
     if any(len(s) != n for s, (_, n) in zip(shapes, pairs)):
         want = " and ".join(f"{n}-D" for _, n in pairs)
-        raise ValueError(f"{op}: needs {want} inputs, not shapes {', '.join(map(str, shapes))}")
+        raise OpError(f"{op}: needs {want} inputs, not shapes {', '.join(map(str, shapes))}")
 
 
 @export()
@@ -195,5 +206,5 @@ def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
     """
     _need("bmm", (input, 3), (mat2, 3))
     if shape_of(input)[0] != shape_of(mat2)[0]:
-        raise ValueError(f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}")
+        raise OpError(f"bmm: batch sizes differ, shapes {shape_of(input)} and {shape_of(mat2)}")
     return matmul(input, mat2)

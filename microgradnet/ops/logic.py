@@ -15,12 +15,11 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import DtypeError, OpError
+from .promotion import promote, result_dtype
 from .registry import export
 from .select import where
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Node) else x
+from .shape import raw_data
 
 
 def _on_data(result: Any, *args: Any) -> Any:
@@ -40,19 +39,19 @@ def isnan(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     >>> isnan(np.array([1.0, np.nan]))
     array([False,  True])
     """
-    return _on_data(np.isnan(_raw(input)), input)
+    return _on_data(np.isnan(raw_data(input)), input)
 
 
 @export()
 def isinf(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     """True where ``input`` is ``inf`` or ``-inf``."""
-    return _on_data(np.isinf(_raw(input)), input)
+    return _on_data(np.isinf(raw_data(input)), input)
 
 
 @export()
 def isfinite(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     """True where ``input`` is neither infinite nor NaN."""
-    return _on_data(np.isfinite(_raw(input)), input)
+    return _on_data(np.isfinite(raw_data(input)), input)
 
 
 @export()
@@ -72,14 +71,14 @@ def isclose(
     array([ True, False, False])
     """
     if rtol < 0 or atol < 0:
-        raise ValueError(f"isclose: rtol and atol must be non-negative, not {rtol} and {atol}")
-    result = np.isclose(_raw(input), _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        raise OpError(f"isclose: rtol and atol must be non-negative, not {rtol} and {atol}")
+    result = np.isclose(raw_data(input), raw_data(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return _on_data(result, input, other)
 
 
 def _logical(name: str, fn: Callable[..., Any], doc: str) -> Callable[..., Any]:
     def logical(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
-        return _on_data(fn(_raw(input), _raw(other)), input, other)
+        return _on_data(fn(raw_data(input), raw_data(other)), input, other)
 
     logical.__name__ = logical.__qualname__ = name
     logical.__doc__ = doc
@@ -106,16 +105,16 @@ def logical_not(input: Any) -> Any:  # noqa: A002 - PyTorch's name
     >>> logical_not(np.array([0.0, 2.0]))
     array([ True, False])
     """
-    return _on_data(np.logical_not(_raw(input)), input)
+    return _on_data(np.logical_not(raw_data(input)), input)
 
 
 def _integers(name: str, *args: Any) -> list[Any]:
     """The raw data of ``args``, checked to be integers or booleans."""
-    raws = [_raw(a) for a in args]
+    raws = [raw_data(a) for a in args]
     for r in raws:
         kind = np.asarray(r).dtype.kind
         if kind not in "biu":
-            raise TypeError(
+            raise DtypeError(
                 f"{name}: needs integer or boolean inputs, not dtype {np.asarray(r).dtype}"
             )
     return raws
@@ -144,6 +143,53 @@ bitwise_xor = _bitwise(
     "bitwise_xor",
     np.bitwise_xor,
     "The bits set in exactly one integer input (``^``; logical xor for booleans); broadcasts.",
+)
+
+
+def _shift(name: str, left: bool, doc: str) -> Callable[..., Any]:
+    def shift(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
+        a, b = promote(*_integers(name, input, other))
+        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+            a = a.astype(np.int64)  # PyTorch shifts booleans as int64
+        dtype = result_dtype(a, b)
+        assert dtype is not None
+        count = np.asarray(b)
+        beyond = (count < 0) | (count >= 8 * dtype.itemsize)  # numpy leaves these to the machine
+        if np.any(beyond):
+            b = np.where(beyond, 0, count).astype(dtype)
+        out = np.left_shift(a, b) if left else np.right_shift(a, b)
+        if np.any(beyond):  # every bit shifted out: 0, or -1 for a negative number shifted right
+            out = np.where(beyond, 0 if left else np.where(np.asarray(a) < 0, -1, 0), out)
+        return _on_data(np.asarray(out, dtype=dtype), input, other)
+
+    shift.__name__ = shift.__qualname__ = name
+    shift.__doc__ = doc
+    return export()(shift)
+
+
+bitwise_left_shift = _shift(
+    "bitwise_left_shift",
+    True,
+    """The bits of an integer input moved ``other`` places up (``<<``), wrapping around the dtype
+    as PyTorch does; broadcasts; no gradient.
+
+    Examples
+    --------
+    >>> bitwise_left_shift(np.array([1, 3], np.int32), 2)
+    array([ 4, 12], dtype=int32)
+    """,
+)
+bitwise_right_shift = _shift(
+    "bitwise_right_shift",
+    False,
+    """The bits of an integer input moved ``other`` places down (``>>``, keeping the sign);
+    broadcasts; no gradient.
+
+    Examples
+    --------
+    >>> bitwise_right_shift(np.array([-8, 8], np.int32), 2)
+    array([-2,  2], dtype=int32)
+    """,
 )
 
 

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node, no_grad
+from .errors import OpError
 from .reduce import mean
-from .shape import reshape, shape_of
+from .shape import raw_array, reshape, shape_of
 from .unary import sqrt
 
 
@@ -52,12 +53,12 @@ def layer_norm(
     shape = shape_of(input)
     k = len(norm)
     if k == 0 or shape[len(shape) - k :] != norm or len(shape) < k:
-        raise ValueError(
+        raise OpError(
             f"layer_norm: normalized_shape {norm} is not the end of the input's shape {shape}"
         )
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and shape_of(p) != norm:
-            raise ValueError(
+            raise OpError(
                 f"layer_norm: {name} of shape {shape_of(p)} must have the normalized_shape {norm}"
             )
     axes = tuple(range(len(shape) - k, len(shape)))
@@ -81,14 +82,14 @@ def group_norm(
     """
     shape = shape_of(input)
     if len(shape) < 2 or num_groups < 1 or shape[1] % num_groups:
-        raise ValueError(
+        raise OpError(
             f"group_norm: input of shape {shape} must be (B, C, *) with C "
             f"divisible by num_groups={num_groups}"
         )
     channels = shape[1]
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and shape_of(p) != (channels,):
-            raise ValueError(f"group_norm: {name} of shape {shape_of(p)} must be ({channels},)")
+            raise OpError(f"group_norm: {name} of shape {shape_of(p)} must be ({channels},)")
     grouped = reshape(input, (shape[0], num_groups, -1))
     y = reshape(_standardize(grouped, (2,), eps), shape)
     return _affine(y, weight, bias, (channels,) + (1,) * (len(shape) - 2))
@@ -131,7 +132,7 @@ def batch_norm(
     """
     shape = shape_of(input)
     if len(shape) < 2:
-        raise ValueError(f"batch_norm: input of shape {shape} must be (B, C, *)")
+        raise OpError(f"batch_norm: input of shape {shape} must be (B, C, *)")
     channels = shape[1]
     for name, p in (
         ("running_mean", running_mean),
@@ -140,7 +141,7 @@ def batch_norm(
         ("bias", bias),
     ):
         if p is not None and shape_of(p) != (channels,):
-            raise ValueError(
+            raise OpError(
                 f"batch_norm: {name} of shape {shape_of(p)} must be ({channels},) "
                 f"for input of shape {shape}"
             )
@@ -149,27 +150,27 @@ def batch_norm(
     if training or running_mean is None or running_var is None:
         count = int(np.prod([shape[a] for a in axes]))
         if training and count <= 1:
-            raise ValueError(
+            raise OpError(
                 f"batch_norm: expected more than 1 value per channel when "
                 f"training, got input of shape {shape}"
             )
         y = _standardize(input, axes, eps)
         if training and running_mean is not None and running_var is not None:
-            data = np.asarray(getattr(input, "data", input))
+            data = raw_array(input)
             batch_mean = data.mean(axis=axes)
             batch_var = data.var(axis=axes) * (count / (count - 1))
             m = momentum
             _update(
                 running_mean,
-                (1 - m) * np.asarray(getattr(running_mean, "data", running_mean)) + m * batch_mean,
+                (1 - m) * raw_array(running_mean) + m * batch_mean,
             )
             _update(
                 running_var,
-                (1 - m) * np.asarray(getattr(running_var, "data", running_var)) + m * batch_var,
+                (1 - m) * raw_array(running_var) + m * batch_var,
             )
     else:
-        mu = np.asarray(getattr(running_mean, "data", running_mean)).reshape(view)
-        var = np.asarray(getattr(running_var, "data", running_var)).reshape(view)
-        dtype = np.asarray(getattr(input, "data", input)).dtype
+        mu = raw_array(running_mean).reshape(view)
+        var = raw_array(running_var).reshape(view)
+        dtype = raw_array(input).dtype
         y = (input - mu.astype(dtype)) / np.sqrt(var + eps).astype(dtype)
     return _affine(y, weight, bias, view)

@@ -2,9 +2,12 @@
 ``vector_norm``, ``matrix_norm`` and ``linalg_norm`` (``linalg.norm``).
 
 The 1-, inf- and 0-norms are composed from ``abs``, ``sum``, ``amax`` and ``sign``, so their
-gradients are PyTorch's: 0 at 0, and shared among tied maxima. A p-norm for any other ``p > 0``
-is one op: its forward scales by the largest magnitude so that squares cannot overflow, and its
-rule ``g * sign(x) * |x|^(p-1) / y^(p-1)`` is 0 where the norm is 0, as PyTorch's subgradient.
+gradients are PyTorch's: 0 at 0, and shared among tied maxima. A p-norm for any other ``p``
+(negative too) is one op: its forward scales by the largest magnitude (the smallest, for
+``p < 0``) so that powers cannot overflow, and its rule ``g * sign(x) * |x|^(p-1) / y^(p-1)`` is 0
+where the norm is 0, as PyTorch's subgradient. (A norm with ``p < 0`` is 0 when an element is.)
+
+``normalize`` (``nn.functional.normalize``) divides by such a norm.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError
 from .reduce import amax, amin, kept_shape, reduced_dims, sum
 from .registry import export
-from .select import where
+from .select import clamp, where
 from .shape import broadcast_to, normalize_dims, reshape, shape_of, squeeze
 from .unary import abs, sign
 
@@ -26,7 +30,7 @@ Dims = int | tuple[int, ...] | None
 
 
 class PNorm(Op):
-    """``sum(|x| ** p) ** (1 / p)`` over ``axes``, for ``p > 0``."""
+    """``sum(|x| ** p) ** (1 / p)`` over ``axes``, for ``p`` other than 0."""
 
     __slots__ = ("p", "axes", "keepdims")
     name = "norm"
@@ -38,14 +42,19 @@ class PNorm(Op):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         a = np.abs(x)
-        if a.size:
+        if a.size and self.p > 0:
             scale = np.max(a, axis=self.axes, keepdims=True)
-            scale = np.where((scale > 0) & np.isfinite(scale), scale, 1).astype(a.dtype)
+        elif a.size:  # p < 0: the smallest magnitude dominates (a 0 makes the norm 0)
+            scale = np.min(np.where(a > 0, a, np.inf), axis=self.axes, keepdims=True)
         else:
             scale = np.ones(kept_shape(x.shape, self.axes), a.dtype)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1).astype(a.dtype)
         scaled = a / scale
-        total = np.sum(scaled * scaled if self.p == 2 else scaled**self.p, self.axes, keepdims=True)
-        out = scale * (np.sqrt(total) if self.p == 2 else total ** (1 / self.p))
+        with np.errstate(divide="ignore"):  # 0 ** p is inf for p < 0, and the norm 0
+            total = np.sum(
+                scaled * scaled if self.p == 2 else scaled**self.p, self.axes, keepdims=True
+            )
+            out = scale * (np.sqrt(total) if self.p == 2 else total ** (1 / self.p))
         return out if self.keepdims else np.squeeze(out, self.axes)  # type: ignore[no-any-return]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -56,7 +65,9 @@ class PNorm(Op):
         kept = kept_shape(shape, self.axes)
         y = broadcast_to(reshape(self.output, kept), shape)
         g = broadcast_to(reshape(g, kept), shape)
-        zero = np.broadcast_to(np.all(raw == 0, axis=self.axes, keepdims=True), shape)
+        # where the norm is 0: every element 0, or (p < 0) any
+        zero = (np.all if p > 0 else np.any)(raw == 0, axis=self.axes, keepdims=True)
+        zero = np.broadcast_to(zero, shape)
         safe_y = where(zero, 1.0, y)
         if p == 2:
             grad = x * g / safe_y
@@ -71,8 +82,9 @@ class PNorm(Op):
 
 def vector_norm(x: Any, ord: float = 2, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
     """The vector ``ord``-norm over ``dim`` (every dim when None): ``sum(|x| ** ord) **
-    (1 / ord)`` for ``ord > 0``, the largest (``inf``) or smallest (``-inf``) magnitude, or the
-    count of nonzero elements (``0``). PyTorch's ``torch.linalg.vector_norm``.
+    (1 / ord)`` for ``ord`` other than 0 (negative too), the largest (``inf``) or smallest
+    (``-inf``) magnitude, or the count of nonzero elements (``0``). PyTorch's
+    ``torch.linalg.vector_norm``.
 
     Examples
     --------
@@ -91,8 +103,6 @@ def vector_norm(x: Any, ord: float = 2, dim: Dims = None, keepdim: bool = False)
         return sum(abs(sign(x)), axes, keepdim)
     if ord == 1:
         return sum(abs(x), axes, keepdim)
-    if not ord > 0:
-        raise ValueError(f"vector_norm: ord {ord} is not supported (use ord > 0, 0 or +-inf)")
     return PNorm(float(ord), axes, keepdim)(x)
 
 
@@ -115,9 +125,9 @@ def matrix_norm(
     """
     ndim = len(shape_of(x))
     if ndim < 2:
-        raise ValueError(f"matrix_norm: needs at least 2 dims, not an input of shape {shape_of(x)}")
+        raise OpError(f"matrix_norm: needs at least 2 dims, not an input of shape {shape_of(x)}")
     if not isinstance(dim, Sequence) or len(dim) != 2:
-        raise ValueError(f"matrix_norm: dim must be a pair of dims, not {dim!r}")
+        raise OpError(f"matrix_norm: dim must be a pair of dims, not {dim!r}")
     rows, cols = normalize_dims(tuple(dim), ndim, "matrix_norm")
     if ord == "fro":
         return PNorm(2.0, tuple(sorted((rows, cols))), keepdim)(x)
@@ -126,7 +136,7 @@ def matrix_norm(
         pick = amax if ord > 0 else amin
         out = pick(sum(abs(x), summed, keepdim=True), over, keepdim=True)
         return out if keepdim else squeeze(out, (rows, cols))
-    raise ValueError(
+    raise OpError(
         f"matrix_norm: ord {ord!r} is not supported (use 'fro', 1, -1, inf or -inf; the norms "
         "from singular values 'nuc', 2 and -2 are not provided)"
     )
@@ -153,7 +163,7 @@ def linalg_norm(
         if ord is None:
             return vector_norm(x, 2, None, keepdim)
         if ndim not in (1, 2):
-            raise ValueError(
+            raise OpError(
                 f"linalg.norm: with ord={ord!r} and no dim the input must be 1-D or 2-D, not of "
                 f"shape {shape_of(x)}"
             )
@@ -162,9 +172,9 @@ def linalg_norm(
     if len(dims) == 2:
         return matrix_norm(x, "fro" if ord is None else ord, (dims[0], dims[1]), keepdim)
     if len(dims) != 1:
-        raise ValueError(f"linalg.norm: dim must be one dim or a pair, not {dim!r}")
+        raise OpError(f"linalg.norm: dim must be one dim or a pair, not {dim!r}")
     if isinstance(ord, str):
-        raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs two dims")
+        raise OpError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs two dims")
     return vector_norm(x, 2 if ord is None else ord, dims, keepdim)
 
 
@@ -187,5 +197,24 @@ def norm(
     if p == "fro":
         p = 2
     if isinstance(p, str):
-        raise ValueError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
+        raise OpError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
     return vector_norm(input, p, dim, keepdim)
+
+
+@export(method=False, toplevel=False, functional=True)
+def normalize(
+    input: Any,  # noqa: A002 - PyTorch's names
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+) -> Any:
+    """``input`` divided by its ``p``-norm along ``dim``, the norm kept at least ``eps``
+    (PyTorch's ``nn.functional.normalize``).
+
+    Examples
+    --------
+    >>> normalize(np.array([[3.0, 4.0]]))
+    array([[0.6, 0.8]])
+    """
+    norms = vector_norm(input, p, dim, True)
+    return input / clamp(norms, eps)

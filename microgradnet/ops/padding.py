@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .base import Op
+from .errors import OpError, UnsupportedError
 from .indexing import getitem
 from .registry import export
 from .shape import shape_of
@@ -57,18 +58,23 @@ def constant_pad(x: Any, widths: Widths, value: float = 0.0) -> Any:
 
 def _source(n: int, before: int, after: int, mode: str) -> np.ndarray:
     """For each position of a dim of length ``n`` padded by ``(before, after)``, the position of
-    the input element it copies."""
+    the input element it copies.
+
+    A negative width crops. Reflect and replicate copy about the input's own edges, as if they
+    padded and then cropped; circular crops first and wraps around what is left (PyTorch's
+    conventions, all three)."""
+    if mode == "circular":
+        lo, kept = max(-before, 0), n + min(before, 0) + min(after, 0)
+        return lo + np.arange(-max(before, 0), kept + max(after, 0)) % max(kept, 1)
     p = np.arange(-before, n + after)
     if mode == "reflect":
         period = 2 * (n - 1)
         p = np.abs(p) % period if period else np.zeros_like(p)
         return np.where(p < n, p, period - p)
-    if mode == "replicate":
-        return np.clip(p, 0, n - 1)
-    return p % n  # circular
+    return np.clip(p, 0, n - 1)  # replicate
 
 
-_LIMIT = {"reflect": "less than", "circular": "at most"}
+_LIMIT = {"reflect": "less than the dim's length", "circular": "at most what is left of the dim"}
 
 
 @export(method=False, toplevel=False, functional=True)
@@ -98,7 +104,7 @@ def pad(
     shape = shape_of(input)
     widths_in = tuple(pad)
     if len(widths_in) % 2 or len(widths_in) > 2 * len(shape):
-        raise ValueError(
+        raise OpError(
             f"pad: {widths_in} must hold a (before, after) pair for each of at most the "
             f"{len(shape)} dims of an input of shape {shape}"
         )
@@ -109,30 +115,31 @@ def pad(
     widths = ((0, 0),) * lead + tuple(reversed(pairs))
     for d, ((b, a), n) in enumerate(zip(widths, shape)):
         if n + min(b, 0) + min(a, 0) < 0 or n + b + a < 0:
-            raise ValueError(
+            raise OpError(
                 f"pad: widths ({b}, {a}) would crop dim {d} of length {n} below nothing "
                 f"(input of shape {shape})"
             )
     if mode == "constant":
         return constant_pad(input, widths, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(
+        raise UnsupportedError(
             f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', not {mode!r}"
         )
     if value:
-        raise ValueError(f"pad: a fill value only applies to mode 'constant', not {mode!r}")
+        raise OpError(f"pad: a fill value only applies to mode 'constant', not {mode!r}")
     out = input
     for d in range(lead, len(shape)):
         b, a = widths[d]
         if b == a == 0:
             continue
         n = shape[d]
+        kept = n + min(b, 0) + min(a, 0)  # what circular wraps around: the cropped dim
         too_wide = n == 0 or (
-            b >= n or a >= n if mode == "reflect" else mode == "circular" and (b > n or a > n)
+            b >= n or a >= n if mode == "reflect" else mode == "circular" and max(b, a) > kept
         )
         if too_wide:
-            need = f"{_LIMIT[mode]} the dim's length" if mode in _LIMIT else "a non-empty dim"
-            raise ValueError(
+            need = _LIMIT.get(mode, "a non-empty dim")
+            raise OpError(
                 f"pad: {mode} padding ({b}, {a}) of dim {d} needs widths {need}; "
                 f"the input has shape {shape}"
             )

@@ -16,8 +16,9 @@ import numpy as np
 
 from .base import Op
 from .conv import ConvGeometry, Ints, _tuple, spread, windows
-from .indexing import GetItem
-from .shape import reshape, shape_of
+from .errors import OpError
+from .indexing import GetItem, Scatter
+from .shape import raw_array, reshape, shape_of
 
 
 class WindowSum(Op):
@@ -89,12 +90,12 @@ def pool_geometry(
     pads = _tuple(padding, n, "padding", op)
     dilations = _tuple(dilation, n, "dilation", op)
     if min(kernel + strides + dilations) < 1 or min(pads) < 0:
-        raise ValueError(
+        raise OpError(
             f"{op}: kernel {kernel}, stride {strides} and dilation {dilations} "
             f"must be positive and padding {pads} not negative"
         )
     if any(2 * p > k for p, k in zip(pads, kernel)):
-        raise ValueError(f"{op}: padding {pads} must be at most half the kernel {kernel}")
+        raise OpError(f"{op}: padding {pads} must be at most half the kernel {kernel}")
     out = []
     pairs = []
     for m, k, s, p, d in zip(size, kernel, strides, pads, dilations):
@@ -103,7 +104,7 @@ def pool_geometry(
         if ceil_mode and (o - 1) * s >= m + p:  # the last window must start inside the input
             o -= 1
         if o < 1:
-            raise ValueError(
+            raise OpError(
                 f"{op}: kernel {kernel} (dilation {dilations}, padding {pads}) does "
                 f"not fit an input of spatial size {size}"
             )
@@ -118,7 +119,7 @@ def _batched(x: Any, n: int, op: str) -> tuple[Any, bool]:
     if len(shape) == n + 1:
         return reshape(x, (1, *shape)), True
     if len(shape) != n + 2:
-        raise ValueError(
+        raise OpError(
             f"{op}: expected an input of {n + 1} or {n + 2} dimensions "
             f"((C, *size) or (B, C, *size)), not shape {shape}"
         )
@@ -127,10 +128,6 @@ def _batched(x: Any, n: int, op: str) -> tuple[Any, bool]:
 
 def _unbatched(x: Any, added: bool) -> Any:
     return reshape(x, shape_of(x)[1:]) if added else x
-
-
-def _raw(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x))
 
 
 def gather_flat(x: Any, flat: np.ndarray, repeats: bool) -> Any:
@@ -160,7 +157,7 @@ def max_pool(
     """
     op = f"max_pool{n}d"
     x, added = _batched(x, n, op)
-    data = _raw(x)
+    data = raw_array(x)
     shape = data.shape
     geo, kernel, out = pool_geometry(
         op, shape[2:], kernel_size, stride, padding, dilation, ceil_mode
@@ -180,6 +177,59 @@ def max_pool(
     overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(geo.stride, geo.dilation, kernel))
     values = gather_flat(x, flat, overlap)
     return _unbatched(values, added), (plane[0] if added else plane)
+
+
+def max_unpool(
+    x: Any,
+    indices: Any,
+    kernel_size: int | tuple[int, ...],
+    stride: int | tuple[int, ...] | None = None,
+    padding: int | tuple[int, ...] = 0,
+    output_size: Any = None,
+    n: int = 2,
+) -> Any:
+    """The inverse of `max_pool` with its indices: zeros of the pooled input's size (or
+    ``output_size``, whose last ``n`` entries count) with each value of ``x`` written at its flat
+    ``indices`` within its ``(b, c)`` plane; the gradient of each value is the output's gradient
+    there (also for two values written to one place, as by overlapping windows: PyTorch's rule,
+    as `scatter`'s).
+
+    Examples
+    --------
+    >>> max_unpool(np.array([[[3.0, 2.0]]]), np.array([[[1, 2]]]), 2, n=1)
+    array([[[0., 3., 2., 0.]]])
+    """
+    op = f"max_unpool{n}d"
+    x, added = _batched(x, n, op)
+    shape = shape_of(x)
+    index = raw_array(indices)
+    if index.shape != (shape[1:] if added else shape):
+        raise OpError(f"{op}: indices of shape {index.shape} must match the input {shape}")
+    index = index.reshape(shape)
+    kernel = _tuple(kernel_size, n, "kernel_size", op)
+    strides = kernel if stride is None or stride == () else _tuple(stride, n, "stride", op)
+    pads = _tuple(padding, n, "padding", op)
+    size = tuple((m - 1) * s - 2 * p + k for m, s, p, k in zip(shape[2:], strides, pads, kernel))
+    if output_size is not None:  # within a stride of the default, as PyTorch requires
+        asked = tuple(int(m) for m in tuple(output_size)[-n:])
+        if len(asked) != n or any(not d - s < a < d + s for a, d, s in zip(asked, size, strides)):
+            raise OpError(
+                f"{op}: output_size {output_size} must end in {n} sizes each less than a "
+                f"stride {strides} from {size}"
+            )
+        size = asked
+    plane = math.prod(size)
+    if index.size and (index.min() < 0 or index.max() >= plane):
+        raise OpError(f"{op}: an index is outside the output's spatial size {size}")
+    b, c = shape[:2]
+    full = (
+        np.arange(b).reshape(b, 1, 1),
+        np.arange(c).reshape(1, c, 1),
+        index.reshape(b, c, -1).astype(np.int64),
+    )
+    zeros = np.zeros((b, c, plane), dtype=raw_array(x).dtype)
+    out = Scatter(full)(zeros, reshape(x, (b, c, -1)))
+    return _unbatched(reshape(out, (b, c, *size)), added)
 
 
 def avg_pool(
@@ -207,7 +257,7 @@ def avg_pool(
     geo, kernel, out = pool_geometry(op, shape[2:], kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError(f"{op}: divisor_override must not be 0")
+            raise OpError(f"{op}: divisor_override must not be 0")
         divisor: Any = float(divisor_override)
     else:
         divisor = np.ones((), dtype=np.float64)
@@ -218,7 +268,7 @@ def avg_pool(
             if not count_include_pad:
                 start, end = np.maximum(start, 0), np.minimum(end, m)
             divisor = np.multiply.outer(divisor, end - start)
-    dtype = _raw(x).dtype
+    dtype = raw_array(x).dtype
     summed = WindowSum(geo, kernel)(x)
     return _unbatched(summed / np.asarray(divisor, dtype=dtype), added)
 
@@ -232,10 +282,10 @@ def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
 def _output_size(op: str, shape: tuple[int, ...], output_size: Any, n: int) -> tuple[int, ...]:
     sizes = (output_size,) * n if isinstance(output_size, int | None) else tuple(output_size)
     if len(sizes) != n:
-        raise ValueError(f"{op}: output_size {output_size} must have {n} entries")
+        raise OpError(f"{op}: output_size {output_size} must have {n} entries")
     out = tuple(m if o is None else int(o) for o, m in zip(sizes, shape[2:]))
     if min(out) < 1:
-        raise ValueError(f"{op}: output_size {output_size} must be positive")
+        raise OpError(f"{op}: output_size {output_size} must be positive")
     return out
 
 
@@ -254,7 +304,7 @@ def adaptive_avg_pool(x: Any, output_size: Any, n: int = 2) -> Any:
     op = f"adaptive_avg_pool{n}d"
     x, added = _batched(x, n, op)
     shape = shape_of(x)
-    dtype = _raw(x).dtype
+    dtype = raw_array(x).dtype
     out = _output_size(op, shape, output_size, n)
     for axis in range(n):
         m, o = shape[2 + axis], out[axis]
@@ -282,7 +332,7 @@ def adaptive_max_pool(x: Any, output_size: Any, n: int = 2) -> tuple[Any, np.nda
     """
     op = f"adaptive_max_pool{n}d"
     x, added = _batched(x, n, op)
-    data = _raw(x)
+    data = raw_array(x)
     shape = data.shape
     out = _output_size(op, shape, output_size, n)
     positions = []

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .indexing import getitem
 from .registry import export
 from .shape import broadcast_to, flatten, normalize_dims, reshape, shape_of
@@ -81,22 +82,22 @@ def roll(input: Any, shifts: int | Sequence[int], dims: int | Sequence[int] | No
     steps = _ints((shifts,), "roll", "shifts")
     if dims is None:
         if len(steps) != 1:
-            raise ValueError(f"roll: {len(steps)} shifts {steps} need as many dims")
+            raise OpError(f"roll: {len(steps)} shifts {steps} need as many dims")
         return reshape(Roll(steps, (0,))(flatten(input)), shape)
     axes = normalize_dims(dims, len(shape), "roll")
     if len(axes) != len(steps):
-        raise ValueError(f"roll: {len(steps)} shifts {steps} for {len(axes)} dims {dims}")
+        raise OpError(f"roll: {len(steps)} shifts {steps} for {len(axes)} dims {dims}")
     return Roll(steps, axes)(input) if shape else getitem(input, ...)
 
 
 def _repeat(x: Any, counts: tuple[int, ...], op: str) -> Any:
     shape = shape_of(x)
     if len(counts) < len(shape):
-        raise ValueError(
+        raise OpError(
             f"{op}: {len(counts)} repeat counts {counts} for an input of {len(shape)} dims"
         )
     if any(c < 0 for c in counts):
-        raise ValueError(f"{op}: repeat counts must not be negative, not {counts}")
+        raise OpError(f"{op}: repeat counts must not be negative, not {counts}")
     full = (1,) * (len(counts) - len(shape)) + shape
     paired = reshape(x, tuple(v for n in full for v in (1, n)))
     spread = broadcast_to(paired, tuple(v for c, n in zip(counts, full) for v in (c, n)))
@@ -155,15 +156,15 @@ def repeat_interleave(
     counts = np.asarray(repeats.data if isinstance(repeats, Node) else repeats)
     n = shape[d] if shape else 1
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or np.any(counts < 0):
-        raise ValueError(f"repeat_interleave: repeats must be non-negative ints, not {repeats!r}")
+        raise OpError(f"repeat_interleave: repeats must be non-negative ints, not {repeats!r}")
     if counts.size not in (1, n):
-        raise ValueError(
+        raise OpError(
             f"repeat_interleave: {counts.size} repeat counts for a dim of length {n} "
             f"(input of shape {shape})"
         )
     index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)))
     if output_size is not None and output_size != index.size:
-        raise ValueError(f"repeat_interleave: output_size {output_size} != {index.size}")
+        raise OpError(f"repeat_interleave: output_size {output_size} != {index.size}")
     if not shape:
         x = reshape(x, (1,))
     return getitem(x, (slice(None),) * d + (index,))

@@ -21,6 +21,9 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .cast import _convert as convert
+from .cast import as_dtype
+from .errors import OpError
 from .indexing import getitem
 from .registry import export
 from .select import maximum, minimum, where
@@ -75,28 +78,51 @@ class Sum(Reduction):
     name = "sum"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.sum(x, axis=self.axes, keepdims=self.keepdims)
+        # np.add.reduce is what np.sum calls on an array (the same bits), without its Python layer
+        out: np.ndarray = np.add.reduce(x, axis=self.axes, keepdims=self.keepdims)  # type: ignore[call-overload]
         return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         shape = self.parents[0].shape
-        return (broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape),)
+        if not self.keepdims and len(self.axes) < len(shape):  # a 0-d g broadcasts as it is
+            g = reshape(g, kept_shape(shape, self.axes))
+        return (broadcast_to(g, shape),)
+
+
+def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002
+    """``input`` converted to ``dtype`` (a reduction's ``dtype=``), unchanged when None."""
+    return input if dtype is None else convert(input, as_dtype(dtype, op))
 
 
 @export()
-def sum(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The sum over ``dim`` (an int, a tuple, or None for every dim)."""
-    return Sum(reduced_dims(dim, len(shape_of(input)), "sum"), keepdim)(input)
+def sum(  # noqa: A001 - PyTorch's name
+    input: Any,  # noqa: A002
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Any:
+    """The sum over ``dim`` (an int, a tuple, or None for every dim); with ``dtype``, of the
+    input converted to it first."""
+    x = as_dtype_of(input, dtype, "sum")
+    return Sum(reduced_dims(dim, len(shape_of(x)), "sum"), keepdim)(x)
 
 
 @export()
-def mean(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
+def mean(
+    input: Any,  # noqa: A002 - PyTorch's names
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Any:
     """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
-    PyTorch)."""
-    shape = shape_of(input)
+    PyTorch); with ``dtype``, of the input converted to it first."""
+    x = as_dtype_of(input, dtype, "mean")
+    shape = shape_of(x)
     dims = reduced_dims(dim, len(shape), "mean")
     count = int(np.prod([shape[d] for d in dims])) if dims else 1
-    total = Sum(dims, keepdim)(input)
+    total = Sum(dims, keepdim)(x)
     return total / count if count else total * np.nan
 
 
@@ -158,7 +184,7 @@ def _nonempty_dims(dim: Dims, x: Any, op: str) -> tuple[int, ...]:
     shape = shape_of(x)
     axes = reduced_dims(None if dim == () else dim, len(shape), op)
     if 0 in [shape[a] for a in axes]:
-        raise ValueError(f"{op}: cannot reduce an input of shape {shape} over an empty dim")
+        raise OpError(f"{op}: cannot reduce an input of shape {shape} over an empty dim")
     return axes
 
 
@@ -255,8 +281,8 @@ class LogSumExp(Reduction):
             shift = np.max(x, axis=self.axes, keepdims=True)
             shift = np.where(np.isfinite(shift), shift, 0)  # all -inf, or an inf: no shift
         with np.errstate(divide="ignore"):  # log(0) = -inf where every term is -inf
-            out = np.log(np.sum(np.exp(x - shift), axis=self.axes, keepdims=True)) + shift
-        return out if self.keepdims else np.squeeze(out, self.axes)  # type: ignore[no-any-return]
+            out = np.log(np.add.reduce(np.exp(x - shift), axis=self.axes, keepdims=True)) + shift
+        return out if self.keepdims else np.squeeze(out, self.axes)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (x,) = self.inputs
@@ -312,7 +338,7 @@ def all(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A0
 
 def _shifted(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """``x`` minus its maximum over ``axes``: every entry at most 0, the largest exactly 0."""
-    return x - np.max(x, axis=axes, keepdims=True)  # type: ignore[no-any-return]
+    return x - np.maximum.reduce(x, axis=axes, keepdims=True)
 
 
 class Softmax(OverAxes):
@@ -322,7 +348,7 @@ class Softmax(OverAxes):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(_shifted(x, self.axes))
-        return e / np.sum(e, axis=self.axes, keepdims=True)  # type: ignore[no-any-return]
+        return e / np.add.reduce(e, axis=self.axes, keepdims=True)  # type: ignore[no-any-return]
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         y = self.output
@@ -336,7 +362,7 @@ class LogSoftmax(OverAxes):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         z = _shifted(x, self.axes)
-        return z - np.log(np.sum(np.exp(z), axis=self.axes, keepdims=True))  # type: ignore[no-any-return]
+        return z - np.log(np.add.reduce(np.exp(z), axis=self.axes, keepdims=True))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         return (g - exp(self.output) * sum(g, self.axes, keepdim=True),)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
+from .errors import DtypeError, OpError
 from .indexing import GetItem
 from .shape import permute, reshape, shape_of
 
@@ -33,20 +35,60 @@ def _sizes(
     ratio of input to output size)."""
     n = len(shape) - 2
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+        raise OpError(f"{op}: give exactly one of size and scale_factor")
     if size is not None:
         sizes = (size,) * n if isinstance(size, int) else tuple(size)
         if len(sizes) != n:
-            raise ValueError(f"{op}: size {size} must have {n} entries for input of shape {shape}")
+            raise OpError(f"{op}: size {size} must have {n} entries for input of shape {shape}")
         return tuple(int(s) for s in sizes), [None] * n
     factors = (scale_factor,) * n if isinstance(scale_factor, int | float) else tuple(scale_factor)
     if len(factors) != n:
-        raise ValueError(
+        raise OpError(
             f"{op}: scale_factor {scale_factor} must have {n} entries for input of shape {shape}"
         )
     out = tuple(math.floor(m * float(f)) for m, f in zip(shape[2:], factors))
     scales = [None if recompute else 1.0 / float(f) for f in factors]
     return out, scales
+
+
+def _positions(
+    m: int, o: int, scale: float | None, align_corners: bool | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of ``o`` output positions of a linear resize of a dim of ``m``: the two source
+    neighbours and the weight of the upper one (PyTorch's source coordinates)."""
+    dst = np.arange(o, dtype=np.float64)
+    if align_corners:
+        pos = dst * ((m - 1) / (o - 1) if o > 1 else 0.0)
+    else:
+        step = m / o if scale is None else scale
+        pos = np.maximum((dst + 0.5) * step - 0.5, 0.0)
+    lo = np.minimum(np.floor(pos).astype(np.int64), m - 1)
+    return lo, np.minimum(lo + 1, m - 1), pos - lo
+
+
+def _fixed_point(weights: np.ndarray) -> tuple[np.ndarray, int]:
+    """``weights`` as integers of ``2 ** bits``-ths, with the most bits that keep the largest
+    below ``2 ** 15`` (PyTorch's int16 weights for uint8 images; halves round away from 0)."""
+    bits = 0
+    while bits < 22 and int(0.5 + weights.max() * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    scaled = weights * (1 << bits)
+    return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64), bits
+
+
+def _bilinear_uint8(
+    x: np.ndarray, out: tuple[int, ...], scales: list[float | None], align_corners: bool | None
+) -> np.ndarray:
+    """PyTorch's bilinear resize of a uint8 image, exactly: the last axis first, then the other,
+    each with fixed-point weights and the result rounded to the nearest integer in [0, 255]."""
+    y = x.astype(np.int64)
+    for axis in (3, 2):
+        lo, hi, frac = _positions(x.shape[axis], out[axis - 2], scales[axis - 2], align_corners)
+        w, bits = _fixed_point(np.stack([1 - frac, frac]))
+        shape = (-1,) + (1,) * (3 - axis)
+        y = np.take(y, lo, axis) * w[0].reshape(shape) + np.take(y, hi, axis) * w[1].reshape(shape)
+        y = np.clip((y + (1 << (bits - 1))) >> bits, 0, 255)
+    return y.astype(np.uint8)
 
 
 def interpolate(
@@ -58,7 +100,13 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
 ) -> Any:
     """Resize ``(B, C, *size)`` to ``size`` (or by ``scale_factor``) with ``mode`` ``"nearest"``,
-    ``"linear"`` (3-d input), ``"bilinear"`` (4-d) or ``"trilinear"`` (5-d), as PyTorch does.
+    ``"nearest-exact"``, ``"linear"`` (3-d input), ``"bilinear"`` (4-d) or ``"trilinear"``
+    (5-d), as PyTorch does.
+
+    ``"nearest"`` copies source element ``floor(i * scale)``, ``"nearest-exact"`` the one whose
+    centre is nearest, ``floor((i + 0.5) * scale)``. The linear modes need a floating-point input,
+    except bilinear, which also resizes uint8 images with PyTorch's fixed-point arithmetic (no
+    gradient).
 
     Examples
     --------
@@ -68,43 +116,47 @@ def interpolate(
     op = "interpolate"
     shape = shape_of(input)
     if len(shape) < 3:
-        raise ValueError(f"{op}: expected (B, C, *size), not shape {shape}")
+        raise OpError(f"{op}: expected (B, C, *size), not shape {shape}")
     n = len(shape) - 2
-    if mode == "nearest":
+    if mode in ("nearest", "nearest-exact"):
         if align_corners is not None:
-            raise ValueError(f"{op}: align_corners only goes with the linear modes, not {mode!r}")
+            raise OpError(f"{op}: align_corners only goes with the linear modes, not {mode!r}")
     elif mode in _LINEAR:
         if _LINEAR[mode] != n:
-            raise ValueError(
+            raise OpError(
                 f"{op}: mode {mode!r} needs a {_LINEAR[mode] + 2}-d input, not shape {shape}"
             )
     else:
-        raise ValueError(
-            f"{op}: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', not {mode!r}"
+        raise OpError(
+            f"{op}: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear' or "
+            f"'trilinear', not {mode!r}"
         )
     out, scales = _sizes(op, shape, size, scale_factor, recompute_scale_factor)
     if min(out) < 1:
-        raise ValueError(f"{op}: output size {out} must be positive")
-    dtype = np.asarray(getattr(input, "data", input)).dtype
+        raise OpError(f"{op}: output size {out} must be positive")
+    raw = input.data if isinstance(input, Node) else np.asarray(input)
+    dtype = raw.dtype
+    if mode in _LINEAR and dtype.kind != "f":
+        if mode != "bilinear" or dtype != np.uint8:
+            raise DtypeError(
+                f"{op}: mode {mode!r} needs a floating-point input (or uint8 for 'bilinear'), "
+                f"not {dtype}"
+            )
+        result = _bilinear_uint8(raw, out, scales, align_corners)
+        return type(input)._wrap(result) if isinstance(input, Node) else result
     x = input
     for axis in range(n):
         m, o, scale = shape[2 + axis], out[axis], scales[axis]
-        dst = np.arange(o, dtype=np.float64)
-        if mode == "nearest":
-            # PyTorch computes the source index in float32.
-            ratio = np.float32(m / o if scale is None else scale)
-            src = np.floor(dst.astype(np.float32) * ratio).astype(np.int64)
-            x = _along(x, 2 + axis, np.minimum(src, m - 1))
+        if mode != "nearest" and mode != "nearest-exact":
+            lo, hi, pos = _positions(m, o, scale, align_corners)
+            frac = pos.reshape((-1,) + (1,) * (n - 1 - axis)).astype(dtype)
+            x = _along(x, 2 + axis, lo) * (1 - frac) + _along(x, 2 + axis, hi) * frac
             continue
-        if align_corners:
-            pos = dst * ((m - 1) / (o - 1) if o > 1 else 0.0)
-        else:
-            step = m / o if scale is None else scale
-            pos = np.maximum((dst + 0.5) * step - 0.5, 0.0)
-        lo = np.minimum(np.floor(pos).astype(np.int64), m - 1)
-        hi = np.minimum(lo + 1, m - 1)
-        frac = (pos - lo).reshape((-1,) + (1,) * (n - 1 - axis)).astype(dtype)
-        x = _along(x, 2 + axis, lo) * (1 - frac) + _along(x, 2 + axis, hi) * frac
+        # PyTorch computes the source index in float32.
+        ratio = np.float32(m / o if scale is None else scale)
+        dst = np.arange(o, dtype=np.float32) + np.float32(0.5 if mode == "nearest-exact" else 0)
+        src = np.floor(dst * ratio).astype(np.int64)
+        x = _along(x, 2 + axis, np.minimum(src, m - 1))
     return x
 
 
@@ -120,7 +172,7 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Any:  # noqa: A002 - PyTor
     shape = shape_of(input)
     r = int(upscale_factor)
     if len(shape) < 3 or r < 1 or shape[-3] % (r * r):
-        raise ValueError(
+        raise OpError(
             f"pixel_shuffle: input of shape {shape} needs at least 3 dimensions and "
             f"channels divisible by upscale_factor**2 = {r * r}"
         )
@@ -142,7 +194,7 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:  # noqa: A002 - P
     shape = shape_of(input)
     r = int(downscale_factor)
     if len(shape) < 3 or r < 1 or shape[-1] % r or shape[-2] % r:
-        raise ValueError(
+        raise OpError(
             f"pixel_unshuffle: input of shape {shape} needs at least 3 dimensions "
             f"and height and width divisible by downscale_factor = {r}"
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from .base import Op
+from .promotion import promote
 from .registry import Unary, elementwise, export
 from .shape import sum_to
 
@@ -97,6 +98,7 @@ class _Remainder(Op):
     quotient: Any  # the rounded quotient, whose negative is the divisor's gradient
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         _check_integer_divisor(self.name, a, b)
         return self.compute(a, b)
 
@@ -161,6 +163,7 @@ class FloorDivide(Op):
     name = "floor_divide"
 
     def forward(self, a: Any, b: Any) -> Any:
+        a, b = promote(a, b)
         _check_integer_divisor(self.name, a, b)
         return np.floor_divide(a, b)
 
@@ -190,8 +193,10 @@ class Copysign(Op):
     ``sign(a) * sign(b)``, 0 at ``a = 0`` (PyTorch), and ``b`` gets 0."""
 
     name = "copysign"
-    forward = staticmethod(cast(Callable[..., Any], np.copysign))
     on_floats = staticmethod(math.copysign)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return np.copysign(*promote(a, b, floating=True))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         (pa, pb), (ra, rb) = self.parents, self.raw_inputs

@@ -23,7 +23,15 @@ from ..engine import Node
 from .base import Op
 from .indexing import getitem
 from .padding import constant_pad
-from .reduce import Dims, Reduction, ValuesIndices, kept_shape, reduced_dims, take_along
+from .reduce import (
+    Dims,
+    Reduction,
+    ValuesIndices,
+    as_dtype_of,
+    kept_shape,
+    reduced_dims,
+    take_along,
+)
 from .registry import export
 from .shape import broadcast_to, normalize_dims, permute, reshape, shape_of
 from .unary import exp
@@ -172,32 +180,41 @@ class Prod(Reduction):
 
 
 @export()
-def prod(input: Any, dim: Dims = None, keepdim: bool = False) -> Any:  # noqa: A002
+def prod(
+    input: Any,  # noqa: A002 - PyTorch's names
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+) -> Any:
     """The product over ``dim`` (every dim when None); exact gradients with zeros in the input.
+    With ``dtype``, of the input converted to it first.
 
     Examples
     --------
     >>> prod(np.array([[1.0, 2.0], [3.0, 4.0]]), dim=1)
     array([ 2., 12.])
     """
-    return Prod(reduced_dims(dim, len(shape_of(input)), "prod"), keepdim)(input)
+    x = as_dtype_of(input, dtype, "prod")
+    return Prod(reduced_dims(dim, len(shape_of(x)), "prod"), keepdim)(x)
 
 
 @export()
-def cumsum(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
-    """Running sums along ``dim``.
+def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    """Running sums along ``dim`` (of the input converted to ``dtype``, when given).
 
     Examples
     --------
     >>> cumsum(np.array([1.0, 2.0, 3.0]), 0)
     array([1., 3., 6.])
     """
-    return _along(input, dim, "cumsum", CumSum)
+    return _along(as_dtype_of(input, dtype, "cumsum"), dim, "cumsum", CumSum)
 
 
 @export()
-def cumprod(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
-    """Running products along ``dim``; exact gradients with zeros in the input.
+def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    """Running products along ``dim`` (of the input converted to ``dtype``, when given); exact
+    gradients with zeros in the input.
 
     Examples
     --------
@@ -207,7 +224,7 @@ def cumprod(input: Any, dim: int) -> Any:  # noqa: A002 - PyTorch's name
     >>> x.grad
     tensor([1., 8., 0.])
     """
-    return _along(input, dim, "cumprod", CumProd)
+    return _along(as_dtype_of(input, dtype, "cumprod"), dim, "cumprod", CumProd)
 
 
 @export()

@@ -16,6 +16,8 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .errors import OpError
+from .promotion import promote
 from .registry import export
 from .shape import shape_of, sum_to
 
@@ -55,6 +57,8 @@ def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorc
     array([1., 0.])
     """
     a, b = input, other
+    if type(condition) is bool and type(a) is float and type(b) is float:
+        return a if condition else b  # what Where's on_floats gives, in one step (Value rules)
     raw = condition.data if isinstance(condition, Node) else condition
     if isinstance(raw, bool | np.bool_):
         return Where(bool(raw))(a, b)
@@ -64,7 +68,7 @@ def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorc
     try:
         np.broadcast_shapes(raw.shape, shape_of(a), shape_of(b))
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"where: a condition of shape {raw.shape} and inputs of shapes {shape_of(a)}, "
             f"{shape_of(b)} do not broadcast together"
         ) from None
@@ -81,7 +85,7 @@ class _Extremum(Op):
     wins: Any = None  # np.greater or np.less: where ``a`` alone is chosen
 
     def forward(self, a: Any, b: Any) -> Any:
-        return type(self).pick(a, b)
+        return type(self).pick(*promote(a, b))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
@@ -188,5 +192,5 @@ def clip(input: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
 
 def _clamp(x: Any, lo: Any, hi: Any, op: str) -> Any:
     if lo is None and hi is None:
-        raise ValueError(f"{op}: give at least one of min and max (input of shape {shape_of(x)})")
+        raise OpError(f"{op}: give at least one of min and max (input of shape {shape_of(x)})")
     return Clip()(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Node
 from .base import Op
+from .errors import OpError
 from .registry import export
 
 Dims = int | Sequence[int] | None
@@ -24,6 +26,18 @@ Dims = int | Sequence[int] | None
 def shape_of(x: Any) -> tuple[int, ...]:
     """The shape of a node, an array or a Python number (``()``)."""
     return getattr(x, "shape", ())
+
+
+# Reads of data outside an op's forward and rule (masks, indices, statistics made with numpy):
+# `microgradnet.compile` notes them, since a replay would not compute them again.
+def raw_data(x: Any) -> Any:
+    """The data of a node; anything else (an array, a number) as it is."""
+    return x.data if isinstance(x, Node) else x
+
+
+def raw_array(x: Any) -> np.ndarray:
+    """The data of a node, or ``x``, as a numpy array."""
+    return np.asarray(x.data if isinstance(x, Node) else x)
 
 
 class DimError(IndexError, ValueError):
@@ -42,11 +56,15 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
     >>> normalize_dims(-1, 3, "sum"), normalize_dims((2, 0), 3, "sum"), normalize_dims(0, 0, "sum")
     ((2,), (2, 0), (0,))
     """
-    dims = (dim,) if not isinstance(dim, Sequence) else tuple(dim)
+    kind = type(dim)
+    if kind is tuple or kind is list or (kind is not int and isinstance(dim, Sequence)):
+        dims: tuple[Any, ...] = tuple(dim)  # type: ignore[arg-type]
+    else:
+        dims = (dim,)
     size = ndim or 1
     out = []
     for d in dims:
-        if isinstance(d, bool) or not isinstance(d, int | np.integer):
+        if type(d) is not int and (isinstance(d, bool) or not isinstance(d, int | np.integer)):
             raise TypeError(f"{op}: dim must be an int or a tuple of ints, not {d!r}")
         if not -size <= d < size:
             raise DimError(
@@ -55,7 +73,7 @@ def normalize_dims(dim: int | Sequence[int], ndim: int, op: str) -> tuple[int, .
             )
         out.append(int(d) % size)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dim} repeats a dimension")
+        raise OpError(f"{op}: dim {dim} repeats a dimension")
     return tuple(out)
 
 
@@ -77,7 +95,7 @@ class SumTo(ToShape):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
         )
-        out = x.sum(axis=axes, keepdims=True) if axes else x
+        out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
         return out.reshape(self.shape) if lead else out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
@@ -110,14 +128,13 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
 def broadcast_to(input: Any, size: Sequence[int]) -> Any:  # noqa: A002 - PyTorch's names
     """``input`` repeated along new or length-1 dims to ``size``; a no-op when shapes agree."""
     size = tuple(size)
-    if shape_of(input) == size:
+    old = shape_of(input)
+    if old == size:
         return input
-    try:
-        np.broadcast_shapes(shape_of(input), size)
-    except ValueError:
-        raise ValueError(
-            f"broadcast_to: an input of shape {shape_of(input)} does not broadcast to {size}"
-        ) from None
+    if len(old) > len(size) or not all(
+        n == 1 or n == m for n, m in zip(reversed(old), reversed(size))
+    ):
+        raise OpError(f"broadcast_to: an input of shape {old} does not broadcast to {size}")
     op = BroadcastTo(size)
     return op.forward(input) if type(input) is np.ndarray else op(input)
 
@@ -147,7 +164,7 @@ def _target_shape(old: tuple[int, ...], shape: Sequence[Any]) -> tuple[int, ...]
         bad = known == 0 or size % known != 0
         new = tuple(size // known if s == -1 else s for s in new) if not bad else new
     if bad or math.prod(new) != size:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
+        raise OpError(f"reshape: cannot reshape a tensor of shape {old} into {tuple(shape)}")
     return new
 
 
@@ -160,7 +177,9 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
     >>> reshape(np.zeros(6), 2, -1).shape, reshape(np.zeros(6), (3, 2)).shape
     ((2, 3), (3, 2))
     """
-    target = shape[0] if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
+    target: Any = shape
+    if len(shape) == 1 and (type(shape[0]) is tuple or isinstance(shape[0], Sequence)):
+        target = shape[0]
     old = shape_of(input)
     if target == old:  # the rules' common case: a gradient already in shape
         return input
@@ -172,9 +191,38 @@ def reshape(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyT
 
 
 @export(toplevel=False)
-def view(input: Any, *shape: int | Sequence[int]) -> Any:  # noqa: A002 - PyTorch's name
-    """`reshape` under PyTorch's name for views (every reshape here is exact, copy or not)."""
+def view(input: Any, *shape: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """`reshape` under PyTorch's name for views (every reshape here is exact, copy or not).
+
+    ``view(dtype)`` reads the input's bytes as ``dtype`` instead, as PyTorch does: the last dim
+    grows or shrinks by the ratio of the element sizes, and the result has no gradient.
+
+    Examples
+    --------
+    >>> view(np.array([1.0], np.float32), np.dtype(np.int32))
+    array([1065353216], dtype=int32)
+    """
+    if len(shape) == 1 and (
+        isinstance(shape[0], np.dtype)
+        or (isinstance(shape[0], type) and issubclass(shape[0], np.generic))
+    ):
+        return _view_bytes(input, np.dtype(shape[0]))
     return reshape(input, *shape)
+
+
+def _view_bytes(input: Any, dtype: np.dtype) -> Any:  # noqa: A002
+    raw = input.data if isinstance(input, Node) else np.asarray(input)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"view: dtype {dtype} is not supported; tensors hold bool, int or float")
+    if raw.itemsize != dtype.itemsize and (
+        raw.ndim == 0 or (raw.shape[-1] * raw.itemsize) % dtype.itemsize
+    ):
+        raise OpError(
+            f"view: the last dim of an input of shape {raw.shape} and dtype {raw.dtype} "
+            f"does not hold a whole number of {dtype} elements"
+        )
+    out = np.ascontiguousarray(raw).view(dtype)
+    return type(input)._wrap(out) if isinstance(input, Node) else out
 
 
 class Permute(Op, params=("dims",)):
@@ -184,10 +232,13 @@ class Permute(Op, params=("dims",)):
     dims: tuple[int, ...]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.transpose(x, self.dims)
+        return x.transpose(self.dims)
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        return (Permute(tuple(int(i) for i in np.argsort(self.dims)))(g),)
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return (Permute(tuple(inverse))(g),)
 
 
 @export()
@@ -202,7 +253,7 @@ def permute(input: Any, *dims: int | Sequence[int]) -> Any:  # noqa: A002 - PyTo
     order = dims[0] if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
     ndim = len(shape_of(input))
     if len(order) != ndim:
-        raise ValueError(
+        raise OpError(
             f"permute: {len(order)} dims {tuple(order)} for an input of {ndim} dimensions"
         )
     perm = normalize_dims(order, ndim, "permute") if ndim else ()  # type: ignore[arg-type]
@@ -230,7 +281,10 @@ def transpose(input: Any, dim0: int, dim1: int) -> Any:  # noqa: A002 - PyTorch'
 
 def matrix_transpose(x: Any) -> Any:
     """Swap the last two dims (``x.mT``)."""
-    return transpose(x, -2, -1)
+    ndim = len(shape_of(x))
+    if ndim < 2:
+        raise DimError(f"mT: an input of {ndim} dimensions has no matrices to transpose")
+    return Permute((*range(ndim - 2), ndim - 1, ndim - 2))(x)
 
 
 def reverse_dims(x: Any) -> Any:
@@ -297,7 +351,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:  # noqa: 
     (start,) = normalize_dims(start_dim, len(shape), "flatten")
     (end,) = normalize_dims(end_dim, len(shape), "flatten")
     if start > end:
-        raise ValueError(
+        raise OpError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}"
         )
     merged = int(np.prod(shape[start : end + 1]))
@@ -329,7 +383,7 @@ def _movedim(x: Any, source: Any, destination: Any, op: str) -> Any:
     src = normalize_dims(source, ndim, op)
     dst = normalize_dims(destination, ndim, op)
     if len(src) != len(dst):
-        raise ValueError(f"{op}: {len(src)} source dims {source} for {len(dst)} destinations")
+        raise OpError(f"{op}: {len(src)} source dims {source} for {len(dst)} destinations")
     order: list[int | None] = [None] * ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -359,7 +413,7 @@ def expand(input: Any, *sizes: int | Sequence[int]) -> Any:  # noqa: A002 - PyTo
     new = tuple(shape[i - lead] if s == -1 and i >= lead else int(s) for i, s in enumerate(target))
     bad = bad or any(n != s and n != 1 for n, s in zip(shape, new[lead:] if lead >= 0 else ()))
     if bad or any(s < 0 for s in new):
-        raise ValueError(f"expand: a tensor of shape {shape} cannot be expanded to {target}")
+        raise OpError(f"expand: a tensor of shape {shape} cannot be expanded to {target}")
     return broadcast_to(input, new)
 
 
@@ -384,7 +438,7 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:  # noqa: A002 
     try:
         inner = _target_shape((shape[d],) if shape else (1,), tuple(sizes))
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"unflatten: dim {dim} of shape {shape} cannot be split into {tuple(sizes)}"
         ) from None
     return reshape(input, shape[:d] + inner + shape[d + 1 :])

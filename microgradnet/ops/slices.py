@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import OpError
 from .indexing import getitem
 from .registry import export
 from .shape import movedim, normalize_dims, shape_of
@@ -21,7 +22,7 @@ def _dim_of(x: Any, dim: int, op: str) -> tuple[int, int]:
     """``dim`` as a non-negative dim of ``x``, and its length; an error for a 0-d input."""
     shape = shape_of(x)
     if not shape:
-        raise ValueError(f"{op}: needs an input with at least one dim, not a 0-d one")
+        raise OpError(f"{op}: needs an input with at least one dim, not a 0-d one")
     (d,) = normalize_dims(dim, len(shape), op)
     return d, shape[d]
 
@@ -43,9 +44,7 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Any:  # noqa: A002 
     d, n = _dim_of(input, dim, "narrow")
     begin = start + n if -n <= start < 0 else start
     if not 0 <= begin <= n or length < 0 or begin + length > n:
-        raise ValueError(
-            f"narrow: start {start} and length {length} do not fit dim {d} of length {n}"
-        )
+        raise OpError(f"narrow: start {start} and length {length} do not fit dim {d} of length {n}")
     return _part(input, d, slice(begin, begin + length))
 
 
@@ -65,14 +64,14 @@ def split(input: Any, split_size_or_sections: int | Sequence[int], dim: int = 0)
     if isinstance(split_size_or_sections, Sequence):
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise ValueError(
+            raise OpError(
                 f"split: lengths {sizes} do not add up to the length {n} of dim {d} "
                 f"(input of shape {shape_of(input)})"
             )
     else:
         size = int(split_size_or_sections)
         if size < 0 or (size == 0 and n):
-            raise ValueError(f"split: the piece length must be positive, not {size}")
+            raise OpError(f"split: the piece length must be positive, not {size}")
         sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
     bounds = [0, *itertools.accumulate(sizes)]
     return tuple(_part(input, d, slice(a, b)) for a, b in itertools.pairwise(bounds))
@@ -89,7 +88,7 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:  # noqa: A0
     [(2,), (2,), (1,)]
     """
     if chunks <= 0:
-        raise ValueError(f"chunk: the number of chunks must be positive, not {chunks}")
+        raise OpError(f"chunk: the number of chunks must be positive, not {chunks}")
     _, n = _dim_of(input, dim, "chunk")
     return split(input, max(-(-n // chunks), 1), dim)
 
@@ -122,7 +121,7 @@ def unfold(input: Any, dimension: int, size: int, step: int) -> Any:  # noqa: A0
     shape = shape_of(input)
     d, n = _dim_of(input, dimension, "unfold") if shape else (0, 1)
     if size < 0 or step <= 0 or size > n:
-        raise ValueError(
+        raise OpError(
             f"unfold: windows of size {size} every {step} do not fit dim {d} of length {n}"
         )
     if not shape:

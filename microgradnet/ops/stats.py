@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Node
+from .errors import OpError
 from .reduce import Amax, Dims, ValuesIndices, mean, pick_along, reduced_dims, sum
 from .registry import export
 from .select import where
@@ -161,7 +162,7 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:  #
     """
     raw = input.data if isinstance(input, Node) else np.asarray(input)
     if raw.size == 0:
-        raise ValueError(f"median: the input of shape {raw.shape} has no elements")
+        raise OpError(f"median: the input of shape {raw.shape} has no elements")
     if dim is None:
         return Median(tuple(range(raw.ndim)), False)(input)
     (d,) = normalize_dims(dim, raw.ndim, "median")
@@ -191,9 +192,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:  # 
         return pick_along(input, np.zeros((), np.int64), 0, keepdim)
     n = raw.shape[d]
     if n == 0:
-        raise ValueError(
-            f"mode: cannot take the mode of an input of shape {raw.shape} along dim {d}"
-        )
+        raise OpError(f"mode: cannot take the mode of an input of shape {raw.shape} along dim {d}")
     rows = np.moveaxis(raw, d, -1)
     s = np.sort(rows, axis=-1)
     pos = np.arange(n)

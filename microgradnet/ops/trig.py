@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from .base import Op
+from .promotion import promote
 from .registry import elementwise, export
 from .select import where
 from .shape import sum_to
@@ -95,8 +96,10 @@ class Atan2(Op):
     __slots__ = ()
     name = "atan2"
 
-    forward = staticmethod(cast(Callable[..., Any], np.arctan2))
     on_floats = staticmethod(math.atan2)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return np.arctan2(*promote(a, b, floating=True))
 
     def backward(self, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents

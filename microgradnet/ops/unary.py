@@ -18,8 +18,7 @@ from .select import where
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(x))  # never overflows; the two branches share the denominator
-    d = 1 + e
-    return np.where(x >= 0, 1 / d, e / d)  # type: ignore[no-any-return]
+    return np.where(x >= 0, 1.0, e) / (1 + e)  # type: ignore[no-any-return]
 
 
 def _float_sigmoid(x: float) -> float:
