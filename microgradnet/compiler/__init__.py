@@ -1,9 +1,13 @@
-"""`microgradnet.compile`: record a whole step once, then replay it as a flat list of numpy calls.
+"""`microgradnet.compile`: record a whole step once, then run it as a flat list of numpy calls.
 
 The first call with a given signature runs eagerly and records every computation it makes
-(`tracer`); the second is replayed and checked bit for bit against the eager call; from the third
-on, calls replay the record (`tape`): no graph, no nodes, no topological sort, the same numpy
-calls in the same order. Guards (`guards`) decide when a record applies.
+(`tracer`, into a `tape`). The second lowers the record into a program (`lowering`, which runs
+the record once more on arrays that note every numpy call, `capture`; `program`, which writes
+those calls out as one Python function with constant folding, buffers reused with ``out=`` and
+in-place updates), runs it, and checks it and a replay of the record bit for bit against the
+eager call. From the third call on, calls run the program: no graph, no nodes, no topological
+sort, the same numpy calls in the same order; or, where a tape cannot be lowered, replay the
+record step by step. Guards (`guards`) decide when a record applies.
 """
 
 from __future__ import annotations
@@ -32,13 +36,16 @@ def compile(  # noqa: A001
 ) -> Any:
     """Compile ``fn`` (a training step, an inference function) into a replay of its numpy calls.
 
-    The first call with a given signature (the shapes, dtypes and ``requires_grad`` of its
-    `Tensor` arguments, the values of its number arguments, the identity of other arguments, and
-    grad mode) runs eagerly and is traced: every forward of an operation, every derivative rule,
-    sum of gradients and gradient added into ``.grad``, each ``optimizer.step()`` and
-    ``zero_grad()``, and in-place updates. The second call replays the trace and checks it bit
-    for bit against the eager call; later calls replay it, with the numbers an optimizer reads
-    (``param_groups``: a learning-rate schedule) read again at each step.
+    The first call with a given signature (the shapes, dtypes, memory layouts and
+    ``requires_grad`` of its `Tensor` arguments, the values of its number arguments, the identity
+    of other arguments, and grad mode) runs eagerly and is traced: every forward of an
+    operation, every derivative rule, sum of gradients and gradient added into ``.grad``, each
+    ``optimizer.step()`` and ``zero_grad()``, and in-place updates. The second call lowers the
+    trace into a program of numpy calls (one generated function, its intermediate arrays
+    allocated once), and checks it bit for bit against the eager call; later calls run it, with
+    the numbers an optimizer reads (``param_groups``: a learning-rate schedule) read again at
+    each step. What cannot be lowered is replayed from the trace step by step (`explain` says
+    which).
 
     A call is traced again when a guard changes: the Python numbers the function can see by
     name (its globals, its closure, the attributes of its ``self`` and of object arguments),
@@ -51,7 +58,8 @@ def compile(  # noqa: A001
     What a replay does not repeat: Python side effects of the function (printing, appending to
     a list, ``self.loss = loss``, ``scheduler.step()`` inside it), and gradients of intermediate
     results (``retain_grad``). Tensors it returns are new tensors around this call's results,
-    without a graph.
+    without a graph. A call made while another call of the same program runs (from another
+    thread) runs eagerly.
 
     Parameters
     ----------

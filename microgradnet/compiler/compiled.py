@@ -1,19 +1,35 @@
-"""`CompiledFunction`: trace on the first call of a signature, check the tape on the second, replay
-from the third; run eagerly whatever cannot be replayed."""
+"""`CompiledFunction`: trace on the first call of a signature, lower the tape into a program and
+check it on the second, run the program from the third (or replay the tape where it could not be
+lowered); run eagerly whatever cannot be replayed."""
 
 from __future__ import annotations
 
 import functools
+import random
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from .. import random as mg_random
 from ..engine import Node, state
-from .guards import Guards, Snapshot, UnreplayableArgumentError, same, signature
+from .capture import LoweringError
+from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_conditions, same, signature
 from .instrument import instrumented
+from .lowering import lower
+from .lowering import signature as lowered_signature
+from .program import BUSY, MISS, Program
 from .pytree import flatten
 from .tape import Tape
 from .tracer import CompileError, Tracer
+
+#: What a signature's generated ``call`` returns for a call of another signature.
+_OTHER = object()
+
+
+class _NestedArgumentsError(Exception):
+    """The arguments are nested: calls take the general way."""
 
 
 class CompileWarning(UserWarning):
@@ -23,10 +39,29 @@ class CompileWarning(UserWarning):
 class _Entry:
     """One traced signature: its tape, its guards, and whether it is checked yet."""
 
-    def __init__(self, guards: Guards, keep: list[Any]) -> None:
+    __slots__ = (
+        "key",
+        "guards",
+        "keep",
+        "call",
+        "tape",
+        "program",
+        "why_not",
+        "nodes",
+        "optimizers",
+        "checked",
+    )
+
+    def __init__(self, key: Any, guards: Guards, keep: list[Any]) -> None:
+        self.key = key
         self.guards = guards
         self.keep = keep  # the objects whose identity is part of the key
+        #: ``call(args, kwargs)``: this signature's replay when a call has its signature and
+        #: its guards hold, else `_OTHER`.
+        self.call: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
         self.tape: Tape | None = None
+        self.program: Program | None = None
+        self.why_not: str | None = None  # why the tape is not lowered into a program
         self.nodes: list[Node] = []
         self.optimizers: list[Any] = []
         self.checked = False
@@ -51,6 +86,8 @@ class CompiledFunction:
         self._cache: dict[Any, list[_Entry]] = {}
         self._eager: dict[Any, list[_Entry]] = {}
         self._warned: set[str] = set()
+        #: The generated ``call`` of the signature replayed last, tried first.
+        self._fast: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
 
     def __repr__(self) -> str:
         return f"compile({getattr(self.fn, '__qualname__', self.fn)!r})"
@@ -66,6 +103,14 @@ class CompiledFunction:
         return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fast = self._fast
+        if fast is not None:  # the signature replayed last, tested by one generated function
+            out = fast(args, kwargs)
+            if out is not _OTHER:
+                if out is BUSY:
+                    self.stats["eager"] += 1
+                    return self.fn(*args, **kwargs)
+                return out
         if state.tracer is not None or state.anomaly:  # inside another trace; anomaly checks
             return self.fn(*args, **kwargs)
         leaves, structure = flatten((args, kwargs))
@@ -79,7 +124,18 @@ class CompiledFunction:
         for entry in self._cache.get(key, ()):
             if entry.guards.hold():
                 if entry.checked:
+                    if entry.call is not None:
+                        self._fast = entry.call
                     self.stats["replayed"] += 1
+                    program = entry.program
+                    if program is not None:
+                        out = program.run(leaves)
+                        if out is BUSY:
+                            self.stats["replayed"] -= 1
+                            self.stats["eager"] += 1
+                            return self.fn(*args, **kwargs)
+                        if out is not MISS:
+                            return out
                     return entry.tape.replay(leaves)  # type: ignore[union-attr]
                 if entry.tape is None:
                     self.stats["eager"] += 1
@@ -95,7 +151,7 @@ class CompiledFunction:
         return self._trace(key, keep, leaves, args, kwargs)
 
     def _trace(self, key: Any, keep: list[Any], leaves: list[Any], args: Any, kwargs: Any) -> Any:
-        entry = _Entry(Guards(self.fn, leaves), keep)
+        entry = _Entry(key, Guards(self.fn, leaves), keep)
         tracer = Tracer(leaves, self.fullgraph)
         with instrumented():
             state.tracer = tracer
@@ -117,32 +173,146 @@ class CompiledFunction:
         entry.optimizers = list(tracer.optimizers.values())
         return result
 
+    def _lower(self, entry: _Entry, leaves: list[Any]) -> None:
+        """Lower the tape into a program, twice (on the data, then on random data of the same
+        shapes): both must make the same calls with the same constants."""
+        tape = entry.tape
+        assert tape is not None
+        # A forward that draws random numbers must not draw them for the lowering: the generators
+        # are put back as they were.
+        generators = (
+            mg_random.default_generator.bit_generator.state,
+            random.getstate(),
+            np.random.get_state(),
+        )
+        try:
+            first = lower(tape, leaves)
+            second = lower(tape, leaves, np.random.default_rng(0))
+            if lowered_signature(first) != lowered_signature(second):
+                raise LoweringError("its numpy calls depend on the values of the data")
+            entry.program = Program(first)
+        except LoweringError as err:
+            entry.why_not = str(err)
+        except Exception as err:
+            entry.why_not = f"{type(err).__name__} while lowering: {err}"
+        finally:
+            _clear_stubs(tape)
+            mg_random.default_generator.bit_generator.state = generators[0]
+            random.setstate(generators[1])
+            np.random.set_state(generators[2])
+
     def _check(self, entry: _Entry, leaves: list[Any], args: Any, kwargs: Any) -> Any:
-        """Replay, undo, run eagerly, and compare everything both changed, bit for bit."""
+        """Replay (the program, and the tape), undo, run eagerly, and compare everything each
+        changed, bit for bit, with what the eager call changed."""
+        self._lower(entry, leaves)
         inputs = [x for x in leaves if isinstance(x, Node)]
         snapshot = Snapshot(entry.nodes + inputs, entry.optimizers)
-        try:
-            replayed = entry.tape.replay(leaves)  # type: ignore[union-attr]
-            after_replay = snapshot.current()
-        except Exception:
-            replayed = after_replay = None
-        snapshot.restore()
+        tape = entry.tape
+        assert tape is not None
+        candidates: list[tuple[str, Callable[[list[Any]], Any]]] = [("tape", tape.replay)]
+        if entry.program is not None:
+            candidates.insert(0, ("program", entry.program.run))
+        outcomes = []
+        for name, run in candidates:
+            try:
+                replayed = run(leaves)
+                if replayed is MISS:
+                    raise LoweringError("its guards do not hold on the second call")
+                outcomes.append((name, replayed, snapshot.current()))
+            except Exception as err:
+                if name == "program":
+                    entry.why_not = f"{type(err).__name__}: {err}"
+            snapshot.restore()
         result = self.fn(*args, **kwargs)
         self.stats["checked"] += 1
-        if (
-            after_replay is not None
-            and same(after_replay, snapshot.current())
-            and same(flatten(replayed)[0], flatten(result)[0])
-        ):
+        eager_state = snapshot.current()
+        eager_leaves = flatten(result)[0]
+        agreeing = [
+            name
+            for name, replayed, after in outcomes
+            if same(after, eager_state) and same(flatten(replayed)[0], eager_leaves)
+        ]
+        if "program" not in agreeing and entry.program is not None:
+            entry.program = None
+            entry.why_not = entry.why_not or "its program did not reproduce the eager call"
+        if "tape" in agreeing:
             entry.checked = True
+            entry.call = self._fast_call(entry)
         else:
             entry.tape = None
+            entry.program = None
             self._refuse(
                 "its replay did not reproduce the eager call: the function changes "
                 "state outside the record or depends on values the trace froze",
                 stacklevel=4,
             )
         return result
+
+    def _fast_call(self, entry: _Entry) -> Callable[[tuple[Any, ...], dict[str, Any]], Any] | None:
+        """One generated function that tests a call's signature and guards and replays it."""
+        tape = entry.tape
+        assert tape is not None
+
+        def conditions(name: Callable[[Any], str]) -> list[str]:
+            found = fast_conditions(entry.key, entry.keep, entry.guards, name)
+            if found is None:
+                raise _NestedArgumentsError
+            return found
+
+        try:
+            if entry.program is not None:
+                return entry.program.with_prologue(conditions, _OTHER, tape.replay, self.stats)
+            objects: list[Any] = []
+
+            def name(obj: Any) -> str:
+                objects.append(obj)
+                return f"c{len(objects) - 1}"
+
+            test = " and\n        ".join(f"({c})" for c in conditions(name))
+            other, stats, replay = name(_OTHER), name(self.stats), name(tape.replay)
+            source = (
+                f"def make({', '.join(f'c{i}' for i in range(len(objects)))}):\n"
+                f"    def call(args, kwargs):\n"
+                f"        if not (\n        {test}):\n            return {other}\n"
+                f"        {stats}['replayed'] += 1\n"
+                f"        return {replay}(list(args))\n"
+                f"    return call\n"
+            )
+            namespace: dict[str, Any] = {}
+            exec(compile(source, "<microgradnet.compile guard>", "exec"), namespace)
+            return namespace["make"](*objects)  # type: ignore[no-any-return]
+        except _NestedArgumentsError:
+            return None
+
+    def explain(self) -> str:
+        """How calls of each traced signature run now: a program of numpy calls, a replay of
+        the tape (and why it is not lowered into a program), or eagerly.
+
+        Examples
+        --------
+        >>> import microgradnet as mg
+        >>> double = mg.compile(lambda x: x * 2)
+        >>> for _ in range(3):
+        ...     _ = double(mg.tensor([1.0, 2.0]))
+        >>> print(double.explain())
+        signature 1: a program of 1 numpy call
+        """
+        lines = []
+        entries = [e for group in self._cache.values() for e in group]
+        for i, entry in enumerate(entries, 1):
+            if entry.tape is None:
+                how = "runs eagerly"
+            elif not entry.checked:
+                how = "traced, checked at its next call"
+            elif entry.program is not None:
+                n, k = entry.program.calls, entry.program.opaque
+                how = f"a program of {n} numpy call{'s' * (n != 1)}"
+                if k:
+                    how += f" and {k} step{'s' * (k != 1)} of its tape"
+            else:
+                how = f"a replay of its tape (not a program: {entry.why_not})"
+            lines.append(f"signature {i}: {how}")
+        return "\n".join(lines)
 
     def _refuse(self, reason: str, stacklevel: int) -> None:
         message = (
@@ -153,3 +323,14 @@ class CompiledFunction:
         if reason not in self._warned:
             self._warned.add(reason)
             warnings.warn(message, CompileWarning, stacklevel=stacklevel)
+
+
+def _clear_stubs(tape: Tape) -> None:
+    """Drop the traced arrays a lowering left in the tape's stand-in nodes."""
+    from .tape import Rule
+
+    for step in tape.steps:
+        if isinstance(step, Rule):
+            for stub, _ in step.bound:
+                stub.data = None
+            step.out_stub.data = None

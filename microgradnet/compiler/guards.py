@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as mg_random
-from ..engine import Node
+from ..engine import Node, state
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..value import Value
@@ -34,7 +34,10 @@ def signature(leaves: Iterable[Any], keep: list[Any]) -> tuple[Any, ...]:
     key: list[Any] = []
     for i, x in enumerate(leaves):
         if isinstance(x, Tensor):
-            key.append((type(x), x.data.shape, x.data.dtype.str, x.requires_grad))
+            data = x.data
+            # The layout too: numpy lays results out after their inputs, and sums in the order
+            # of memory, so another layout can round otherwise.
+            key.append((type(x), data.shape, data.dtype.str, x.requires_grad, data.strides))
         elif isinstance(x, Value):
             key.append((Value, x.requires_grad))
         elif isinstance(x, np.ndarray | np.generic):
@@ -77,14 +80,15 @@ class Guards:
 
     def __init__(self, fn: Callable[..., Any], leaves: list[Any]) -> None:
         self.numbers: list[tuple[Callable[[], Any], Any]] = []
+        self.sources: list[tuple[Any, str | None]] = []  # (dict, key) or (cell, None)
         modules: dict[int, Module] = {}
         for _, obj in _around(fn, leaves):
             if isinstance(obj, tuple):  # a global by name
                 namespace, name = obj
-                self._number(functools.partial(dict.get, namespace, name))
+                self._number(functools.partial(dict.get, namespace, name), (namespace, name))
                 obj = namespace.get(name)
             elif isinstance(obj, CellType):
-                self._number(functools.partial(getattr, obj, "cell_contents", None))
+                self._number(functools.partial(getattr, obj, "cell_contents", None), (obj, None))
                 obj = getattr(obj, "cell_contents", None)
             if isinstance(obj, Module):
                 modules.update((id(m), m) for m in obj.modules())
@@ -92,25 +96,26 @@ class Guards:
                 attrs = vars(obj)
                 for name, value in list(attrs.items()):
                     if isinstance(value, _NUMBERS):
-                        self._number(functools.partial(dict.get, attrs, name))
+                        self._number(functools.partial(dict.get, attrs, name), (attrs, name))
                     elif isinstance(value, Module):
                         modules.update((id(m), m) for m in value.modules())
         self.modules = list(modules.values())
         self.modes = [m.training for m in self.modules]
-        self.tensors: list[tuple[Tensor, tuple[int, ...], np.dtype, bool]] = []
+        self.tensors: list[tuple[Tensor, tuple[int, ...], np.dtype, bool, tuple[int, ...]]] = []
 
     def watch(self, outside: Iterable[Node]) -> None:
-        """Check the shape, dtype and ``requires_grad`` of these tensors from now on."""
+        """Check the shape, dtype, layout and ``requires_grad`` of these tensors from now on."""
         self.tensors = [
-            (n, n.data.shape, n.data.dtype, n.requires_grad)
+            (n, n.data.shape, n.data.dtype, n.requires_grad, n.data.strides)
             for n in outside
             if isinstance(n, Tensor)
         ]
 
-    def _number(self, get: Callable[[], Any]) -> None:
+    def _number(self, get: Callable[[], Any], source: tuple[Any, str | None]) -> None:
         value = get()
         if isinstance(value, _NUMBERS):
             self.numbers.append((get, (type(value), value)))
+            self.sources.append(source)
 
     def hold(self) -> bool:
         """Whether everything checked at the trace is still the same."""
@@ -121,16 +126,74 @@ class Guards:
         for m, mode in zip(self.modules, self.modes):
             if m.training is not mode:
                 return False
-        for n, shape, dtype, requires in self.tensors:
+        for n, shape, dtype, requires, strides in self.tensors:
             data = n.data
             if (
                 type(data) is not np.ndarray
                 or data.shape != shape
                 or data.dtype != dtype
                 or n.requires_grad is not requires
+                or data.strides != strides
             ):
                 return False
         return True
+
+
+def fast_conditions(
+    key: tuple[Any, ...], keep: list[Any], guards: Guards, name: Callable[[Any], str]
+) -> list[str] | None:
+    """Python tests, as source, that a call with positional arguments ``args`` (and keywords
+    ``kwargs``) runs outside any trace and anomaly mode, has the signature ``key`` and that
+    ``guards`` hold: the checks of `signature` and `Guards.hold`, written out. ``name(obj)``
+    gives the name the code reads an object by. None when the arguments are nested (those calls
+    take the general way)."""
+    grad_enabled, structure, leaves_key = key
+    args_structure, kwargs_structure = structure[1]
+    n = len(leaves_key)
+    if args_structure != (tuple, (None,) * n) or kwargs_structure != (dict, ()):
+        return None
+    st = name(state)
+    conds = [
+        f"len(args) == {n}",
+        "not kwargs",
+        f"{st}.tracer is None",
+        f"not {st}.anomaly",
+        f"{st}.grad_enabled is {bool(grad_enabled)}",
+    ]
+    kept = iter(keep)
+    array = name(np.ndarray)
+    for i, leaf in enumerate(leaves_key):
+        a = f"args[{i}]"
+        if leaf[0] == "object":
+            conds.append(f"{a} is {name(next(kept))}")
+        elif leaf[0] is Value:
+            conds.append(f"type({a}) is {name(Value)} and {a}.requires_grad is {leaf[1]}")
+        elif isinstance(leaf[0], type) and issubclass(leaf[0], Tensor):
+            cls, shape, dtype, requires, strides = leaf
+            conds.append(
+                f"type({a}) is {name(cls)} and type(_d := {a}.data) is {array} and "
+                f"_d.shape == {shape!r} and _d.dtype.str == {dtype!r} and "
+                f"{a}.requires_grad is {requires} and _d.strides == {strides!r}"
+            )
+        else:
+            kind, value = leaf
+            conds.append(f"type({a}) is {name(kind)} and {a} == {name(value)}")
+    for (_, (kind, value)), (where, key_name) in zip(guards.numbers, guards.sources):
+        if key_name is None:
+            now = f"getattr({name(where)}, 'cell_contents', None)"
+        else:
+            now = f"{name(where)}.get({key_name!r})"
+        conds.append(f"type(_n := {now}) is {name(kind)} and _n == {name(value)}")
+    for m, mode in zip(guards.modules, guards.modes):
+        conds.append(f"{name(m)}.training is {mode}")
+    for t, shape, dtype, requires, strides in guards.tensors:
+        tn = name(t)
+        conds.append(
+            f"type(_d := {tn}.data) is {array} and _d.shape == {shape!r} and "
+            f"((_t := _d.dtype) is {name(dtype)} or _t == {name(dtype)}) and "
+            f"{tn}.requires_grad is {requires} and _d.strides == {strides!r}"
+        )
+    return conds
 
 
 class Snapshot:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import engine
 from ..engine import Node, state
 from ..nn.module import Module
 from ..ops import reduce
@@ -204,6 +205,19 @@ def _created(orig: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _seeded(orig: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(orig)
+    def wrapper(root: Node, grad: Any, *args: Any) -> Any:
+        seed = orig(root, grad, *args)
+        tracer = state.tracer
+        if tracer is not None and grad is None:  # the default gradient: ones made here
+            tracer.implicit_seeds.add(id(seed))
+            tracer.created_array(seed)
+        return seed
+
+    return wrapper
+
+
 def _patches() -> list[tuple[Any, str, Any]]:
     found: list[tuple[Any, str, Any]] = []
     for cls, names in _ESCAPES.items():
@@ -215,6 +229,8 @@ def _patches() -> list[tuple[Any, str, Any]]:
     found.append((reduce, "_index_of", _index_of(reduce._index_of)))
     found.append((Module, "zero_grad", _zero_grad(Module.__dict__["zero_grad"])))
     found += [(cls, "__init__", _created(cls.__dict__["__init__"])) for cls in (Tensor, Value)]
+    if hasattr(engine, "_seed"):  # the default seed gradient, which a lowering may fold
+        found.append((engine, "_seed", _seeded(engine._seed)))
     return found
 
 

@@ -27,8 +27,24 @@ from ..engine import Grads, Node, Nodes, Reached, into_grad, state, topological_
 from ..ops.base import Op
 from ..tensor import Tensor
 from ..value import Value
-from .pytree import flatten, unflatten
-from .tape import Step, Tape, float_forward_step, forward_step, load_step, sum_step
+from .pytree import flatten
+from .tape import (
+    Accumulate,
+    Call,
+    Compute,
+    Forward,
+    InPlace,
+    InputNode,
+    Load,
+    MadeNode,
+    NodeRef,
+    OutsideNode,
+    Rule,
+    SetGrad,
+    Sum,
+    Tape,
+    ValueRef,
+)
 
 
 class CompileError(RuntimeError):
@@ -85,6 +101,7 @@ class Tracer:
         self.ops: dict[int, tuple[Op, list[int], list[bool], int]] = {}
         self.replay_ops: list[Op] = []
         self.ruled: set[int] = set()
+        self.implicit_seeds: set[int] = set()  # ids of default seed gradients (ones)
         self._keep: list[Any] = []  # what the ids above refer to stays alive while tracing
         for position, x in enumerate(flat):
             if isinstance(x, Node):
@@ -115,6 +132,10 @@ class Tracer:
         """``node`` was constructed during the call (a temporary, or a lazily made parameter)."""
         self.made.add(id(node))
         self._keep.append(node)
+
+    def created_array(self, array: Any) -> None:
+        """Keep ``array`` (made during the call) alive while its id is a key."""
+        self._keep.append(array)
 
     @contextmanager
     def trusting(self) -> Iterator[None]:
@@ -158,39 +179,31 @@ class Tracer:
             slot = self.tape.slot()
             self.loaded[id(node)] = slot
             self.outside[id(node)] = node
-            self.tape.steps.append(load_step(node, slot))
+            self.tape.steps.append(Load(node, slot))
             if type(data) is np.ndarray:
                 self.arrays[id(data)] = slot
                 self._keep.append(data)
         return slot
 
-    def node_getter(self, node: Node) -> Callable[[list[Any]], Node]:
+    def node_getter(self, node: Node) -> NodeRef:
         """How a replay finds ``node`` itself: the input's node, a stand-in for a node made in the
         call (its data set from the slot), or the outside node."""
         node_slot = self.node_slots.get(id(node))
         if node_slot is not None:
-            return lambda slots: slots[node_slot]
+            return InputNode(node_slot)
         slot = self.nodes.get(id(node))
         if slot is not None:
-            stub = _stand_in(node)
-
-            def stand_in(slots: list[Any]) -> Node:
-                stub.data = slots[slot]
-                return stub
-
-            return stand_in
+            return MadeNode(_stand_in(node), slot)
         self.outside[id(node)] = node
-        return lambda slots: node
+        return OutsideNode(node)
 
-    def value_getter(self, x: Any) -> Callable[[list[Any]], Any]:
+    def value_getter(self, x: Any) -> ValueRef:
         """How a replay finds an argument of a recorded call: a node's data, or a constant."""
         if isinstance(x, Node):
-            slot = self.node_ref(x)
-        elif type(x) is np.ndarray and id(x) in self.arrays:
-            slot = self.arrays[id(x)]
-        else:
-            return lambda slots: x
-        return lambda slots: slots[slot]
+            return ValueRef(self.node_ref(x))
+        if type(x) is np.ndarray and id(x) in self.arrays:
+            return ValueRef(self.arrays[id(x)])
+        return ValueRef(None, x)
 
     # -- events -------------------------------------------------------------------------------
     def forward(self, op: Op, args: Sequence[Any], raw: Sequence[Any], result: Node) -> None:
@@ -202,9 +215,8 @@ class Tracer:
         out = self.tape.slot()
         self._bind(result, out)
         if result.holds_float:
-            self.tape.steps.append(float_forward_step(replay_op._float_forward, ins, out))
-        else:
-            self.tape.steps.append(forward_step(replay_op.forward, ins, out))
+            self.tape.floats = True
+        self.tape.steps.append(Forward(replay_op, ins, out, result.holds_float))
         if ctx is not None:
             self._keep.append(ctx)
             self.ops[id(ctx)] = (replay_op, ins, [isinstance(a, Node) for a in args], out)
@@ -214,7 +226,7 @@ class Tracer:
         ins = [self.ref(a) for a in args]
         out = self.tape.slot()
         self._bind(result, out)
-        self.tape.steps.append(forward_step(fn, ins, out))
+        self.tape.steps.append(Compute(fn, ins, out))
 
     def call(self, fn: Callable[..., Any], *args: Any, owner: Any = None) -> Any:
         """Run ``fn(*args)`` unrecorded now and again at each replay (``optimizer.step()``)."""
@@ -228,11 +240,7 @@ class Tracer:
                     self.outside.setdefault(id(p), p)
         with self.suspended():
             result = fn(*args)
-
-        def step(slots: list[Any]) -> None:
-            fn(*args)
-
-        self.tape.steps.append(step)
+        self.tape.steps.append(Call(fn, args))
         self.loaded.clear()  # parameters may hold new data now
         return result
 
@@ -242,11 +250,7 @@ class Tracer:
         getters = [self.value_getter(a) for a in args]
         with self.suspended():
             result = method(target, *args)
-
-        def step(slots: list[Any]) -> None:
-            method(get_target(slots), *[g(slots) for g in getters])
-
-        self.tape.steps.append(step)
+        self.tape.steps.append(InPlace(method, get_target, getters))
         self.loaded.clear()
         return result
 
@@ -256,12 +260,7 @@ class Tracer:
         if value is not None and type(value) not in (float, int):
             self.cannot_replay("setting .grad to an array")
             return
-        get_node = self.node_getter(node)
-
-        def step(slots: list[Any]) -> None:
-            get_node(slots).grad = value
-
-        self.tape.steps.append(step)
+        self.tape.steps.append(SetGrad(self.node_getter(node), value))
 
     # -- the backward pass --------------------------------------------------------------------
     def propagate(self, roots: Nodes, seeds: Grads, reached: Reached, *flags: bool) -> None:
@@ -284,6 +283,8 @@ class Tracer:
         for root, seed in zip(roots, seeds):
             prev = pending.get(id(root))
             entry = (seed, self.ref(seed))
+            if id(seed) in self.implicit_seeds:
+                self.tape.internal.add(entry[1])
             pending[id(root)] = entry if prev is None else self._sum(prev, entry)
         for node in reversed(topological_order(roots)):
             found = pending.pop(id(node), None)
@@ -309,16 +310,11 @@ class Tracer:
 
     def _sum(self, prev: tuple[Any, int], new: tuple[Any, int]) -> tuple[Any, int]:
         out = self.tape.slot()
-        self.tape.steps.append(sum_step(prev[1], new[1], out))
+        self.tape.steps.append(Sum(prev[1], new[1], out))
         return prev[0] + new[0], out
 
     def _accumulate(self, node: Node, grad_slot: int) -> None:
-        get_node = self.node_getter(node)
-
-        def step(slots: list[Any]) -> None:
-            get_node(slots)._accumulate(slots[grad_slot])
-
-        self.tape.steps.append(step)
+        self.tape.steps.append(Accumulate(self.node_getter(node), grad_slot))
 
     def _rule(self, ctx: Any, node: Node, grad_slot: int, grads: Sequence[Any]) -> list[int]:
         entry = self.ops.get(id(ctx))
@@ -339,17 +335,7 @@ class Tracer:
             for j, (p, g) in enumerate(zip(ctx.parents, grads))
             if g is not None and p.requires_grad
         ]
-        vjp = replay_op.vjp
-
-        def step(slots: list[Any]) -> None:
-            for stub, i in bound:
-                stub.data = slots[i]
-            out_stub.data = slots[out]
-            gs = vjp(out_stub, slots[grad_slot], False)
-            for j, k in targets:
-                slots[k] = gs[j]
-
-        self.tape.steps.append(step)
+        self.tape.steps.append(Rule(replay_op, bound, out_stub, out, grad_slot, targets))
         slots = [-1] * len(grads)
         for j, k in targets:
             slots[j] = k
@@ -359,21 +345,21 @@ class Tracer:
     def finish(self, result: Any) -> Tape:
         """Note how a replay builds the returned value; drop what only tracing needed."""
         leaves, structure = flatten(result)
-        getters: list[Step | Callable[[list[Any]], Any]] = []
+        outputs: list[tuple[str, Any]] = []
         for x in leaves:
             if isinstance(x, Node):
                 node_slot = self.node_slots.get(id(x))
                 slot = self.nodes.get(id(x))
                 if node_slot is not None:
-                    getters.append(lambda slots, s=node_slot: slots[s])
+                    outputs.append(("input", node_slot))
                 elif slot is not None:
-                    wrap = (Value if x.holds_float else Tensor)._wrap
-                    getters.append(lambda slots, s=slot, w=wrap: w(slots[s]))
+                    outputs.append(("wrap", (slot, (Value if x.holds_float else Tensor)._wrap)))
                 else:
-                    getters.append(lambda slots, n=x: n)
+                    outputs.append(("object", x))
             else:
-                getters.append(lambda slots, c=x: c)
-        self.tape.output = lambda slots: unflatten(structure, [g(slots) for g in getters])
+                outputs.append(("object", x))
+        self.tape.outputs = outputs
+        self.tape.structure = structure
         for op in self.replay_ops:
             if id(op) not in self.ruled:
                 op.parents = ()  # a forward needs no inputs' nodes; keep none alive
