@@ -315,7 +315,7 @@ class _Lowering:
                 if not isinstance(new, Traced):
                     raise LoweringError("an update rule that computes outside numpy")
                 self.rec.setitem(data, Ellipsis, new)  # `Tensor.copy_`
-                if isinstance(getattr(p, "_vc", None), list):
+                if not p.holds_float:
                     self.effect("bump", ("node", p))  # its version counter, as copy_ counts
                 for key, value in state.stores.items():
                     v = value if isinstance(value, Live) else self.operand(value)

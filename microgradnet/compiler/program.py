@@ -1064,7 +1064,7 @@ class Program:
         if kind == "accumulate":
             return [f"{self._node(args[0])}._accumulate({self._var(args[1])})"]
         if kind == "bump":
-            return [f"{self._node(args[0])}._vc[0] += 1"]
+            return [f"{self._node(args[0])}._counter()[0] += 1"]
         if kind == "state":
             opt, p, key, v = args
             if isinstance(v, Live):
