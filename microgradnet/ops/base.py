@@ -297,7 +297,12 @@ class Op(GraphOp, metaclass=_OpType):
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
         # is 0, unless it views an input's memory (`apply` sets ``_out_version`` then).
-        op._versions = None if floats else _versions_of(parents)
+        if floats:
+            op._versions = None
+        elif len(parents) == 2:  # most ops: spelled out, where a call would cost more
+            op._versions = (parents[0]._vc[0], parents[1]._vc[0])
+        else:
+            op._versions = _versions_of(parents)
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
@@ -320,7 +325,6 @@ class Op(GraphOp, metaclass=_OpType):
             return self.backward(grad)  # the common case: plain arrays
         finally:
             self._out = None  # no reference from an op to its output survives the call
-            self._mode = _RAW
 
     def _vjp_modes(self, out: Node, grad: Any, graph: bool) -> tuple[Any, ...]:
         """`vjp` recorded, under anomaly mode, or on floats (with the IEEE fallback)."""
@@ -338,6 +342,8 @@ class Op(GraphOp, metaclass=_OpType):
             if state.anomaly:
                 check_finite(f"the backward of {self.name}", grads)
             return grads
+        finally:
+            self._mode = _RAW
 
     def _checked_backward(self, grad: Any) -> tuple[Any, ...]:
         with np.errstate(all="ignore"):
