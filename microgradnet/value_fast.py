@@ -42,6 +42,44 @@ _new = object.__new__
 Method = Callable[..., Any]
 #: Turns the other operand of an operator into a `Value` (numbers become constants).
 Operand = Callable[[Any, str], Node]
+#: The inputs of a recorded op.
+Parents = tuple[Node, ...]
+
+
+def _recorder(value: type[Node]) -> Callable[[type[Op], Any, Parents, bool], Any]:
+    """``record(op, data, parents, requires)``: a new node of the class ``value`` holding
+    ``data``, made by a new ``op`` over ``parents`` when ``requires`` and grad mode is on; None
+    when ``data`` is not a float (the computation left the reals), for `Op.apply` to take over.
+
+    The node and the op get the slots `Op.apply` and `Op._record` store for float inputs
+    (tests/test_value_fast.py compares every slot), with ``object.__new__`` and plain stores.
+    """
+    counter, raw, st = creation_counter, _base._RAW, state
+
+    def record(op: type[Op], data: Any, parents: Parents, requires: bool) -> Any:
+        if type(data) is not float:
+            return None
+        out: Any = _new(value)
+        out.data = data
+        out.grad = 0.0
+        out._retains_grad = True
+        out.label = ""
+        if requires and st.grad_enabled:
+            ctx = _new(op)
+            ctx.parents = parents
+            ctx._versions = None
+            ctx._released = False
+            ctx._seq = next(counter)
+            ctx._mode = raw
+            ctx._scope = _base.current_scope()
+            out.requires_grad = True
+            out._ctx = ctx
+        else:
+            out.requires_grad = False
+            out._ctx = None
+        return out
+
+    return record
 
 
 def binary(
@@ -54,8 +92,8 @@ def binary(
     """``self <op> other`` (``other <op> self`` when ``reflected``) as a method of the class
     ``value``: ``compute`` on the two floats, recorded as ``op``."""
     name = op.name
-    counter, raw = creation_counter, _base._RAW
     constant = value._wrap
+    record = _recorder(value)
 
     def method(self: Any, other: Any) -> Any:
         if type(other) is not value:
@@ -67,33 +105,14 @@ def binary(
         else:
             a = self
             b = other
-        st = state
-        if st.tracer is None and type(a) is value and type(b) is value:
+        if state.tracer is None and type(a) is value and type(b) is value:
             try:
-                data = compute(a.data, b.data)
+                out = record(
+                    op, compute(a.data, b.data), (a, b), a.requires_grad or b.requires_grad
+                )
             except (ArithmeticError, ValueError):
-                data = None
-            if type(data) is float:
-                out = _new(value)
-                out.data = data
-                out.grad = 0.0
-                out._retains_grad = True
-                out.label = ""
-                if (a.requires_grad or b.requires_grad) and st.grad_enabled:
-                    # What `Op._record` stores for float inputs (tests/test_value_fast.py
-                    # compares every slot with it).
-                    ctx = _new(op)
-                    ctx.parents = (a, b)
-                    ctx._versions = None
-                    ctx._released = False
-                    ctx._seq = next(counter)
-                    ctx._mode = raw
-                    ctx._scope = _base.current_scope()
-                    out.requires_grad = True
-                    out._ctx = ctx
-                else:
-                    out.requires_grad = False
-                    out._ctx = None
+                out = None
+            if out is not None:
                 return out
         return op().apply(a, b)
 
@@ -102,34 +121,15 @@ def binary(
 
 def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> Method:
     """``op`` of one `Value`, as a method of the class ``value``: ``compute`` on its float."""
-    counter, raw = creation_counter, _base._RAW
+    record = _recorder(value)
 
     def method(self: Any) -> Any:
-        st = state
-        if st.tracer is None and type(self) is value:
+        if state.tracer is None and type(self) is value:
             try:
-                data = compute(self.data)
+                out = record(op, compute(self.data), (self,), self.requires_grad)
             except (ArithmeticError, ValueError):
-                data = None
-            if type(data) is float:
-                out = _new(value)
-                out.data = data
-                out.grad = 0.0
-                out._retains_grad = True
-                out.label = ""
-                if self.requires_grad and st.grad_enabled:
-                    ctx = _new(op)  # the slots `Op._record` stores for float inputs
-                    ctx.parents = (self,)
-                    ctx._versions = None
-                    ctx._released = False
-                    ctx._seq = next(counter)
-                    ctx._mode = raw
-                    ctx._scope = _base.current_scope()
-                    out.requires_grad = True
-                    out._ctx = ctx
-                else:
-                    out.requires_grad = False
-                    out._ctx = None
+                out = None
+            if out is not None:
                 return out
         return op().apply(self)
 
@@ -139,8 +139,8 @@ def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> M
 def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Operand) -> Method:
     """``self ** other`` as a method of the class ``value``: ``by_number`` (its parameter ``p``
     the exponent) for an int or float exponent, ``by_node`` of two Values otherwise."""
-    counter, raw = creation_counter, _base._RAW
     of_nodes = binary(value, by_node, operator.pow, operand)
+    record = _recorder(value)
 
     def method(self: Any, other: Any) -> Any:
         kind = type(other)
@@ -148,32 +148,14 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
             if isinstance(other, int | float):  # bool and other number subclasses
                 return by_number(other).apply(self)
             return of_nodes(self, other)
-        st = state
-        if st.tracer is None and type(self) is value:
+        if state.tracer is None and type(self) is value:
             try:
-                data = self.data**other
+                out = record(by_number, self.data**other, (self,), self.requires_grad)
             except (ArithmeticError, ValueError):
-                data = None
-            if type(data) is float:
-                out = _new(value)
-                out.data = data
-                out.grad = 0.0
-                out._retains_grad = True
-                out.label = ""
-                if self.requires_grad and st.grad_enabled:
-                    ctx: Any = _new(by_number)  # the slots `Op._record` stores for float inputs
-                    ctx.p = other
-                    ctx.parents = (self,)
-                    ctx._versions = None
-                    ctx._released = False
-                    ctx._seq = next(counter)
-                    ctx._mode = raw
-                    ctx._scope = _base.current_scope()
-                    out.requires_grad = True
-                    out._ctx = ctx
-                else:
-                    out.requires_grad = False
-                    out._ctx = None
+                out = None
+            if out is not None:
+                if out._ctx is not None:
+                    out._ctx.p = other  # the exponent: the op's parameter
                 return out
         return by_number(other).apply(self)
 

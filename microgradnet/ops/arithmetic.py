@@ -1,11 +1,16 @@
 """Elementwise arithmetic with numpy broadcasting: add, sub, mul, div, pow, neg.
 
 Each gradient goes through ``sum_to``, so an input that was broadcast gets the summed gradient of
-all its copies. The `Tensor` and `Value` operators call these classes directly.
+all its copies. ``add``, ``sub``, ``mul`` and ``div`` are each one `broadcasting` declaration
+(the remainders of ``ops/rounding.py`` are too). The `Tensor` and `Value` operators call these
+classes directly.
 """
 
 from __future__ import annotations
 
+import operator
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,74 +29,83 @@ def _mixed(a: Any, b: Any) -> bool:
     return type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype
 
 
-class Add(Op):
-    __slots__ = ()
-    name = "add"
+#: The gradient of one input of a `broadcasting` op, ``rule(g, a, b)``, before `sum_to`.
+Rule = Callable[[Any, Any, Any], Any]
 
-    def forward(self, a: Any, b: Any) -> Any:
-        if _mixed(a, b):
-            a, b = promote(a, b)
-        return a + b
 
-    def backward(self, g: Any) -> tuple[Any, ...]:
+def broadcasting(
+    name: str,
+    doc: str,
+    forward: Callable[[Any, Any], Any],
+    da: Rule | None,
+    db: Rule | None,
+    *,
+    reads: str | None = None,
+) -> type[Op]:
+    """Declare an op of two inputs that broadcast together, in one statement.
+
+    ``forward(a, b)`` computes it on raw data. ``da(g, a, b)`` and ``db(g, a, b)`` give the
+    gradients of ``a`` and ``b`` for the output's gradient ``g``, each called only for an input
+    that requires grad, and summed down to that input's shape (`sum_to`); None stands for ``g``
+    itself, passed on without a call (both inputs of ``a + b``). In the rules ``a`` and ``b`` are
+    the op's ``inputs`` with ``reads="inputs"`` (nodes when the pass is recorded, so the rules
+    differentiate again), its ``raw_inputs`` with ``reads="raw_inputs"`` (for piecewise-constant
+    factors), or None with ``reads=None`` (rules that do not read them: the inputs may then
+    change in place after the op). The class is named after ``name`` (``floor_divide``:
+    ``FloorDivide``) and belongs to the caller's module.
+    """
+    read = None if reads is None else getattr(Op, reads).fget
+
+    def backward(self: Op, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
+        a, b = (None, None) if read is None else read(self)
         return (
-            sum_to(g, pa.shape) if pa.requires_grad else None,
-            sum_to(g, pb.shape) if pb.requires_grad else None,
+            sum_to(g if da is None else da(g, a, b), pa.shape) if pa.requires_grad else None,
+            sum_to(g if db is None else db(g, a, b), pb.shape) if pb.requires_grad else None,
         )
 
-
-class Sub(Op):
-    __slots__ = ()
-    name = "sub"
-
-    def forward(self, a: Any, b: Any) -> Any:
-        if _mixed(a, b):
-            a, b = promote(a, b)
-        return a - b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        return (
-            sum_to(g, pa.shape) if pa.requires_grad else None,
-            sum_to(-g, pb.shape) if pb.requires_grad else None,
-        )
+    body = {
+        "__slots__": (),
+        "__doc__": doc,
+        "__module__": sys._getframe(1).f_globals["__name__"],
+        "name": name,
+        "forward": staticmethod(forward),
+        "backward": backward,
+    }
+    return type("".join(w.title() for w in name.split("_")), (Op,), body)
 
 
-class Mul(Op):
-    __slots__ = ()
-    name = "mul"
+def _promoted(compute: Callable[[Any, Any], Any], floating: bool = False) -> Callable[..., Any]:
+    """The forward ``compute(a, b)`` on raw data promoted to PyTorch's result dtype (with
+    ``floating``, integers become floats too). ``compute`` is an `operator` function,
+    ``operator.add`` for ``+``: Python's operator itself, so the forward gains no Python call."""
 
-    def forward(self, a: Any, b: Any) -> Any:
-        if _mixed(a, b):
-            a, b = promote(a, b)
-        return a * b
+    def forward(a: Any, b: Any) -> Any:
+        if _mixed(a, b) or (floating and a.dtype.kind != "f"):
+            a, b = promote(a, b, floating)
+        return compute(a, b)
 
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        a, b = self.inputs
-        return (
-            sum_to(g * b, pa.shape) if pa.requires_grad else None,
-            sum_to(g * a, pb.shape) if pb.requires_grad else None,
-        )
+    return forward
 
 
-class Div(Op):
-    __slots__ = ()
-    name = "div"
-
-    def forward(self, a: Any, b: Any) -> Any:
-        if _mixed(a, b) or a.dtype.kind != "f":  # integers divide into floats
-            a, b = promote(a, b, floating=True)
-        return a / b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        a, b = self.inputs
-        return (
-            sum_to(g / b, pa.shape) if pa.requires_grad else None,
-            sum_to(-(g * a) / (b * b), pb.shape) if pb.requires_grad else None,
-        )
+Add = broadcasting("add", "``a + b``.", _promoted(operator.add), None, None)
+Sub = broadcasting("sub", "``a - b``.", _promoted(operator.sub), None, lambda g, a, b: -g)
+Mul = broadcasting(
+    "mul",
+    "``a * b``.",
+    _promoted(operator.mul),
+    lambda g, a, b: g * b,
+    lambda g, a, b: g * a,
+    reads="inputs",
+)
+Div = broadcasting(
+    "div",
+    "``a / b``; integers divide into the default float dtype.",
+    _promoted(operator.truediv, floating=True),
+    lambda g, a, b: g / b,
+    lambda g, a, b: -(g * a) / (b * b),
+    reads="inputs",
+)
 
 
 class Pow(Op):

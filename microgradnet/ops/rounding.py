@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .arithmetic import broadcasting
 from .base import Op
 from .promotion import promote
 from .registry import Unary, elementwise, export
@@ -85,48 +86,37 @@ def round(input: Any, decimals: int = 0) -> Any:  # noqa: A001, A002 - PyTorch's
     return Round(int(decimals))(input)
 
 
-def _check_integer_divisor(name: str, a: Any, b: Any) -> None:
-    if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError(f"{name}: integer division by zero")
+def _dividing(name: str, compute: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The forward of a rounded division: ``compute(a, b)`` on the promoted inputs; integer
+    division by zero raises ZeroDivisionError, as in PyTorch."""
 
-
-class _Remainder(Op):
-    """``a - q * b`` for a rounded quotient ``q``: `Fmod` truncates it, `Remainder` floors it."""
-
-    __slots__ = ()
-    compute: Any  # the remainder's numpy function
-    quotient: Any  # the rounded quotient, whose negative is the divisor's gradient
-
-    def forward(self, a: Any, b: Any) -> Any:
+    def forward(a: Any, b: Any) -> Any:
         a, b = promote(a, b)
-        _check_integer_divisor(self.name, a, b)
-        return self.compute(a, b)
+        if np.result_type(a, b).kind in "iub" and np.any(np.asarray(b) == 0):
+            raise ZeroDivisionError(f"{name}: integer division by zero")
+        return compute(a, b)
 
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        ra, rb = self.raw_inputs
-        return (
-            sum_to(g, pa.shape) if pa.requires_grad else None,
-            sum_to(-g * self.quotient(ra, rb), pb.shape) if pb.requires_grad else None,
-        )
+    return forward
 
 
-class Fmod(_Remainder):
-    """The remainder of ``a / b`` with the sign of ``a`` (C's ``fmod``)."""
-
-    __slots__ = ()
-    name = "fmod"
-    compute = staticmethod(np.fmod)
-    quotient = staticmethod(lambda a, b: np.trunc(a / b))
-
-
-class Remainder(_Remainder):
-    """The remainder of ``a / b`` with the sign of ``b`` (Python's ``%``)."""
-
-    __slots__ = ()
-    name = "remainder"
-    compute = staticmethod(np.remainder)
-    quotient = staticmethod(np.floor_divide)
+# ``a - q * b`` for a rounded quotient ``q``: the dividend's gradient is ``g``, the divisor's
+# ``-g * q``.
+Fmod = broadcasting(
+    "fmod",
+    "The remainder of ``a / b`` with the sign of ``a`` (C's ``fmod``).",
+    _dividing("fmod", np.fmod),
+    None,
+    lambda g, a, b: -g * np.trunc(a / b),
+    reads="raw_inputs",
+)
+Remainder = broadcasting(
+    "remainder",
+    "The remainder of ``a / b`` with the sign of ``b`` (Python's ``%``).",
+    _dividing("remainder", np.remainder),
+    None,
+    lambda g, a, b: -g * np.floor_divide(a, b),
+    reads="raw_inputs",
+)
 
 
 @export(value=True)
@@ -156,23 +146,13 @@ def remainder(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's names
     return Remainder()(input, other)
 
 
-class FloorDivide(Op):
-    """``floor(a / b)`` (Python's ``//``); piecewise constant, so both gradients are 0."""
-
-    __slots__ = ()
-    name = "floor_divide"
-
-    def forward(self, a: Any, b: Any) -> Any:
-        a, b = promote(a, b)
-        _check_integer_divisor(self.name, a, b)
-        return np.floor_divide(a, b)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        pa, pb = self.parents
-        return (
-            sum_to(g * 0.0, pa.shape) if pa.requires_grad else None,
-            sum_to(g * 0.0, pb.shape) if pb.requires_grad else None,
-        )
+FloorDivide = broadcasting(
+    "floor_divide",
+    "``floor(a / b)`` (Python's ``//``); piecewise constant, so both gradients are 0.",
+    _dividing("floor_divide", np.floor_divide),
+    lambda g, a, b: g * 0.0,
+    lambda g, a, b: g * 0.0,
+)
 
 
 @export(value=True)
