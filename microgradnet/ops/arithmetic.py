@@ -22,13 +22,6 @@ from .promotion import DEFAULT, promote
 from .registry import export
 from .shape import raw_array, raw_data, sum_to
 
-
-def _mixed(a: Any, b: Any) -> bool:
-    """Whether ``a`` and ``b`` are anything but two arrays of one dtype (which numpy and PyTorch
-    compute alike, without `promote`)."""
-    return type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype
-
-
 #: The gradient of one input of a `broadcasting` op, ``rule(g, a, b)``, before `sum_to`.
 Rule = Callable[[Any, Any, Any], Any]
 
@@ -81,7 +74,14 @@ def _promoted(compute: Callable[[Any, Any], Any], floating: bool = False) -> Cal
     ``operator.add`` for ``+``: Python's operator itself, so the forward gains no Python call."""
 
     def forward(a: Any, b: Any) -> Any:
-        if _mixed(a, b) or (floating and a.dtype.kind != "f"):
+        # Two arrays of one (floating, if need be) dtype: numpy and PyTorch compute alike.
+        ndarray = np.ndarray
+        if (
+            type(a) is not ndarray
+            or type(b) is not ndarray
+            or a.dtype is not b.dtype
+            or (floating and a.dtype.kind != "f")
+        ):
             a, b = promote(a, b, floating)
         return compute(a, b)
 
