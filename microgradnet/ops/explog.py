@@ -45,7 +45,7 @@ exp2 = elementwise(
     "exp2",
     "``2 ** x``.",
     np.exp2,
-    lambda g, x, y: g * y * _LN2,
+    lambda g, y: g * y * _LN2,
     on_floats=lambda x: 2.0**x,
     uses_output=True,
 )
@@ -53,7 +53,7 @@ expm1 = elementwise(
     "expm1",
     "``exp(x) - 1``, accurate for small ``x``.",
     np.expm1,
-    lambda g, x, y: g * (y + 1),
+    lambda g, y: g * (y + 1),
     on_floats=math.expm1,
     uses_output=True,
 )
@@ -64,7 +64,7 @@ reciprocal = elementwise(
     "reciprocal",
     "``1 / x``.",
     lambda x: 1.0 / x,
-    lambda g, x, y: -g * y * y,
+    lambda g, y: -g * y * y,
     on_floats=lambda x: 1.0 / x,
     uses_output=True,
 )
@@ -72,7 +72,7 @@ rsqrt = elementwise(
     "rsqrt",
     "``1 / sqrt(x)``.",
     lambda x: 1.0 / np.sqrt(x),
-    lambda g, x, y: -0.5 * g * y * y * y,
+    lambda g, y: -0.5 * g * y * y * y,
     on_floats=lambda x: 1.0 / math.sqrt(x),
     uses_output=True,
 )

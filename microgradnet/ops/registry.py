@@ -122,15 +122,22 @@ def elementwise(
 ) -> Unary:
     """Declare an elementwise function of one input in one statement.
 
-    ``forward(x)`` computes it on an array; ``rule(g, x)`` (``rule(g, x, y)`` with the output
-    ``y`` when ``uses_output``) returns the input's gradient, written with differentiable
+    ``forward(x)`` computes it on an array; ``rule(g, x)`` (``rule(g, y)`` of the output ``y``
+    instead when ``uses_output``) returns the input's gradient, written with differentiable
     operations so that it differentiates again; ``on_floats`` optionally computes it on a
     Python float for `Value`. The op class is ``fn.op``.
     """
 
-    def backward(self: Op, g: Any) -> tuple[Any, ...]:
-        (x,) = self.inputs
-        return (rule(g, x, self.output) if uses_output else rule(g, x),)
+    if uses_output:  # the rule reads the output only, not the input (as PyTorch saves it)
+
+        def backward(self: Op, g: Any) -> tuple[Any, ...]:
+            return (rule(g, self.output),)
+
+    else:
+
+        def backward(self: Op, g: Any) -> tuple[Any, ...]:
+            (x,) = self.inputs
+            return (rule(g, x),)
 
     module = sys._getframe(1).f_globals["__name__"]
     body: dict[str, Any] = {

@@ -38,7 +38,7 @@ tan = elementwise(
     "tan",
     "The tangent (radians).",
     np.tan,
-    lambda g, x, y: g * (1 + y * y),
+    lambda g, y: g * (1 + y * y),
     on_floats=math.tan,
     uses_output=True,
 )

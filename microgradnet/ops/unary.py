@@ -39,14 +39,14 @@ def _zero(g: Any, x: Any) -> Any:
 
 
 exp = elementwise(
-    "exp", "``e ** x``.", np.exp, lambda g, x, y: g * y, on_floats=math.exp, uses_output=True
+    "exp", "``e ** x``.", np.exp, lambda g, y: g * y, on_floats=math.exp, uses_output=True
 )
 log = elementwise("log", "The natural logarithm.", np.log, lambda g, x: g / x, on_floats=math.log)
 sqrt = elementwise(
     "sqrt",
     "The square root.",
     np.sqrt,
-    lambda g, x, y: g / (2 * y),
+    lambda g, y: g / (2 * y),
     on_floats=math.sqrt,
     uses_output=True,
 )
@@ -68,7 +68,7 @@ tanh = elementwise(
     "tanh",
     "The hyperbolic tangent.",
     np.tanh,
-    lambda g, x, y: g * (1 - y * y),
+    lambda g, y: g * (1 - y * y),
     on_floats=math.tanh,
     uses_output=True,
     functional=True,
@@ -78,7 +78,7 @@ sigmoid = elementwise(
     "The logistic sigmoid ``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it "
     "never overflows.",
     _sigmoid,
-    lambda g, x, y: g * y * (1 - y),
+    lambda g, y: g * y * (1 - y),
     on_floats=_float_sigmoid,
     uses_output=True,
     functional=True,
