@@ -74,15 +74,18 @@ def _promoted(compute: Callable[[Any, Any], Any], floating: bool = False) -> Cal
     ``operator.add`` for ``+``: Python's operator itself, so the forward gains no Python call."""
 
     def forward(a: Any, b: Any) -> Any:
-        # Two arrays of one (floating, if need be) dtype: numpy and PyTorch compute alike.
-        ndarray = np.ndarray
-        if (
-            type(a) is not ndarray
-            or type(b) is not ndarray
-            or a.dtype is not b.dtype
-            or (floating and a.dtype.kind != "f")
-        ):
-            a, b = promote(a, b, floating)
+        # Where numpy and PyTorch compute alike, without `promote`: two arrays of one dtype
+        # (floating, if need be), or a floating array and a Python float (``lr * grad``).
+        ta, tb, ndarray = type(a), type(b), np.ndarray
+        if ta is ndarray:
+            if tb is ndarray:
+                if a.dtype is b.dtype and (not floating or a.dtype.kind == "f"):
+                    return compute(a, b)
+            elif tb is float and a.dtype.kind == "f":
+                return compute(a, b)
+        elif ta is float and tb is ndarray and b.dtype.kind == "f":
+            return compute(a, b)
+        a, b = promote(a, b, floating)
         return compute(a, b)
 
     return forward
