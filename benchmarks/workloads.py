@@ -147,24 +147,24 @@ WORKLOADS = {
             "seed network 3-4-1, 1 iteration",
             seed_network,
             np.float64,
-            {"tensor": (2.5, "x"), "value": (15.0, "x"), "compiled": (1.0, "x")},
+            {"tensor": (3.0, "x"), "value": (15.0, "x"), "compiled": (1.0, "x")},
         ),
         Workload(
             "B",
             "moons MLP 2-16-16-1, 1 SGD step",
             moons_mlp,
             np.float64,
-            {"tensor": (2.0, "x"), "value": (2700.0, "x"), "compiled": (1.0, "x")},
+            {"tensor": (3.0, "x"), "value": (2700.0, "x"), "compiled": (1.0, "x")},
         ),
         Workload(
             "C",
             "MNIST MLP 784-256-10, batch 128, f32",
             mnist_mlp,
             np.float32,
-            {"tensor": (1.05, "x"), "compiled": (1.0, "x")},
+            {"tensor": (1.10, "x"), "compiled": (1.0, "x")},
         ),
         Workload(
-            "D", "4x4 mul, forward + backward", elementwise, np.float64, {"tensor": (4e-6, "s")}
+            "D", "4x4 mul, forward + backward", elementwise, np.float64, {"tensor": (4.0, "x")}
         ),
         Workload(
             "E",
