@@ -132,16 +132,24 @@ def _operators(
     first; without, it is passed as it is."""
     if isinstance(fn, type):
         cls: type[Op] = fn
+        name = op or cls.name
 
+        # `Op.apply` records, or is watched by anomaly mode or a `microgradnet.compile` trace;
+        # an operator that does neither computes the op's forward directly (`_unrecorded`).
         def fast(self: Tensor, other: Any) -> Tensor:
             if type(other) is not Tensor:
-                other = _operand(other, op or cls.name, self)
-            out: Tensor = cls().apply(self, other)
-            return out
+                other = _operand(other, name, self)
+            if _through_apply(self, other):
+                out: Tensor = cls().apply(self, other)
+                return out
+            return _unrecorded(cls(), self, self.data, _raw(other))
 
         def fast_reflected(self: Tensor, other: Any) -> Tensor:
-            out: Tensor = cls().apply(_operand(other, op or cls.name, self), self)
-            return out
+            other = _operand(other, name, self)
+            if _through_apply(self, other):
+                out: Tensor = cls().apply(other, self)
+                return out
+            return _unrecorded(cls(), self, _raw(other), self.data)
 
         return fast, fast_reflected
 
@@ -158,6 +166,29 @@ def _operators(
         return out
 
     return method, reflected
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _through_apply(a: Tensor, b: Any) -> bool:
+    """Whether ``a <op> b`` goes through `Op.apply`: it is recorded (an input requires grad in
+    grad mode), or anomaly mode or a `microgradnet.compile` trace watches it."""
+    st = state
+    if a.requires_grad or (isinstance(b, Tensor) and b.requires_grad):
+        return st.grad_enabled or st.tracer is not None or st.anomaly
+    return st.tracer is not None or st.anomaly
+
+
+def _unrecorded(op: Op, like: Tensor, a: Any, b: Any) -> Tensor:
+    """What `Op.apply` makes of a binary operator that records nothing: the forward's result as a
+    constant tensor (``lr * w.grad`` in an update, arithmetic under `no_grad`)."""
+    try:
+        out = op.forward(a, b)
+    except ValueError as err:
+        raise op.misfit((a, b), err) from err
+    return Tensor._wrap(out, None, like)
 
 
 def _comparison(ufunc: np.ufunc) -> _Method:

@@ -104,3 +104,21 @@ def test_a_gradient_only_the_pass_holds_is_kept_without_a_copy(
     (a * b).backward(np.ones((3, 4)))
     np.testing.assert_array_equal(a.grad.data, np.full((3, 4), 2.0))
     np.testing.assert_array_equal(b.grad.data, np.ones((3, 4)))
+
+
+def test_operators_that_record_nothing_compute_what_apply_computes() -> None:
+    # The arithmetic operators skip Op.apply when nothing is recorded or watched; a subclass of
+    # Tensor on the right (its reflected method runs first) and anomaly mode still go through it.
+    w = mg.nn.Parameter(np.array([1.0, 2.0, 3.0]))
+    t = mg.tensor([2.0, 2.0, 2.0])
+    (t * w).sum().backward()  # Parameter.__rmul__ runs first: it must record
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    with mg.no_grad():
+        plain = 0.5 * w
+    assert not plain.requires_grad and plain.is_leaf
+    np.testing.assert_array_equal(plain.data, [0.5, 1.0, 1.5])
+    x = mg.tensor([0.0, 1.0])
+    with mg.autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="div"):
+        1.0 / x
+    with pytest.raises(ValueError, match=r"add: inputs of shapes \(3,\), \(2,\)"):
+        t + x

@@ -15,7 +15,7 @@ Calling an op instance on raw data computes it; calling it on nodes records it::
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -261,12 +261,7 @@ class Op(GraphOp, metaclass=_OpType):
                 else:
                     out = self.forward(*raw)
             except ValueError as err:
-                if str(err).startswith(f"{self.name}: "):  # the op's own message names it
-                    raise
-                shapes = ", ".join(str(np.shape(r)) for r in raw)
-                raise ValueError(
-                    f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}"
-                ) from err
+                raise self.misfit(raw, err) from err
         cls = type(like)
         view = type(out) is np.ndarray and out.base is not None
         if not (requires and st.grad_enabled):
@@ -287,6 +282,14 @@ class Op(GraphOp, metaclass=_OpType):
         if st.tracer is not None:
             st.tracer.forward(self, args, raw, result)
         return result
+
+    def misfit(self, raw: Sequence[Any], err: ValueError) -> ValueError:
+        """The error for a forward that numpy refused (``err``), naming the op and the shapes of
+        its inputs ``raw`` (unless the op's own message names it already)."""
+        if str(err).startswith(f"{self.name}: "):
+            return err
+        shapes = ", ".join(str(np.shape(r)) for r in raw)
+        return ValueError(f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}")
 
     def _record(self, parents: tuple[Node, ...], floats: bool) -> Op:
         """Note the inputs, their versions, the creation order and the running module.
