@@ -139,14 +139,14 @@ def _operators(
         def fast(self: Tensor, other: Any) -> Tensor:
             if type(other) is not Tensor:
                 other = _operand(other, name, self)
-            if _through_apply(self, other):
+            if self.requires_grad or _through_apply(self, other):
                 out: Tensor = cls().apply(self, other)
                 return out
             return _unrecorded(cls(), self, self.data, _raw(other))
 
         def fast_reflected(self: Tensor, other: Any) -> Tensor:
             other = _operand(other, name, self)
-            if _through_apply(self, other):
+            if self.requires_grad or _through_apply(self, other):
                 out: Tensor = cls().apply(other, self)
                 return out
             return _unrecorded(cls(), self, _raw(other), self.data)
