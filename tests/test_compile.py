@@ -9,36 +9,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from compile_support import same_bits, train_step, twins
 
 import microgradnet as mg
 from microgradnet import nn
 from microgradnet.compiler import CompileError, CompileWarning
 from microgradnet.nn import functional
-
-
-def same_bits(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def twins(make):
-    """Two copies of a model and optimizer from the same seed: one eager, one compiled."""
-    mg.manual_seed(0)
-    first = make()
-    mg.manual_seed(0)
-    second = make()
-    return first, second
-
-
-def train_step(model, opt, loss_fn):
-    def step(x, y):
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def assert_replays_eagerly_bit_for_bit(make, batches, steps=12):

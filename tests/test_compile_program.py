@@ -12,39 +12,13 @@ import threading
 
 import numpy as np
 import pytest
+from compile_support import same_bits, train_step, twins
 from hypothesis import given
 from hypothesis import strategies as st
 
 import microgradnet as mg
 from microgradnet import nn
 from microgradnet.ops.base import Op
-
-
-def same_bits(a, b):
-    a = a.data if isinstance(a, mg.Tensor) else a
-    b = b.data if isinstance(b, mg.Tensor) else b
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def twins(make):
-    """Two copies of whatever ``make()`` builds, from the same seed: one eager, one compiled."""
-    mg.manual_seed(0)
-    first = make()
-    mg.manual_seed(0)
-    second = make()
-    return first, second
-
-
-def step_of(model, opt, loss_fn):
-    def step(x, y):
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def is_program(compiled, tape_steps=0):
@@ -61,7 +35,7 @@ def run_twins(make, batches, steps, tape_steps=0):
     """Eager and compiled steps side by side: every loss, parameter, gradient and optimizer
     state bit for bit the same at every step; the compiled step a program after its check."""
     (m1, o1, l1), (m2, o2, l2) = twins(make)
-    eager, compiled = step_of(m1, o1, l1), mg.compile(step_of(m2, o2, l2))
+    eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
     for _, (x, y) in zip(range(steps), batches):
         assert same_bits(compiled(x, y), eager(x, y))
         for p, q in zip(m1.parameters(), m2.parameters()):
@@ -232,7 +206,7 @@ def test_gpt_block_program_with_adamw_and_a_schedule():
 
     (m1, o1, l1), (m2, o2, l2) = twins(make)
     s1, s2 = (mg.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10) for o in (o1, o2))
-    eager, compiled = step_of(m1, o1, l1), mg.compile(step_of(m2, o2, l2))
+    eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
     for _, (x, y) in zip(range(15), tokens()):
         assert same_bits(compiled(x, y), eager(x, y))
         s1.step()
@@ -254,7 +228,7 @@ def seed_step():
     mg.manual_seed(5)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     opt = mg.optim.SGD(model.parameters(), lr=0.1)
-    return model, opt, step_of(model, opt, lambda out, y: ((out - y) ** 2).mean())
+    return model, opt, train_step(model, opt, lambda out, y: ((out - y) ** 2).mean())
 
 
 def test_learning_rates_changed_between_calls_are_read_by_the_program():
@@ -526,7 +500,7 @@ def test_an_update_rule_s_other_hyperparameters_are_guarded():
         return model, ScaledSGD(model.parameters(), lr=0.1), lambda o, y: ((o - y) ** 2).mean()
 
     (m1, o1, l1), (m2, o2, l2) = twins(make)
-    eager, compiled = step_of(m1, o1, l1), mg.compile(step_of(m2, o2, l2))
+    eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
     x, y = mg.tensor(np.ones((2, 3))), mg.tensor(np.zeros((2, 1)))
     for i in range(8):
         if i == 4:
