@@ -439,7 +439,13 @@ def _references_in_callee() -> int:
     return callee(grad)
 
 
-_SOLE = _references_in_callee()
+# Known for CPython up to 3.13; elsewhere (or where a later interpreter counts references held by
+# frames differently) every gradient is copied, never handed over.
+_SOLE = (
+    _references_in_callee()
+    if sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+    else 0
+)
 
 
 def into_grad(node: Node, grad: Any) -> None:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import microgradnet as mg
+from microgradnet import engine
 
 Build = Callable[[mg.Tensor, mg.Tensor], mg.Tensor]
 
@@ -95,6 +96,9 @@ def test_a_gradient_only_the_pass_holds_is_kept_without_a_copy(
 ) -> None:
     # A product's rule makes g * b and g * a afresh: both go to .grad as they are, so the
     # copying path (`_accumulate`) is never taken.
+    if engine._SOLE == 0:
+        pytest.skip("this interpreter copies every gradient (no hand-over)")
+
     def copying(self: mg.Tensor, g: np.ndarray) -> None:
         raise AssertionError("copied a gradient that nothing else held")
 
