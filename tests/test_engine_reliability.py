@@ -181,3 +181,30 @@ def test_empty_tensors_go_through_softmax_like_pytorch() -> None:
     assert y.shape == (0, 3)
     y.sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+def test_an_op_instance_recorded_twice_forgets_the_first_output_s_version() -> None:
+    # One op instance used twice: the first output views a tensor changed in place twice
+    # (version 2), the second is a copy (version 0). The second recording must not compare its
+    # output with the first one's version.
+    from microgradnet.ops.base import Op
+
+    class Flat(Op):
+        name = "flat"
+
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return x.reshape(-1) if x.flags.c_contiguous else x.flatten()  # a view, or a copy
+
+        def backward(self, g: object) -> tuple[object, ...]:
+            _ = self.output  # reading it checks that it was not changed in place
+            return (mg.ops.reshape(g, self.parents[0].shape),)
+
+    flat = Flat()
+    a = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with mg.no_grad():
+        a.add_(0.0)
+        a.add_(0.0)
+    flat(a)
+    b = mg.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    flat(b.T).sum().backward()
+    np.testing.assert_array_equal(b.grad.data, np.ones((3, 2)))

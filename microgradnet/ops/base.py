@@ -296,7 +296,11 @@ class Op(GraphOp, metaclass=_OpType):
 
         An op already in a graph is copied first: one instance may be called many times.
         """
-        op = copy.copy(self) if getattr(self, "parents", None) is not None else self
+        if getattr(self, "parents", None) is None:
+            op = self
+        else:  # a copy, without what the first recording noted of its output
+            op = copy.copy(self)
+            op._out_version = 0
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
         # is 0, unless it views an input's memory (`apply` sets ``_out_version`` then).
