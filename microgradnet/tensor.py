@@ -187,7 +187,10 @@ def _unrecorded(op: Op, like: Tensor, a: Any, b: Any) -> Tensor:
     try:
         out = op.forward(a, b)
     except ValueError as err:
-        raise op.misfit((a, b), err) from err
+        better = op.misfit((a, b), err)
+        if better is None:
+            raise
+        raise better from err
     return Tensor._wrap(out, None, like)
 
 

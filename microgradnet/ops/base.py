@@ -261,7 +261,10 @@ class Op(GraphOp, metaclass=_OpType):
                 else:
                     out = self.forward(*raw)
             except ValueError as err:
-                raise self.misfit(raw, err) from err
+                better = self.misfit(raw, err)
+                if better is None:
+                    raise
+                raise better from err
         cls = type(like)
         view = type(out) is np.ndarray and out.base is not None
         if not (requires and st.grad_enabled):
@@ -283,11 +286,11 @@ class Op(GraphOp, metaclass=_OpType):
             st.tracer.forward(self, args, raw, result)
         return result
 
-    def misfit(self, raw: Sequence[Any], err: ValueError) -> ValueError:
+    def misfit(self, raw: Sequence[Any], err: ValueError) -> ValueError | None:
         """The error for a forward that numpy refused (``err``), naming the op and the shapes of
-        its inputs ``raw`` (unless the op's own message names it already)."""
+        its inputs ``raw``; None when the op's own message names it already (raise ``err``)."""
         if str(err).startswith(f"{self.name}: "):
-            return err
+            return None
         shapes = ", ".join(str(np.shape(r)) for r in raw)
         return ValueError(f"{self.name}: inputs of shapes {shapes} do not fit: {str(err).strip()}")
 
