@@ -9,7 +9,19 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from compile_support import same_bits, train_step, twins
+from compile_support import (
+    mnist_mlp,
+    moons_labels,
+    moons_mlp,
+    one_hot,
+    one_hot_cross_entropy,
+    random_batches,
+    same_bits,
+    seed_step,
+    small_cnn,
+    train_step,
+    twins,
+)
 
 import microgradnet as mg
 from microgradnet import nn
@@ -30,25 +42,8 @@ def assert_replays_eagerly_bit_for_bit(make, batches, steps=12):
     assert compiled.stats == {"traced": 1, "checked": 1, "replayed": steps - 2, "eager": 0}
 
 
-def one_hot_cross_entropy(logits, y):
-    """Cross-entropy against one-hot float targets, all in recorded operations
-    (`functional.cross_entropy`
-    reads integer labels as numpy data, which a replay would not read again)."""
-    return -(logits.log_softmax(dim=1) * y).sum() / len(y)
-
-
-def one_hot(labels, classes=10, dtype=np.float64):
-    return mg.tensor((labels[:, None] == np.arange(classes)).astype(dtype))
-
-
 def fixed(x, y):
     return itertools.repeat((mg.tensor(x), mg.tensor(y)))
-
-
-def changing(rng, shape_x, make_y, dtype=np.float64):
-    while True:
-        x = rng.normal(size=shape_x).astype(dtype)
-        yield mg.tensor(x), make_y(x)
 
 
 # -- the benchmark workloads ------------------------------------------------------------------
@@ -75,19 +70,10 @@ def test_moons_mlp_with_l2_and_momentum_replays_bit_for_bit():
     rng = np.random.default_rng(1)
 
     def make():
-        model = nn.Sequential(
-            nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
-        )
-        params = list(model.parameters())
-
-        def loss(score, y):
-            reg = sum((p * p).sum() for p in params)
-            return (1 - y * score).relu().mean() + 1e-4 * reg
-
+        model, params, loss = moons_mlp()
         return model, mg.optim.SGD(params, lr=0.1, momentum=0.9), loss
 
-    batches = changing(rng, (100, 2), lambda x: mg.tensor(np.sign(x[:, :1] * x[:, 1:])))
-    assert_replays_eagerly_bit_for_bit(make, batches)
+    assert_replays_eagerly_bit_for_bit(make, random_batches(rng, (100, 2), moons_labels))
 
 
 def test_mnist_sized_mlp_in_float32_replays_bit_for_bit():
@@ -95,17 +81,12 @@ def test_mnist_sized_mlp_in_float32_replays_bit_for_bit():
     labels = rng.integers(0, 10, 128)
 
     def make():
-        # Linear(dtype=float32) casts its uninitialised array before initialising it, which
-        # can overflow; the values are overwritten at once.
-        with np.errstate(over="ignore"):
-            model = nn.Sequential(
-                nn.Linear(784, 256, dtype=np.float32),
-                nn.ReLU(),
-                nn.Linear(256, 10, dtype=np.float32),
-            )
+        model = mnist_mlp()
         return model, mg.optim.SGD(model.parameters(), lr=0.01), one_hot_cross_entropy
 
-    batches = changing(rng, (128, 784), lambda x: one_hot(labels, dtype=np.float32), np.float32)
+    batches = random_batches(
+        rng, (128, 784), lambda x: one_hot(labels, dtype=np.float32), np.float32
+    )
     assert_replays_eagerly_bit_for_bit(make, batches, steps=6)
 
 
@@ -114,19 +95,11 @@ def test_small_cnn_with_adam_replays_bit_for_bit():
     labels = rng.integers(0, 10, 8)
 
     def make():
-        model = nn.Sequential(
-            nn.Conv2d(1, 4, 3, padding=1),
-            nn.ReLU(),
-            nn.AvgPool2d(2),
-            nn.Conv2d(4, 8, 3, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(8 * 4 * 4, 10),
-        )
+        model = small_cnn()
         return model, mg.optim.Adam(model.parameters(), lr=1e-2), one_hot_cross_entropy
 
     assert_replays_eagerly_bit_for_bit(
-        make, changing(rng, (8, 1, 16, 16), lambda x: one_hot(labels))
+        make, random_batches(rng, (8, 1, 16, 16), lambda x: one_hot(labels))
     )
 
 
@@ -159,13 +132,6 @@ def test_attention_block_replays_bit_for_bit():
 
 
 # -- guards and what is read again --------------------------------------------------------------
-
-
-def seed_step():
-    mg.manual_seed(5)
-    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
-    opt = mg.optim.SGD(model.parameters(), lr=0.1)
-    return model, opt, train_step(model, opt, lambda out, y: ((out - y) ** 2).mean())
 
 
 def test_a_new_shape_is_traced_again_and_the_old_one_still_replays():

@@ -12,7 +12,19 @@ import threading
 
 import numpy as np
 import pytest
-from compile_support import same_bits, train_step, twins
+from compile_support import (
+    mnist_mlp,
+    moons_labels,
+    moons_mlp,
+    one_hot,
+    one_hot_cross_entropy,
+    random_batches,
+    same_bits,
+    seed_step,
+    small_cnn,
+    train_step,
+    twins,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -49,16 +61,6 @@ def run_twins(make, batches, steps, tape_steps=0):
     return compiled
 
 
-def one_hot_cross_entropy(logits, y):
-    return -(logits.log_softmax(dim=1) * y).sum() / len(y)
-
-
-def batches(rng, shape, make_y, dtype=np.float64):
-    while True:
-        x = rng.normal(size=shape).astype(dtype)
-        yield mg.tensor(x), make_y(x)
-
-
 # -- the benchmark workloads and two larger networks, many steps -----------------------------------
 
 
@@ -79,62 +81,39 @@ def test_moons_mlp_with_l2_weight_decay_and_nesterov_momentum_program():
     rng = np.random.default_rng(1)
 
     def make():
-        model = nn.Sequential(
-            nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
-        )
-        params = list(model.parameters())
-
-        def loss(score, y):
-            return (1 - y * score).relu().mean() + 1e-4 * sum((p * p).sum() for p in params)
-
+        model, params, loss = moons_mlp()
         opt = mg.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)
         return model, opt, loss
 
-    sign = lambda x: mg.tensor(np.sign(x[:, :1] * x[:, 1:]))  # noqa: E731
-    run_twins(make, batches(rng, (100, 2), sign), steps=60)
+    run_twins(make, random_batches(rng, (100, 2), moons_labels), steps=60)
 
 
 def test_mnist_sized_mlp_in_float32_program():
     rng = np.random.default_rng(2)
     labels = rng.integers(0, 10, 128)
-    y = mg.tensor((labels[:, None] == np.arange(10)).astype(np.float32))
+    y = one_hot(labels, dtype=np.float32)
 
     def make():
-        with np.errstate(over="ignore"):
-            model = nn.Sequential(
-                nn.Linear(784, 256, dtype=np.float32),
-                nn.ReLU(),
-                nn.Linear(256, 10, dtype=np.float32),
-            )
+        model = mnist_mlp()
         return model, mg.optim.SGD(model.parameters(), lr=0.01), one_hot_cross_entropy
 
-    run_twins(make, batches(rng, (128, 784), lambda x: y, np.float32), steps=8)
+    run_twins(make, random_batches(rng, (128, 784), lambda x: y, np.float32), steps=8)
 
 
 def test_small_cnn_program_with_adam():
     rng = np.random.default_rng(3)
-    labels = rng.integers(0, 10, 8)
-    y = mg.tensor((labels[:, None] == np.arange(10)).astype(float))
+    y = one_hot(rng.integers(0, 10, 8))
 
     def make():
-        model = nn.Sequential(
-            nn.Conv2d(1, 4, 3, padding=1),
-            nn.ReLU(),
-            nn.AvgPool2d(2),
-            nn.Conv2d(4, 8, 3, stride=2, padding=1),
-            nn.Tanh(),
-            nn.Flatten(),
-            nn.Linear(8 * 4 * 4, 10),
-        )
+        model = small_cnn(nn.Tanh)
         return model, mg.optim.Adam(model.parameters(), lr=1e-2), one_hot_cross_entropy
 
-    run_twins(make, batches(rng, (8, 1, 16, 16), lambda x: y), steps=25)
+    run_twins(make, random_batches(rng, (8, 1, 16, 16), lambda x: y), steps=25)
 
 
 def test_small_cnn_program_with_sgd_momentum():
     rng = np.random.default_rng(4)
-    labels = rng.integers(0, 10, 8)
-    y = mg.tensor((labels[:, None] == np.arange(10)).astype(float))
+    y = one_hot(rng.integers(0, 10, 8))
 
     def make():
         model = nn.Sequential(
@@ -148,7 +127,7 @@ def test_small_cnn_program_with_sgd_momentum():
         )
         return model, mg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9), one_hot_cross_entropy
 
-    run_twins(make, batches(rng, (8, 1, 16, 16), lambda x: y), steps=25)
+    run_twins(make, random_batches(rng, (8, 1, 16, 16), lambda x: y), steps=25)
 
 
 class GPTBlock(nn.Module):
@@ -174,30 +153,26 @@ class GPTBlock(nn.Module):
         return self.head(h).reshape(-1, self.vocab)
 
 
+def gpt_batches(rng):
+    """Endless batches of 2 sequences of 6 random tokens (of 11), each with the next token."""
+    while True:
+        t = rng.integers(0, 11, 12)
+        hot = (t[:, None] == np.arange(11)).astype(float)
+        yield mg.tensor(hot.reshape(2, 6, 11)), mg.tensor(np.roll(hot, -1, axis=0))
+
+
 def test_gpt_block_program():
     rng = np.random.default_rng(5)
-
-    def tokens():
-        while True:
-            t = rng.integers(0, 11, 12)
-            one_hot = (t[:, None] == np.arange(11)).astype(float)
-            yield mg.tensor(one_hot.reshape(2, 6, 11)), mg.tensor(np.roll(one_hot, -1, axis=0))
 
     def make():
         model = GPTBlock()
         return model, mg.optim.SGD(model.parameters(), lr=0.05, momentum=0.9), one_hot_cross_entropy
 
-    run_twins(make, tokens(), steps=20)
+    run_twins(make, gpt_batches(rng), steps=20)
 
 
 def test_gpt_block_program_with_adamw_and_a_schedule():
     rng = np.random.default_rng(11)
-
-    def tokens():
-        while True:
-            t = rng.integers(0, 11, 12)
-            one_hot = (t[:, None] == np.arange(11)).astype(float)
-            yield mg.tensor(one_hot.reshape(2, 6, 11)), mg.tensor(np.roll(one_hot, -1, axis=0))
 
     def make():
         model = GPTBlock()
@@ -207,7 +182,7 @@ def test_gpt_block_program_with_adamw_and_a_schedule():
     (m1, o1, l1), (m2, o2, l2) = twins(make)
     s1, s2 = (mg.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10) for o in (o1, o2))
     eager, compiled = train_step(m1, o1, l1), mg.compile(train_step(m2, o2, l2))
-    for _, (x, y) in zip(range(15), tokens()):
+    for _, (x, y) in zip(range(15), gpt_batches(rng)):
         assert same_bits(compiled(x, y), eager(x, y))
         s1.step()
         s2.step()
@@ -222,13 +197,6 @@ def test_gpt_block_program_with_adamw_and_a_schedule():
 
 
 # -- what is read again at every call --------------------------------------------------------------
-
-
-def seed_step():
-    mg.manual_seed(5)
-    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
-    opt = mg.optim.SGD(model.parameters(), lr=0.1)
-    return model, opt, train_step(model, opt, lambda out, y: ((out - y) ** 2).mean())
 
 
 def test_learning_rates_changed_between_calls_are_read_by_the_program():
