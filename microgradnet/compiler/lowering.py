@@ -19,7 +19,7 @@ tape is not lowered.
 from __future__ import annotations
 
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,6 @@ from .tape import (
     Call,
     Compute,
     Forward,
-    InPlace,
     InputNode,
     Load,
     MadeNode,
@@ -166,19 +165,14 @@ class _Lowering:
         return Recorded(rec, outputs, tape.structure)
 
     def step(self, step: Step) -> None:
-        slots = self.slots
-        if isinstance(step, Load):
-            slots[step.out] = self._read("load", step.node.data, ("data", step.node))
-        elif isinstance(step, Forward | Compute | Sum | Rule):
-            step(slots)
-        elif isinstance(step, Accumulate):
-            self.accumulate(step)
-        elif isinstance(step, Call):
-            self.call(step)
-        elif isinstance(step, SetGrad):
-            self.set_grad(step)
-        else:
-            self.opaque(step)
+        _LOWER_STEP.get(type(step), _Lowering.opaque)(self, step)
+
+    def load(self, step: Load) -> None:
+        self.slots[step.out] = self._read("load", step.node.data, ("data", step.node))
+
+    def replay(self, step: Step) -> None:
+        """A step that only computes on slots: run on traced arrays, it records its calls."""
+        step(self.slots)
 
     # -- effects -----------------------------------------------------------------------------------
     def node_expr(self, ref: Any) -> Any:
@@ -238,14 +232,7 @@ class _Lowering:
         """A step the program calls as it is, with the slots it reads filled in."""
         reads: dict[int, Any] = {}
         writes: list[Var] = []
-        refs: list[Any] = []
-        if isinstance(step, InPlace):
-            refs = [step.target, *step.args]
-        elif isinstance(step, SetGrad):
-            refs = [step.node]
-        elif isinstance(step, Accumulate):
-            refs = [step.node, ValueRef(step.grad)]
-        for r in refs:
+        for r in step.refs():
             if isinstance(r, InputNode):
                 reads[r.slot] = ("input", self.positions[r.slot])
             elif isinstance(r, MadeNode | ValueRef) and r.slot is not None:
@@ -322,6 +309,20 @@ class _Lowering:
                     if not isinstance(v, Var | Live):
                         raise LoweringError("an optimizer state entry of a constant")
                     self.effect("state", opt, p, key, v)
+
+
+#: How each kind of step is lowered (steps are `tape`'s classes, never subclassed); any other
+#: kind (an in-place update) is opaque.
+_LOWER_STEP: dict[type[Step], Callable[[_Lowering, Any], None]] = {
+    Load: _Lowering.load,
+    Forward: _Lowering.replay,
+    Compute: _Lowering.replay,
+    Sum: _Lowering.replay,
+    Rule: _Lowering.replay,
+    Accumulate: _Lowering.accumulate,
+    Call: _Lowering.call,
+    SetGrad: _Lowering.set_grad,
+}
 
 
 def _plain_tensor(p: Any) -> bool:

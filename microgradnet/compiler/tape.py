@@ -27,6 +27,11 @@ class Step:
     def __call__(self, slots: list[Any]) -> None:
         raise NotImplementedError
 
+    def refs(self) -> tuple[NodeRef | ValueRef, ...]:
+        """The nodes and values a replay finds through a `NodeRef` or `ValueRef` (none for a
+        step that reads slots only, or constants)."""
+        return ()
+
 
 # -- how a step finds a node or a value ------------------------------------------------------------
 
@@ -183,6 +188,9 @@ class Accumulate(Step):
     def __call__(self, slots: list[Any]) -> None:
         self.node.get(slots)._accumulate(slots[self.grad])
 
+    def refs(self) -> tuple[NodeRef | ValueRef, ...]:
+        return (self.node, ValueRef(self.grad))
+
 
 class Call(Step):
     """``fn(*args)``, run again as it is (``optimizer.step()``, ``zero_grad()``)."""
@@ -207,6 +215,9 @@ class InPlace(Step):
     def __call__(self, slots: list[Any]) -> None:
         self.method(self.target.get(slots), *[a.get(slots) for a in self.args])
 
+    def refs(self) -> tuple[NodeRef | ValueRef, ...]:
+        return (self.target, *self.args)
+
 
 class SetGrad(Step):
     """``node.grad = value`` (None or a number) from the user's code."""
@@ -218,6 +229,9 @@ class SetGrad(Step):
 
     def __call__(self, slots: list[Any]) -> None:
         self.node.get(slots).grad = self.value
+
+    def refs(self) -> tuple[NodeRef | ValueRef, ...]:
+        return (self.node,)
 
 
 # -- the tape --------------------------------------------------------------------------------------
