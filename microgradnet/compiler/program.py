@@ -56,6 +56,17 @@ _OPERATORS = {
     operator.ne: "!=",
 }
 
+#: The source of each kind of `Live` expression, from the program writing it and the
+#: expression's fields (``("op", fn, a, b)`` gives ``fn, a, b``).
+_LIVE_SOURCE: dict[str, Callable[..., str]] = {
+    "item": lambda p, obj, key: f"{p._name(obj)}[{key!r}]",
+    "state": lambda p, opt, param, key: f"{p._name(opt)}.state[{p._name(param)}][{key!r}]",
+    "neg": lambda p, a: f"(-{p._live(a)})",
+    "op": lambda p, fn, a, b: f"({p._live(a)} {_OPERATORS[fn]} {p._live(b)})",
+    "bool": lambda p, a: f"bool({p._live(a)})",
+    "call": lambda p, fn, *args: f"{p._name(fn)}({', '.join(p._live(a) for a in args)})",
+}
+
 #: ufunc methods that take ``out=``.
 _OUT_METHODS = frozenset({"reduce", "accumulate", "reduceat", "outer"})
 
@@ -877,20 +888,10 @@ class Program:
             return self._live(e.expr)
         if type(e) is not tuple:
             return self._operand(e)
-        kind = e[0]
-        if kind == "item":
-            return f"{self._name(e[1])}[{e[2]!r}]"
-        if kind == "state":
-            return f"{self._name(e[1])}.state[{self._name(e[2])}][{e[3]!r}]"
-        if kind == "neg":
-            return f"(-{self._live(e[1])})"
-        if kind == "op":
-            return f"({self._live(e[2])} {_OPERATORS[e[1]]} {self._live(e[3])})"
-        if kind == "bool":
-            return f"bool({self._live(e[1])})"
-        if kind == "call":
-            return f"{self._name(e[1])}({', '.join(self._live(a) for a in e[2:])})"
-        raise LoweringError(f"an expression {kind!r}")
+        write = _LIVE_SOURCE.get(e[0])
+        if write is None:
+            raise LoweringError(f"an expression {e[0]!r}")
+        return write(self, *e[1:])
 
     def _node(self, where: Any) -> str:
         kind, what = where
