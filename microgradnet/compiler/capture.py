@@ -119,6 +119,15 @@ class Instr:
 # -- numbers read again at every call --------------------------------------------------------------
 
 
+def _comparison(fn: Callable[[Any, Any], Any]) -> Callable[[Live, object], bool]:
+    """`Live`'s comparison ``fn``: a branch on its result is a guard."""
+
+    def compare(self: Live, other: object) -> bool:
+        return self._guard(fn, other)
+
+    return compare
+
+
 class Live:
     """A number the program reads at run time (``group["lr"]``), or arithmetic on such numbers.
 
@@ -159,35 +168,7 @@ class Live:
             a, b, av, bv = b, a, bv, av
         return Live(fn(av, bv), ("op", fn, a, b))
 
-    def __add__(self, o: Any) -> Any:
-        return self._binary(o, operator.add, False)
-
-    def __radd__(self, o: Any) -> Any:
-        return self._binary(o, operator.add, True)
-
-    def __sub__(self, o: Any) -> Any:
-        return self._binary(o, operator.sub, False)
-
-    def __rsub__(self, o: Any) -> Any:
-        return self._binary(o, operator.sub, True)
-
-    def __mul__(self, o: Any) -> Any:
-        return self._binary(o, operator.mul, False)
-
-    def __rmul__(self, o: Any) -> Any:
-        return self._binary(o, operator.mul, True)
-
-    def __truediv__(self, o: Any) -> Any:
-        return self._binary(o, operator.truediv, False)
-
-    def __rtruediv__(self, o: Any) -> Any:
-        return self._binary(o, operator.truediv, True)
-
-    def __pow__(self, o: Any) -> Any:
-        return self._binary(o, operator.pow, False)
-
-    def __rpow__(self, o: Any) -> Any:
-        return self._binary(o, operator.pow, True)
+    # ``+ - * / **``, both ways: set below, once the class exists (`_install_arithmetic`).
 
     def __neg__(self) -> Live:
         return Live(-self.value, ("neg", self))
@@ -203,23 +184,12 @@ class Live:
         current_recorder().guard(("bool", self), result)
         return result
 
-    def __lt__(self, o: Any) -> bool:
-        return self._guard(operator.lt, o)
-
-    def __le__(self, o: Any) -> bool:
-        return self._guard(operator.le, o)
-
-    def __gt__(self, o: Any) -> bool:
-        return self._guard(operator.gt, o)
-
-    def __ge__(self, o: Any) -> bool:
-        return self._guard(operator.ge, o)
-
-    def __eq__(self, o: object) -> bool:
-        return self._guard(operator.eq, o)
-
-    def __ne__(self, o: object) -> bool:
-        return self._guard(operator.ne, o)
+    __lt__ = _comparison(operator.lt)
+    __le__ = _comparison(operator.le)
+    __gt__ = _comparison(operator.gt)
+    __ge__ = _comparison(operator.ge)
+    __eq__ = _comparison(operator.eq)
+    __ne__ = _comparison(operator.ne)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -227,6 +197,24 @@ class Live:
         raise LoweringError("a number read at every call was converted to a Python number")
 
     __float__ = __int__ = __index__ = __round__ = __abs__ = _frozen
+
+
+def _install_arithmetic() -> None:
+    """`Live`'s arithmetic operators: ``__<name>__`` and its reflected form ``__r<name>__``
+    (``2 * live``) both record ``fn``."""
+    for name, fn in (
+        ("add", operator.add),
+        ("sub", operator.sub),
+        ("mul", operator.mul),
+        ("truediv", operator.truediv),
+        ("pow", operator.pow),
+    ):
+        for dunder, flip in ((f"__{name}__", False), (f"__r{name}__", True)):
+            method = functools.partialmethod(Live._binary, fn=fn, flip=flip)
+            setattr(Live, dunder, method)
+
+
+_install_arithmetic()
 
 
 # -- the traced array ------------------------------------------------------------------------------
