@@ -344,10 +344,14 @@ class Recorder:
         self._keep.append(t)
         return t
 
+    def _var_at(self, a: np.ndarray) -> Var | None:
+        """The var whose memory ``a`` is (the same address, shape, strides and dtype), if any."""
+        return self._by_memory.get(_key(a))
+
     def var_of(self, t: Traced) -> Var:
         var = self._by_traced.get(id(t))
         if var is None:
-            var = self._by_memory.get(_key(t))
+            var = self._var_at(t)
             if var is None:
                 raise LoweringError(
                     "an array made from a traced one by a numpy call the record cannot see"
@@ -370,11 +374,7 @@ class Recorder:
         if isinstance(x, Traced):
             return self.var_of(x)
         if type(x) is np.ndarray:
-            var = self._by_memory.get(_key(x))
-            if var is not None:
-                return var
-            self._check_not_a_view(x)
-            return self.const(x)
+            return self._plain_operand(x)
         if isinstance(x, Live):
             return x
         if type(x) is tuple or type(x) is list:
@@ -387,11 +387,19 @@ class Recorder:
             raise LoweringError(f"an operand of type {type(x).__name__}")
         return x
 
+    def _plain_operand(self, x: np.ndarray) -> Var:
+        """A plain array operand: the var whose memory it is, else a constant (by identity)."""
+        var = self._var_at(x)
+        if var is None:
+            self._check_not_a_view(x)
+            var = self.const(x)
+        return var
+
     def _check_not_a_view(self, x: np.ndarray) -> None:
         """Raise when ``x`` views a traced array (a view of a constant is a constant)."""
         base = x.base
         while isinstance(base, np.ndarray):
-            known = self._by_memory.get(_key(base))
+            known = self._var_at(base)
             if isinstance(base, Traced) or (known is not None and known.kind not in _CONSTANT):
                 raise LoweringError("a view of a traced array made outside the record")
             base = base.base
@@ -431,7 +439,7 @@ class Recorder:
             return [self._results(instr, o, operands) for o in out]
         if isinstance(out, np.ndarray | np.generic):
             if isinstance(out, np.ndarray):
-                known = self._by_memory.get(_key(out))
+                known = self._var_at(out)
                 if known is not None and any(w is known for w in instr.writes):
                     return self.traced(known)  # an out= argument, returned
                 for x in operands:  # an operand returned as it is (astype(copy=False))
@@ -530,7 +538,7 @@ class Recorder:
         elif isinstance(result, Traced):
             self.var_of(result)
         elif isinstance(result, np.ndarray):
-            if _key(result) not in self._by_memory:
+            if self._var_at(result) is None:
                 raise LoweringError("an array function made an array the record cannot see")
         elif isinstance(result, np.generic):
             raise LoweringError("an array function returned a numpy scalar")

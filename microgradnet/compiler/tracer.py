@@ -154,15 +154,16 @@ class Tracer:
             self.arrays[id(node.data)] = slot
             self._keep.append(node.data)
 
+    def _array_slot(self, x: Any) -> int | None:
+        """The slot of ``x`` if it is an array the call made or read (the object itself)."""
+        return self.arrays.get(id(x)) if type(x) is np.ndarray else None
+
     def ref(self, x: Any) -> int:
         """The slot of an operand: a node's data, a known array, or a new constant."""
         if isinstance(x, Node):
             return self.node_ref(x)
-        if type(x) is np.ndarray:
-            slot = self.arrays.get(id(x))
-            if slot is not None:
-                return slot
-        return self.tape.slot(x)
+        slot = self._array_slot(x)
+        return self.tape.slot(x) if slot is None else slot
 
     def node_ref(self, node: Node) -> int:
         """The slot of a node's data; a node from outside the call gets a step that reads it."""
@@ -170,10 +171,9 @@ class Tracer:
         if slot is not None:
             return slot
         data = node.data
-        if type(data) is np.ndarray:  # a node made around known data (detach)
-            slot = self.arrays.get(id(data))
-            if slot is not None:
-                return slot
+        slot = self._array_slot(data)  # a node made around known data (detach)
+        if slot is not None:
+            return slot
         slot = self.loaded.get(id(node))
         if slot is None:
             slot = self.tape.slot()
@@ -201,9 +201,8 @@ class Tracer:
         """How a replay finds an argument of a recorded call: a node's data, or a constant."""
         if isinstance(x, Node):
             return ValueRef(self.node_ref(x))
-        if type(x) is np.ndarray and id(x) in self.arrays:
-            return ValueRef(self.arrays[id(x)])
-        return ValueRef(None, x)
+        slot = self._array_slot(x)
+        return ValueRef(None, x) if slot is None else ValueRef(slot)
 
     # -- events -------------------------------------------------------------------------------
     def forward(self, op: Op, args: Sequence[Any], raw: Sequence[Any], result: Node) -> None:
