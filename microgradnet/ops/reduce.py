@@ -22,8 +22,7 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
-from .cast import _convert as convert
-from .cast import as_dtype
+from .cast import as_dtype_of
 from .errors import OpError
 from .indexing import getitem
 from .registry import export
@@ -88,11 +87,6 @@ class Sum(Reduction):
         if not self.keepdims and len(self.axes) < len(shape):  # a 0-d g broadcasts as it is
             g = reshape(g, kept_shape(shape, self.axes))
         return (broadcast_to(g, shape),)
-
-
-def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002
-    """``input`` converted to ``dtype`` (a reduction's ``dtype=``), unchanged when None."""
-    return input if dtype is None else convert(input, as_dtype(dtype, op))
 
 
 class DtypeReduction(Protocol):

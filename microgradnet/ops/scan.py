@@ -21,12 +21,12 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .cast import as_dtype_of
 from .indexing import getitem
 from .padding import constant_pad
 from .reduce import (
     Reduction,
     ValuesIndices,
-    as_dtype_of,
     kept_shape,
     reduction,
     take_along,
