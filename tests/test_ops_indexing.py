@@ -273,6 +273,15 @@ def test_casts_pass_gradients_back_in_the_source_dtype() -> None:
     assert x.type() == "float64" and x.to(mg.zeros(1, dtype="float32")).dtype == np.float32
 
 
+def test_to_takes_pytorchs_non_blocking_on_the_cpu() -> None:
+    x = mg.tensor([1.5, -2.5], requires_grad=True)
+    assert x.to("cpu", non_blocking=True) is x
+    y = x.to("cpu", mg.float32, non_blocking=True)
+    assert y.dtype == np.float32 and y.requires_grad and y.tolist() == [1.5, -2.5]
+    z = x.to(dtype=mg.float64, non_blocking=True, copy=True)
+    assert z is not x and z.tolist() == x.tolist()
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [

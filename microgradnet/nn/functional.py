@@ -232,12 +232,22 @@ def _elementwise(
     return _reduce(name, fn(input, target), reduction)
 
 
-@_legacy_reduction()
-def mse_loss(
-    input: Any,  # noqa: A002 - PyTorch's name
-    target: Any,
-    reduction: str = "mean",
-) -> Any:
+def _pointwise_loss(name: str, formula: Callable[[Any, Any], Any], doc: str) -> Callable[..., Any]:
+    """Declare the loss ``name(input, target, reduction='mean')`` (PyTorch's legacy arguments
+    added by `_legacy_reduction`) of ``formula(prediction, target)`` per element, reduced (see
+    `_elementwise`)."""
+
+    def loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
+        return _elementwise(name, formula, input, target, reduction)
+
+    loss.__name__ = loss.__qualname__ = name
+    loss.__doc__ = doc
+    return _legacy_reduction()(loss)
+
+
+mse_loss = _pointwise_loss(
+    "mse_loss",
+    lambda p, t: (p - t) ** 2,
     """The squared error ``(input - target) ** 2``, averaged (``'mean'``), summed (``'sum'``, the
     seed article's sum of squared errors) or per element (``'none'``).
 
@@ -252,16 +262,11 @@ def mse_loss(
     tensor(5.)
     >>> F.mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
     2.5
-    """
-    return _elementwise("mse_loss", lambda p, t: (p - t) ** 2, input, target, reduction)
-
-
-@_legacy_reduction()
-def l1_loss(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    reduction: str = "mean",
-) -> Tensor:
+    """,
+)
+l1_loss = _pointwise_loss(
+    "l1_loss",
+    lambda p, t: ops.abs(p - t),
     """The absolute error ``|input - target|`` (its gradient at 0 is 0, as in PyTorch).
 
     Examples
@@ -270,8 +275,8 @@ def l1_loss(
     >>> from microgradnet.nn import functional as F
     >>> F.l1_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 1.0]))
     tensor(1.5)
-    """
-    return _elementwise("l1_loss", lambda p, t: ops.abs(p - t), input, target, reduction)  # type: ignore[no-any-return]
+    """,
+)
 
 
 def _smooth_l1(d: Tensor, beta: float) -> Tensor:

@@ -102,19 +102,28 @@ def _convert(x: Any, dtype: np.dtype) -> Any:
     return type(x)._wrap(x.data.astype(dtype))  # integer and bool results leave the graph
 
 
+def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002 - PyTorch's name
+    """``input`` converted to ``dtype`` (``dtype=`` of `to` and of the reductions), unchanged
+    when None; ``op`` names the operation in the error for a bad dtype."""
+    return input if dtype is None else _convert(input, as_dtype(dtype, op))
+
+
 @export(toplevel=False)
 def to(
     input: Any,  # noqa: A002 - PyTorch's names
     *args: Any,
     dtype: Any = None,
     device: Any = None,
+    non_blocking: bool = False,
     copy: bool = False,
 ) -> Any:
     """``input`` converted to a dtype (itself when it already has it, unless ``copy``);
     differentiable between floating dtypes, cut from the graph otherwise.
 
     As in PyTorch the dtype comes positionally or as ``dtype=``, or from another tensor
-    (``x.to(other)``); a device may be given too, and must be ``'cpu'``.
+    (``x.to(other)``); a device may be given too, and must be ``'cpu'``. ``non_blocking`` is
+    accepted as PyTorch's training loops pass it (``batch.to(device, non_blocking=True)``); on the
+    CPU every copy is finished when ``to`` returns, as in PyTorch.
 
     Examples
     --------
@@ -137,9 +146,7 @@ def to(
             raise TypeError(f"to: unexpected argument {arg!r} after dtype {dtype!r}")
     if device is not None and str(device).split(":")[0] != "cpu":
         raise OpError(f"to: device {device!r} is not available; microgradnet runs on 'cpu'")
-    if dtype is None:
-        return clone(input) if copy else input
-    out = _convert(input, as_dtype(dtype, "to"))
+    out = as_dtype_of(input, dtype, "to")
     return clone(out) if copy and out is input else out
 
 

@@ -15,14 +15,14 @@ differentiate again.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from ..engine import Node
 from .base import Op
-from .cast import _convert as convert
-from .cast import as_dtype
+from .cast import as_dtype_of
 from .errors import OpError
 from .indexing import getitem
 from .registry import export
@@ -89,38 +89,56 @@ class Sum(Reduction):
         return (broadcast_to(g, shape),)
 
 
-def as_dtype_of(input: Any, dtype: Any, op: str) -> Any:  # noqa: A002
-    """``input`` converted to ``dtype`` (a reduction's ``dtype=``), unchanged when None."""
-    return input if dtype is None else convert(input, as_dtype(dtype, op))
+class DtypeReduction(Protocol):
+    """The public function of a reduction declared with `reduction`: PyTorch's signature of
+    ``sum``, ``mean`` and ``prod``."""
+
+    def __call__(
+        self,
+        input: Any,  # noqa: A002 - PyTorch's names
+        dim: Dims = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+    ) -> Any: ...
 
 
-@export()
-def sum(  # noqa: A001 - PyTorch's name
-    input: Any,  # noqa: A002
-    dim: Dims = None,
-    keepdim: bool = False,
-    *,
-    dtype: Any = None,
-) -> Any:
+def reduction(body: Callable[[Any, tuple[int, ...], bool], Any]) -> DtypeReduction:
+    """Declare a reduction with PyTorch's ``(input, dim=None, keepdim=False, *, dtype=None)``
+    from ``body(x, dims, keepdim)``, which gets the input converted to ``dtype`` (when given)
+    and ``dim`` as `reduced_dims` (sorted non-negative dims, every dim for None).
+
+    The public function has the body's name and docstring, and calls the body directly.
+    """
+    op = body.__name__
+
+    def fn(
+        input: Any,  # noqa: A002 - PyTorch's names
+        dim: Dims = None,
+        keepdim: bool = False,
+        *,
+        dtype: Any = None,
+    ) -> Any:
+        x = input if dtype is None else as_dtype_of(input, dtype, op)  # no call for the default
+        return body(x, reduced_dims(dim, len(shape_of(x)), op), keepdim)
+
+    fn.__name__, fn.__qualname__, fn.__doc__ = op, body.__qualname__, body.__doc__
+    fn.__module__ = body.__module__
+    return export()(fn)
+
+
+@reduction
+def sum(x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:  # noqa: A001 - PyTorch's name
     """The sum over ``dim`` (an int, a tuple, or None for every dim); with ``dtype``, of the
     input converted to it first."""
-    x = as_dtype_of(input, dtype, "sum")
-    return Sum(reduced_dims(dim, len(shape_of(x)), "sum"), keepdim)(x)
+    return Sum(dims, keepdim)(x)
 
 
-@export()
-def mean(
-    input: Any,  # noqa: A002 - PyTorch's names
-    dim: Dims = None,
-    keepdim: bool = False,
-    *,
-    dtype: Any = None,
-) -> Any:
+@reduction
+def mean(x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
     PyTorch); with ``dtype``, of the input converted to it first."""
-    x = as_dtype_of(input, dtype, "mean")
     shape = shape_of(x)
-    dims = reduced_dims(dim, len(shape), "mean")
     count = int(np.prod([shape[d] for d in dims])) if dims else 1
     total = Sum(dims, keepdim)(x)
     return total / count if count else total * np.nan

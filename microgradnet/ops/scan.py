@@ -21,15 +21,14 @@ import numpy as np
 
 from ..engine import Node
 from .base import Op
+from .cast import as_dtype_of
 from .indexing import getitem
 from .padding import constant_pad
 from .reduce import (
-    Dims,
     Reduction,
     ValuesIndices,
-    as_dtype_of,
     kept_shape,
-    reduced_dims,
+    reduction,
     take_along,
 )
 from .registry import export
@@ -179,14 +178,8 @@ class Prod(Reduction):
         return (g * permute(others, tuple(int(i) for i in np.argsort(order))),)
 
 
-@export()
-def prod(
-    input: Any,  # noqa: A002 - PyTorch's names
-    dim: Dims = None,
-    keepdim: bool = False,
-    *,
-    dtype: Any = None,
-) -> Any:
+@reduction
+def prod(x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     """The product over ``dim`` (every dim when None); exact gradients with zeros in the input.
     With ``dtype``, of the input converted to it first.
 
@@ -195,8 +188,7 @@ def prod(
     >>> prod(np.array([[1.0, 2.0], [3.0, 4.0]]), dim=1)
     array([ 2., 12.])
     """
-    x = as_dtype_of(input, dtype, "prod")
-    return Prod(reduced_dims(dim, len(shape_of(x)), "prod"), keepdim)(x)
+    return Prod(dims, keepdim)(x)
 
 
 @export()

@@ -7,7 +7,8 @@ goes back to the element it came from, at every order. Indices are int64 and car
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -43,14 +44,48 @@ def _pair(input: Any, values: Any, index: np.ndarray) -> ValuesIndices:  # noqa:
     return ValuesIndices(values, type(input)._wrap(index) if isinstance(input, Node) else index)
 
 
-@export()
-def sort(
-    input: Any,  # noqa: A002 - PyTorch's names
-    dim: int = -1,
-    descending: bool = False,
-    *,
-    stable: bool = False,
-) -> ValuesIndices:
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
+
+
+class Sorting(Protocol[R_co]):
+    """The public function of an op declared with `sorting`: PyTorch's signature of ``sort`` and
+    ``argsort``."""
+
+    def __call__(
+        self,
+        input: Any,  # noqa: A002 - PyTorch's names
+        dim: int = -1,
+        descending: bool = False,
+        *,
+        stable: bool = False,
+    ) -> R_co: ...
+
+
+def sorting(body: Callable[[Any, np.ndarray, int], R]) -> Sorting[R]:
+    """Declare an op with PyTorch's ``(input, dim=-1, descending=False, *, stable=False)`` from
+    ``body(input, index, d)``, which gets the int64 positions that sort ``input`` along dim
+    ``d`` (non-negative; 0 for a 0-d input). The public function has the body's name and
+    docstring."""
+    op = body.__name__
+
+    def fn(
+        input: Any,  # noqa: A002 - PyTorch's names
+        dim: int = -1,
+        descending: bool = False,
+        *,
+        stable: bool = False,
+    ) -> R:
+        return body(*_sorted(input, dim, descending, op))
+
+    fn.__name__, fn.__qualname__, fn.__doc__ = op, body.__qualname__, body.__doc__
+    fn.__module__ = body.__module__
+    fn.__annotations__["return"] = body.__annotations__["return"]  # R resolved: the body's type
+    return export()(fn)
+
+
+@sorting
+def sort(input: Any, index: np.ndarray, d: int) -> ValuesIndices:  # noqa: A002
     """``(values, indices)``: ``input`` sorted along ``dim`` and where each element came from.
     Equal elements keep their order (``stable`` is accepted and always holds); NaN sorts as the
     largest, as in PyTorch. The gradient of each value goes to the element it came from.
@@ -60,18 +95,11 @@ def sort(
     >>> sort(np.array([3.0, 1.0, 2.0]), descending=True)
     ValuesIndices(values=array([3., 2., 1.]), indices=array([0, 2, 1]))
     """
-    x, index, d = _sorted(input, dim, descending, "sort")
-    return _pair(input, take_along(x, index, d), index)
+    return _pair(input, take_along(input, index, d), index)
 
 
-@export()
-def argsort(
-    input: Any,  # noqa: A002 - PyTorch's names
-    dim: int = -1,
-    descending: bool = False,
-    *,
-    stable: bool = False,
-) -> Any:
+@sorting
+def argsort(input: Any, index: np.ndarray, d: int) -> Any:  # noqa: A002
     """The positions that sort ``input`` along ``dim`` (int64, no gradient): `sort`'s indices.
 
     Examples
@@ -79,7 +107,6 @@ def argsort(
     >>> argsort(np.array([[3, 1, 2]]), dim=1)
     array([[1, 2, 0]])
     """
-    _, index, _ = _sorted(input, dim, descending, "argsort")
     return type(input)._wrap(index) if isinstance(input, Node) else index
 
 
