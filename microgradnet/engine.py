@@ -154,6 +154,8 @@ class Node:
 class _GradMode:
     """Sets whether operations are recorded in this thread: a context manager and a decorator."""
 
+    __slots__ = ("enabled", "_prev")
+
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._prev: list[bool] = []
@@ -191,12 +193,17 @@ class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
     False
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    __slots__ = ()
+
+    def __init__(self) -> None:  # made for every `with`: spelled out, not through super()
+        self.enabled = False
+        self._prev = []
 
 
 class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
     """Record operations again inside a `no_grad` block."""
+
+    __slots__ = ()
 
     def __init__(self) -> None:
         super().__init__(True)
@@ -214,6 +221,8 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
     False
     >>> _ = mg.set_grad_enabled(True)
     """
+
+    __slots__ = ()
 
     def __init__(self, mode: bool) -> None:
         super().__init__(bool(mode))

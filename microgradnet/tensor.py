@@ -139,15 +139,16 @@ def _operators(
         def fast(self: Tensor, other: Any) -> Tensor:
             if type(other) is not Tensor:
                 other = _operand(other, name, self)
-            if self.requires_grad or _through_apply(self, other):
-                out: Tensor = cls().apply(self, other)
+            if self.requires_grad or _through_apply(other):
+                out: Tensor = cls()(self, other)
                 return out
             return _unrecorded(cls(), self, self.data, _raw(other))
 
         def fast_reflected(self: Tensor, other: Any) -> Tensor:
-            other = _operand(other, name, self)
-            if self.requires_grad or _through_apply(self, other):
-                out: Tensor = cls().apply(other, self)
+            if type(other) is not float:
+                other = _operand(other, name, self)
+            if self.requires_grad or _through_apply(other):
+                out: Tensor = cls()(other, self)
                 return out
             return _unrecorded(cls(), self, _raw(other), self.data)
 
@@ -172,13 +173,14 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _through_apply(a: Tensor, b: Any) -> bool:
-    """Whether ``a <op> b`` goes through `Op.apply`: it is recorded (an input requires grad in
-    grad mode), or anomaly mode or a `microgradnet.compile` trace watches it."""
+def _through_apply(other: Any) -> bool:
+    """Whether ``tensor <op> other``, for a tensor that does not require grad, goes through the
+    op's call: ``other`` requires grad (recorded unless grad mode is off), or anomaly mode or a
+    `microgradnet.compile` trace watches every op."""
     st = state
-    if a.requires_grad or (isinstance(b, Tensor) and b.requires_grad):
-        return st.grad_enabled or st.tracer is not None or st.anomaly
-    return st.tracer is not None or st.anomaly
+    return (
+        st.tracer is not None or st.anomaly or (isinstance(other, Tensor) and other.requires_grad)
+    )
 
 
 def _unrecorded(op: Op, like: Tensor, a: Any, b: Any) -> Tensor:
@@ -589,7 +591,11 @@ class Tensor(Node):
             out: Tensor = op(self, other)
             return out
         ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
-        self._counter()[0] += 1
+        vc = self._vc
+        if type(vc) is list:
+            vc[0] += 1
+        else:  # `_UNCHANGED`: the first change
+            self._vc = [1]
         return self
 
     __iadd__ = _augmentation(ops.add, np.add)

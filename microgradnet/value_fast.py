@@ -71,7 +71,7 @@ def _recorder(value: type[Node]) -> Callable[[type[Op], Any, Parents, bool], Any
             ctx._released = False
             ctx._seq = next(counter)
             ctx._mode = raw
-            ctx._scope = _base.current_scope()
+            ctx._scope = _base.scope.module
             out.requires_grad = True
             out._ctx = ctx
         else:
@@ -114,7 +114,7 @@ def binary(
                 out = None
             if out is not None:
                 return out
-        return op().apply(a, b)
+        return op()(a, b)
 
     return method
 
@@ -131,7 +131,7 @@ def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> M
                 out = None
             if out is not None:
                 return out
-        return op().apply(self)
+        return op()(self)
 
     return method
 
@@ -146,7 +146,7 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
         kind = type(other)
         if kind is not int and kind is not float:
             if isinstance(other, int | float):  # bool and other number subclasses
-                return by_number(other).apply(self)
+                return by_number(other)(self)
             return of_nodes(self, other)
         if state.tracer is None and type(self) is value:
             try:
@@ -157,7 +157,7 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
                 if out._ctx is not None:
                     out._ctx.p = other  # the exponent: the op's parameter
                 return out
-        return by_number(other).apply(self)
+        return by_number(other)(self)
 
     return method
 

@@ -8,7 +8,6 @@ dotted paths through the tree (``layers.0.weight``), as in PyTorch.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeVar
@@ -16,31 +15,19 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 from ..engine import GraphOp, Node, no_grad
-from ..ops import base as _ops_base
+from ..ops.base import scope as _scope
 from ..tensor import Tensor
 from ..value import Value
 
 M = TypeVar("M", bound="Module")
 
 
-class _Running(threading.local):
-    """The modules whose forward is running in this thread, innermost last."""
-
-    def __init__(self) -> None:
-        self.stack: list[Module] = []
-
-
-_running = _Running()
-
-
 def running_module() -> Module | None:
     """The innermost module whose forward is running in this thread (None outside any)."""
-    stack = _running.stack
-    return stack[-1] if stack else None
+    module: Module | None = _scope.module
+    return module
 
 
-# Each recorded op notes the running module, so that a drawing can group nodes by module.
-_ops_base.current_scope = running_module
 L = TypeVar("L", bound="_Indexed")
 
 
@@ -271,12 +258,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        stack = _running.stack
-        stack.append(self)
+        # Ops recorded inside note this module (the innermost running one) for drawings.
+        outer = _scope.module
+        _scope.module = self
         try:
             return self.forward(*args, **kwargs)
         finally:
-            stack.pop()
+            _scope.module = outer
 
     def train(self: M, mode: bool = True) -> M:
         """Set ``training`` on this module and every sub-module; returns ``self``."""

@@ -15,6 +15,7 @@ Calling an op instance on raw data computes it; calling it on nodes records it::
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -22,9 +23,16 @@ import numpy as np
 
 from ..engine import GraphOp, Node, check_finite, creation_counter, state
 
-#: Returns the module whose forward is running when an op is recorded (drawings group ops by
-#: it). `microgradnet.nn` installs it; below nn nothing knows about modules.
-current_scope: Callable[[], Any] = lambda: None  # noqa: E731
+
+class _Scope(threading.local):
+    """The module whose forward is running in this thread: each recorded op notes it, so that a
+    drawing can group ops by module. `microgradnet.nn` sets ``module``; below nn nothing knows
+    about modules."""
+
+    module: Any = None
+
+
+scope = _Scope()
 
 # How a rule sees its inputs and output (``Op._mode``).
 _RAW, _GRAPH, _IEEE = 0, 1, 2
@@ -203,22 +211,10 @@ class Op(GraphOp, metaclass=_OpType):
         if mode == _GRAPH:
             replay = copy.copy(self)
             replay._out = None  # the copy must not keep this pass's output alive
-            return replay.apply(*self.parents)
+            return replay(*self.parents)
         return np.float64(out.data)
 
     # -- computing and recording --------------------------------------------------------------
-    def __call__(self, *args: Any) -> Any:
-        """Record on nodes, or compute directly on raw data."""
-        if args and isinstance(args[0], Node):  # the common case, without a loop
-            return self.apply(*args)
-        for a in args:
-            if isinstance(a, Node):
-                return self.apply(*args)
-        for a in args:
-            if isinstance(a, np.ndarray | np.generic):
-                return self.forward(*args)
-        return self._float_forward(args)
-
     def _float_forward(self, raw: Any) -> float:
         fn = self.on_floats or self.forward
         try:
@@ -230,8 +226,10 @@ class Op(GraphOp, metaclass=_OpType):
         with np.errstate(all="ignore"):
             return float(self.forward(*[np.float64(r) for r in raw]))
 
-    def apply(self, *args: Any) -> Any:
-        """Compute on the data of ``args`` and record the op when an input requires grad."""
+    def __call__(self, *args: Any) -> Any:
+        """Compute the op on ``args``. On raw data (arrays, floats) the result is raw; with a
+        node among them it is a node of the same front end, recorded when an input requires grad
+        and grad mode is on."""
         like: Node | None = None
         requires = constants = False
         raw = []
@@ -248,7 +246,7 @@ class Op(GraphOp, metaclass=_OpType):
                 constants = True
                 raw.append(a)
         if like is None:
-            raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
+            return self._forward_raw(args)
         st = state
         if like.holds_float:
             out = self._float_forward(raw)
@@ -286,6 +284,19 @@ class Op(GraphOp, metaclass=_OpType):
             st.tracer.forward(self, args, raw, result)
         return result
 
+    def apply(self, *args: Any) -> Any:
+        """`__call__` on inputs among which is a node (a `Tensor` or a `Value`)."""
+        if not any(isinstance(a, Node) for a in args):
+            raise TypeError(f"{self.name}: apply needs at least one Tensor or Value input")
+        return self(*args)
+
+    def _forward_raw(self, args: tuple[Any, ...]) -> Any:
+        """The op on raw data only: numpy's result for arrays, a float for Python numbers."""
+        for a in args:
+            if isinstance(a, np.ndarray | np.generic):
+                return self.forward(*args)
+        return self._float_forward(args)
+
     def misfit(self, raw: Sequence[Any], err: ValueError) -> ValueError | None:
         """The error for a forward that numpy refused (``err``), naming the op and the shapes of
         its inputs ``raw``; None when the op's own message names it already (raise ``err``)."""
@@ -299,7 +310,11 @@ class Op(GraphOp, metaclass=_OpType):
 
         An op already in a graph is copied first: one instance may be called many times.
         """
-        if getattr(self, "parents", None) is None:
+        try:
+            fresh = self.parents is None  # set by the constructor
+        except AttributeError:  # a subclass's own constructor that does not set it
+            fresh = True
+        if fresh:
             op = self
         else:  # a copy, without what the first recording noted of its output
             op = copy.copy(self)
@@ -316,7 +331,7 @@ class Op(GraphOp, metaclass=_OpType):
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
-        op._scope = current_scope()
+        op._scope = scope.module
         return op
 
     # -- the engine's side --------------------------------------------------------------------
