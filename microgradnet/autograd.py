@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Node, accumulate, check_finite, detect_anomaly, gradients, no_grad, state
+from .engine import Node, accumulate, check_finite, detect_anomaly, gradients, no_grad, this_thread
 from .ops.base import Op
 from .tensor import Tensor
 
@@ -80,9 +80,9 @@ class _FunctionOp(Op):
         if isinstance(out, tuple):
             raise TypeError(f"{self.name}.forward: return one Tensor; several are not supported")
         out_data = out.data if isinstance(out, Node) else np.asarray(out)
-        if state.anomaly:
+        if this_thread.switches.anomaly:
             check_finite(f"the forward of {self.name}", (out_data,))
-        if not (any(needs) and state.grad_enabled):
+        if not (any(needs) and this_thread.switches.grad_enabled):
             return Tensor._wrap(out_data)
         self.ctx = ctx
         self.positions = tuple(i for i, a in enumerate(args) if isinstance(a, Node))

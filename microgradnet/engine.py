@@ -22,8 +22,12 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State(threading.local):
-    """This thread's switches, read on every recorded operation."""
+class Switches:
+    """One thread's switches, read on every recorded operation (plain slots, quick to read).
+
+    Each thread has its own: ``this_thread.switches``."""
+
+    __slots__ = ("grad_enabled", "anomaly", "tracer")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -32,7 +36,14 @@ class _State(threading.local):
         self.tracer: Any = None
 
 
-state = _State()
+class _ThisThread(threading.local):
+    """Per-thread data: one attribute read finds this thread's `Switches`."""
+
+    def __init__(self) -> None:
+        self.switches = Switches()
+
+
+this_thread = _ThisThread()
 
 #: Creation order of recorded operations: an operation is always numbered after the operations
 #: that made its inputs, so the numbers order a graph (drawings use them to replay a pass).
@@ -163,11 +174,12 @@ class _GradMode:
     # Both switch with one plain assignment as their last (or first) step, where no signal
     # handler can run in between: a Ctrl-C never leaves the switch changed.
     def __enter__(self) -> None:
-        self._prev.append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        st = this_thread.switches
+        self._prev.append(st.grad_enabled)
+        st.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._prev[-1]
+        this_thread.switches.grad_enabled = self._prev[-1]
         del self._prev[-1]
 
     def __call__(self, fn: F) -> F:
@@ -227,22 +239,23 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
     def __init__(self, mode: bool) -> None:
         super().__init__(bool(mode))
         # Like PyTorch, the call itself switches; leaving a ``with`` block switches back.
-        self._prev.append(state.grad_enabled)
-        state.grad_enabled = self.enabled
+        st = this_thread.switches
+        self._prev.append(st.grad_enabled)
+        st.grad_enabled = self.enabled
 
     def __enter__(self) -> None:
         pass
 
     def __call__(self, fn: F) -> F:
         # As a decorator it switches only while the function runs: undo the constructor's switch.
-        state.grad_enabled = self._prev[-1]
+        this_thread.switches.grad_enabled = self._prev[-1]
         del self._prev[-1]
         return super().__call__(fn)
 
 
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded in this thread."""
-    return state.grad_enabled
+    return this_thread.switches.grad_enabled
 
 
 class detect_anomaly:  # noqa: N801 - PyTorch's name
@@ -266,11 +279,12 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
         self._prev: list[bool] = []
 
     def __enter__(self) -> None:
-        self._prev.append(state.anomaly)
-        state.anomaly = True
+        st = this_thread.switches
+        self._prev.append(st.anomaly)
+        st.anomaly = True
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._prev[-1]
+        this_thread.switches.anomaly = self._prev[-1]
         del self._prev[-1]
 
 
@@ -353,17 +367,18 @@ def propagate(
     Each rule runs once per pass, on the sum of the gradients of its output, recorded when
     ``graph``. Unless ``retain``, each operation frees what it saved as soon as its rule has run.
     """
-    if state.tracer is not None:  # `microgradnet.compile` records the pass instead
+    st = this_thread.switches
+    if st.tracer is not None:  # `microgradnet.compile` records the pass instead
         if wanted is not None:
             reached = _only(wanted, reached)
-        state.tracer.propagate(roots, seeds, reached, retain, graph)
+        st.tracer.propagate(roots, seeds, reached, retain, graph)
         return
     if (
         roots
         and roots[0].holds_float
         and not graph
         and float_pass is not None
-        and not state.anomaly
+        and not st.anomaly
         and all(root.holds_float for root in roots)
     ):  # Values: the same pass in fewer Python steps per node
         float_pass(roots, seeds, reached, retain, wanted)

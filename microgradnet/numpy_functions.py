@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .engine import Node, state
+from .engine import Node, this_thread
 from .ops.registry import TABLE
 from .ops.shape import normalize_dims
 
@@ -86,7 +86,7 @@ def _nodes(x: Any) -> list[Node]:
 
 
 def _records(args: Any) -> bool:
-    return state.grad_enabled and any(n.requires_grad for n in _nodes(args))
+    return this_thread.switches.grad_enabled and any(n.requires_grad for n in _nodes(args))
 
 
 def _wrap(out: Any, like: type) -> Any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import numpy_functions, ops
-from .engine import GraphOp, Node, state
+from .engine import GraphOp, Node, this_thread
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
@@ -134,7 +134,7 @@ def _operators(
         cls: type[Op] = fn
         name = op or cls.name
 
-        # `Op.apply` records, or is watched by anomaly mode or a `microgradnet.compile` trace;
+        # `Op.__call__` records, or is watched by anomaly mode or a `microgradnet.compile` trace;
         # an operator that does neither computes the op's forward directly (`_unrecorded`).
         def fast(self: Tensor, other: Any) -> Tensor:
             if type(other) is not Tensor:
@@ -177,14 +177,14 @@ def _through_apply(other: Any) -> bool:
     """Whether ``tensor <op> other``, for a tensor that does not require grad, goes through the
     op's call: ``other`` requires grad (recorded unless grad mode is off), or anomaly mode or a
     `microgradnet.compile` trace watches every op."""
-    st = state
+    st = this_thread.switches
     return (
         st.tracer is not None or st.anomaly or (isinstance(other, Tensor) and other.requires_grad)
     )
 
 
 def _unrecorded(op: Op, like: Tensor, a: Any, b: Any) -> Tensor:
-    """What `Op.apply` makes of a binary operator that records nothing: the forward's result as a
+    """What `Op.__call__` makes of a binary operator that records nothing: the forward's result as a
     constant tensor (``lr * w.grad`` in an update, arithmetic under `no_grad`)."""
     try:
         out = op.forward(a, b)
@@ -540,7 +540,7 @@ class Tensor(Node):
 
     # -- in-place updates (for optimizers and initialisers) -----------------------------------
     def _inplace(self, what: str, result: Any, index: Any = ...) -> Tensor:
-        if self.requires_grad and state.grad_enabled:
+        if self.requires_grad and this_thread.switches.grad_enabled:
             raise RuntimeError(
                 f"{what}: in-place change of a tensor that requires grad (shape {self.shape}); "
                 "do it under microgradnet.no_grad()"
@@ -587,7 +587,7 @@ class Tensor(Node):
     def _augmented(self, other: Any, op: Any, ufunc: np.ufunc) -> Tensor:
         # Where a graph is being recorded, `a += b` rebinds `a` to a new tensor (exact gradients);
         # elsewhere it updates the array in place, as numpy does, without a temporary copy.
-        if self.requires_grad and state.grad_enabled:
+        if self.requires_grad and this_thread.switches.grad_enabled:
             out: Tensor = op(self, other)
             return out
         ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)

@@ -2,14 +2,14 @@
 floats that calls each op's one rule directly.
 
 A `Value` graph is made of thousands of tiny nodes, so the Python steps spent per node decide its
-speed. Both paths here give exactly what the general machinery gives (`Op.apply` and
+speed. Both paths here give exactly what the general machinery gives (`Op.__call__` and
 `engine.propagate`: the same nodes and ops, the same numbers, sums taken in the same order) and
 hand over to it for everything they do not cover:
 
 * recording (`binary`, `unary`, `power`) makes the output node and its op with
   ``object.__new__`` and plain slot stores, the float arithmetic inline. It steps aside while the
   compile tracer records, for subclasses of `Value`, and when the float computation raises or
-  leaves the reals (``1 / 0.0``, ``(-8.0) ** 0.5``): `Op.apply` then gives the IEEE result.
+  leaves the reals (``1 / 0.0``, ``(-8.0) ** 0.5``): `Op.__call__` then gives the IEEE result.
 * the backward pass (`float_pass`) walks `engine.topological_order` as `engine.propagate` does,
   but calls each op's ``backward`` rule itself, on raw floats, instead of going through
   ``Op.vjp``; an op that is not an `Op` or has its own ``vjp``, and a rule that raises at a
@@ -30,7 +30,7 @@ from .engine import (
     Reached,
     creation_counter,
     into_grad,
-    state,
+    this_thread,
     topological_order,
 )
 from .ops import base as _base
@@ -49,12 +49,12 @@ Parents = tuple[Node, ...]
 def _recorder(value: type[Node]) -> Callable[[type[Op], Any, Parents, bool], Any]:
     """``record(op, data, parents, requires)``: a new node of the class ``value`` holding
     ``data``, made by a new ``op`` over ``parents`` when ``requires`` and grad mode is on; None
-    when ``data`` is not a float (the computation left the reals), for `Op.apply` to take over.
+    when ``data`` is not a float (the computation left the reals), for `Op.__call__` to take over.
 
-    The node and the op get the slots `Op.apply` and `Op._record` store for float inputs
+    The node and the op get the slots `Op.__call__` and `Op._record` store for float inputs
     (tests/test_value_fast.py compares every slot), with ``object.__new__`` and plain stores.
     """
-    counter, raw, st = creation_counter, _base._RAW, state
+    counter, raw, threads = creation_counter, _base._RAW, this_thread
 
     def record(op: type[Op], data: Any, parents: Parents, requires: bool) -> Any:
         if type(data) is not float:
@@ -64,7 +64,7 @@ def _recorder(value: type[Node]) -> Callable[[type[Op], Any, Parents, bool], Any
         out.grad = 0.0
         out._retains_grad = True
         out.label = ""
-        if requires and st.grad_enabled:
+        if requires and threads.switches.grad_enabled:
             ctx = _new(op)
             ctx.parents = parents
             ctx._versions = None
@@ -105,7 +105,7 @@ def binary(
         else:
             a = self
             b = other
-        if state.tracer is None and type(a) is value and type(b) is value:
+        if this_thread.switches.tracer is None and type(a) is value and type(b) is value:
             try:
                 out = record(
                     op, compute(a.data, b.data), (a, b), a.requires_grad or b.requires_grad
@@ -124,7 +124,7 @@ def unary(value: type[Node], op: type[Op], compute: Callable[[float], Any]) -> M
     record = _recorder(value)
 
     def method(self: Any) -> Any:
-        if state.tracer is None and type(self) is value:
+        if this_thread.switches.tracer is None and type(self) is value:
             try:
                 out = record(op, compute(self.data), (self,), self.requires_grad)
             except (ArithmeticError, ValueError):
@@ -148,7 +148,7 @@ def power(value: type[Node], by_number: type[Op], by_node: type[Op], operand: Op
             if isinstance(other, int | float):  # bool and other number subclasses
                 return by_number(other)(self)
             return of_nodes(self, other)
-        if state.tracer is None and type(self) is value:
+        if this_thread.switches.tracer is None and type(self) is value:
             try:
                 out = record(by_number, self.data**other, (self,), self.requires_grad)
             except (ArithmeticError, ValueError):

@@ -14,7 +14,7 @@ import pytest
 
 import microgradnet as mg
 from microgradnet.autograd import detect_anomaly
-from microgradnet.engine import state
+from microgradnet.engine import this_thread
 
 
 def seed_network_grads(seed: int, steps: int) -> list[np.ndarray]:
@@ -60,11 +60,11 @@ def test_grad_mode_is_per_thread() -> None:
 def test_anomaly_mode_is_per_thread() -> None:
     flags: list[bool] = []
     with detect_anomaly():
-        t = threading.Thread(target=lambda: flags.append(state.anomaly))
+        t = threading.Thread(target=lambda: flags.append(this_thread.switches.anomaly))
         t.start()
         t.join()
-        assert state.anomaly
-    assert flags == [False] and not state.anomaly
+        assert this_thread.switches.anomaly
+    assert flags == [False] and not this_thread.switches.anomaly
 
 
 def test_a_thread_toggling_no_grad_does_not_touch_training_in_another() -> None:
@@ -179,7 +179,7 @@ def test_interrupted_backward_leaves_every_switch_as_it_found_it() -> None:
                 finally:
                     armed[0] = False
                     signal.setitimer(signal.ITIMER_REAL, 0)
-                assert state.anomaly is anomaly, f"anomaly mode changed at pass {i}"
+                assert this_thread.switches.anomaly is anomaly, f"anomaly mode changed at pass {i}"
             assert mg.is_grad_enabled() is grad_mode, f"grad mode changed at pass {i}"
             assert gc.isenabled() is collecting, f"cycle collector changed at pass {i}"
     finally:

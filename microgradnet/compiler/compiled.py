@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as mg_random
-from ..engine import Node, state
+from ..engine import Node, this_thread
 from .capture import LoweringError
 from .guards import Guards, Snapshot, UnreplayableArgumentError, fast_conditions, same, signature
 from .instrument import instrumented
@@ -111,12 +111,13 @@ class CompiledFunction:
                     self.stats["eager"] += 1
                     return self.fn(*args, **kwargs)
                 return out
-        if state.tracer is not None or state.anomaly:  # inside another trace; anomaly checks
+        st = this_thread.switches
+        if st.tracer is not None or st.anomaly:  # inside another trace; anomaly checks
             return self.fn(*args, **kwargs)
         leaves, structure = flatten((args, kwargs))
         keep: list[Any] = []
         try:
-            key = (state.grad_enabled, structure, signature(leaves, keep))
+            key = (st.grad_enabled, structure, signature(leaves, keep))
         except UnreplayableArgumentError as err:
             self._refuse(str(err), stacklevel=3)
             self.stats["eager"] += 1
@@ -154,11 +155,11 @@ class CompiledFunction:
         entry = _Entry(key, Guards(self.fn, leaves), keep)
         tracer = Tracer(leaves, self.fullgraph)
         with instrumented():
-            state.tracer = tracer
+            this_thread.switches.tracer = tracer
             try:
                 result = self.fn(*args, **kwargs)
             finally:
-                state.tracer = None
+                this_thread.switches.tracer = None
         self.stats["traced"] += 1
         self._cache.setdefault(key, []).append(entry)
         if tracer.problem is not None:

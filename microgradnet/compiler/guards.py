@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as mg_random
-from ..engine import Node, state
+from ..engine import Node, this_thread
 from ..nn.module import Module
 from ..tensor import Tensor
 from ..value import Value
@@ -152,7 +152,7 @@ def fast_conditions(
     n = len(leaves_key)
     if args_structure != (tuple, (None,) * n) or kwargs_structure != (dict, ()):
         return None
-    st = name(state)
+    st = f"{name(this_thread)}.switches"
     conds = [
         f"len(args) == {n}",
         "not kwargs",

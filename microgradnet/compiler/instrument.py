@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..engine import Node, state
+from ..engine import Node, this_thread
 from ..nn.module import Module
 from ..ops import reduce
 from ..tensor import Tensor
@@ -55,7 +55,7 @@ _saved: list[tuple[Any, str, Any]] = []
 def _escape(cls: type, name: str, orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(self: Node, *args: Any, **kwargs: Any) -> Any:
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None and not _library_caller():
             what = f"{cls.__name__}.{name}()" if name.isidentifier() else name
             tracer.cannot_replay(f"reading a traced value as Python data ({what})")
@@ -105,7 +105,7 @@ def _slot_property(cls: type, name: str) -> property:
     member = inspect.getattr_static(cls, name)  # Node's slot, or a front end's own property
 
     def get(self: Node) -> Any:
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None and not tracer.trusted:
             frame = sys._getframe(1)
             if frame.f_code.co_name in _READERS and frame.f_back is not None:
@@ -121,7 +121,7 @@ def _slot_property(cls: type, name: str) -> property:
         return member.__get__(self, type(self))
 
     def set(self: Node, value: Any) -> None:  # noqa: A001 - a property's setter
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None and not _library_caller():
             if name == "grad":
                 tracer.set_grad(self, value)
@@ -137,8 +137,9 @@ def _inplace(name: str, orig: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(orig)
     def wrapper(self: Tensor, *args: Any) -> Any:
-        tracer = state.tracer
-        if tracer is None or (augmented and self.requires_grad and state.grad_enabled):
+        tracer = this_thread.switches.tracer
+        recorded = augmented and self.requires_grad and this_thread.switches.grad_enabled
+        if tracer is None or recorded:
             return orig(self, *args)  # a recorded operation (``a += b`` on a graph)
         return tracer.inplace(orig, self, args)
 
@@ -149,7 +150,7 @@ def _compare(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(self: Tensor, other: Any, fn: Any) -> Tensor:
         result = orig(self, other, fn)
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None:
             tracer.compute(lambda a, o: np.asarray(fn(a, o)), (self, other), result)
         return result  # type: ignore[no-any-return]
@@ -161,7 +162,7 @@ def _invert(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(self: Tensor) -> Tensor:
         result = orig(self)
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None:
             tracer.compute(np.invert, (self,), result)
         return result  # type: ignore[no-any-return]
@@ -172,7 +173,7 @@ def _invert(orig: Callable[..., Any]) -> Callable[..., Any]:
 def _index_of(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(pick: Any, input: Any, dim: Any, keepdim: bool, op: str) -> Any:  # noqa: A002
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is None or not isinstance(input, Node):
             return orig(pick, input, dim, keepdim, op)
         with tracer.trusting():
@@ -186,7 +187,7 @@ def _index_of(orig: Callable[..., Any]) -> Callable[..., Any]:
 def _zero_grad(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(self: Module, set_to_none: bool = True) -> None:
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is None:
             return orig(self, set_to_none)  # type: ignore[no-any-return]
         return tracer.call(functools.partial(orig, self), set_to_none)  # type: ignore[no-any-return]
@@ -198,7 +199,7 @@ def _created(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(self: Node, *args: Any, **kwargs: Any) -> None:
         orig(self, *args, **kwargs)
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None:
             tracer.created(self)
 
@@ -209,7 +210,7 @@ def _seeded(orig: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(orig)
     def wrapper(root: Node, grad: Any, *args: Any) -> Any:
         seed = orig(root, grad, *args)
-        tracer = state.tracer
+        tracer = this_thread.switches.tracer
         if tracer is not None and grad is None:  # the default gradient: ones made here
             tracer.implicit_seeds.add(id(seed))
             tracer.created_array(seed)

@@ -1,7 +1,8 @@
 """`Tracer`: watches one eager call and writes its `Tape`.
 
-While a call is traced, the engine hands this thread's events to the tracer (``state.tracer``):
-`Op.apply` reports each forward, the backward pass runs through `Tracer.propagate` (the engine's
+While a call is traced, the engine hands this thread's events to the tracer
+(``this_thread.switches.tracer``):
+`Op.__call__` reports each forward, the backward pass runs through `Tracer.propagate` (the engine's
 loop, recording each rule, each sum of gradients and each gradient added into ``.grad``), and an
 optimizer's ``step``/``zero_grad`` run as one recorded call each. `instrument` adds the rest for
 the duration of the trace: in-place updates, comparisons, and reads of data that would leave the
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Grads, Node, Nodes, Reached, into_grad, state, topological_order
+from ..engine import Grads, Node, Nodes, Reached, into_grad, this_thread, topological_order
 from ..ops.base import Op
 from ..tensor import Tensor
 from ..value import Value
@@ -122,11 +123,11 @@ class Tracer:
     @contextmanager
     def suspended(self) -> Iterator[None]:
         """Run eagerly, unrecorded (inside a recorded call such as ``optimizer.step()``)."""
-        state.tracer = None
+        this_thread.switches.tracer = None
         try:
             yield
         finally:
-            state.tracer = self
+            this_thread.switches.tracer = self
 
     def created(self, node: Node) -> None:
         """``node`` was constructed during the call (a temporary, or a lazily made parameter)."""
@@ -206,7 +207,7 @@ class Tracer:
 
     # -- events -------------------------------------------------------------------------------
     def forward(self, op: Op, args: Sequence[Any], raw: Sequence[Any], result: Node) -> None:
-        """`Op.apply` computed ``result`` from ``args`` (raw data ``raw``)."""
+        """`Op.__call__` computed ``result`` from ``args`` (raw data ``raw``)."""
         ins = [self.ref(a) for a in args]
         ctx = result._ctx
         replay_op = copy.copy(ctx if isinstance(ctx, Op) else op)

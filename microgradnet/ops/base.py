@@ -17,11 +17,11 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
-from ..engine import GraphOp, Node, check_finite, creation_counter, state
+from ..engine import GraphOp, Node, check_finite, creation_counter, this_thread
 
 
 class _Scope(threading.local):
@@ -69,24 +69,28 @@ def _constructor(cls: type) -> Callable[..., None]:
     return init
 
 
-# The two tuples every recorded op and every rule reads, spelled out for one and two inputs
-# (nearly all ops), where a comprehension would cost more than the rest of the work.
 def _versions_of(parents: tuple[Node, ...]) -> tuple[int, ...]:
     """The version of each input's memory."""
-    if len(parents) == 2:
-        return (parents[0]._vc[0], parents[1]._vc[0])
-    if len(parents) == 1:
-        return (parents[0]._vc[0],)
     return tuple([p._vc[0] for p in parents])
 
 
-def _data_of(parents: tuple[Node, ...]) -> tuple[Any, ...]:
-    """The data of each input."""
+def _unchanged_data(op: Op) -> tuple[Any, ...] | None:
+    """The data of ``op``'s inputs, or None if one was changed in place since ``op`` recorded it.
+
+    Every rule that reads its inputs calls this: spelled out for one and two inputs (nearly all
+    ops), where a loop would cost more than the rest of the work."""
+    parents, versions = op.parents, op._versions
     if len(parents) == 2:
-        return (parents[0].data, parents[1].data)
-    if len(parents) == 1:
-        return (parents[0].data,)
-    return tuple([p.data for p in parents])
+        a, b = parents
+        if versions is None or (a._vc[0] == versions[0] and b._vc[0] == versions[1]):
+            return (a.data, b.data)
+    elif len(parents) == 1:
+        a = parents[0]
+        if versions is None or a._vc[0] == versions[0]:
+            return (a.data,)
+    elif versions is None or versions == _versions_of(parents):
+        return tuple([p.data for p in parents])
+    return None
 
 
 class Op(GraphOp, metaclass=_OpType):
@@ -165,12 +169,13 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The inputs: raw data, or the input nodes when the backward pass is recorded."""
-        if self._versions is None and self._mode == _RAW:  # floats: no versions to check
-            return _data_of(self.parents)
-        self._check_versions()
         mode = self._mode
         if mode == _RAW:
-            return _data_of(self.parents)
+            data = _unchanged_data(self)
+            if data is None:
+                self._refuse_changed_input()
+            return data
+        self._check_versions()
         if mode == _GRAPH:
             return self.parents
         return tuple([np.float64(p.data) for p in self.parents])
@@ -178,22 +183,27 @@ class Op(GraphOp, metaclass=_OpType):
     @property
     def raw_inputs(self) -> tuple[Any, ...]:
         """The inputs' raw data in any pass: for masks and other constants of a rule."""
-        self._check_versions()
+        data = _unchanged_data(self)
+        if data is None:
+            self._refuse_changed_input()
         if self._mode == _IEEE:
-            return tuple([np.float64(p.data) for p in self.parents])
-        return _data_of(self.parents)
+            return tuple([np.float64(d) for d in data])
+        return data
 
     def _check_versions(self) -> None:
-        versions = self._versions
-        if versions is None or versions == _versions_of(self.parents):
-            return
-        for i, (p, v) in enumerate(zip(self.parents, versions)):
+        if _unchanged_data(self) is None:
+            self._refuse_changed_input()
+
+    def _refuse_changed_input(self) -> NoReturn:
+        """Raise the error for an input changed in place after the op recorded it."""
+        for i, (p, v) in enumerate(zip(self.parents, self._versions or ())):
             if p._vc[0] != v:
                 raise RuntimeError(
                     f"{self.name} backward: input {i} (shape {p.shape}) was modified in place "
                     f"after {self.name} used it (version {p._version}, expected {v}); "
                     "backward needs its original value"
                 )
+        raise RuntimeError(f"{self.name} backward: an input was modified in place")
 
     @property
     def output(self) -> Any:
@@ -247,7 +257,7 @@ class Op(GraphOp, metaclass=_OpType):
                 raw.append(a)
         if like is None:
             return self._forward_raw(args)
-        st = state
+        st = this_thread.switches
         if like.holds_float:
             out = self._float_forward(raw)
         else:
@@ -326,6 +336,8 @@ class Op(GraphOp, metaclass=_OpType):
             op._versions = None
         elif len(parents) == 2:  # most ops: spelled out, where a call would cost more
             op._versions = (parents[0]._vc[0], parents[1]._vc[0])
+        elif len(parents) == 1:
+            op._versions = (parents[0]._vc[0],)
         else:
             op._versions = _versions_of(parents)
         op._released = False
@@ -345,7 +357,7 @@ class Op(GraphOp, metaclass=_OpType):
             )
         self._out = out
         try:
-            if graph or out.holds_float or state.anomaly:
+            if graph or out.holds_float or this_thread.switches.anomaly:
                 return self._vjp_modes(out, grad, graph)
             return self.backward(grad)  # the common case: plain arrays
         finally:
@@ -355,7 +367,7 @@ class Op(GraphOp, metaclass=_OpType):
         """`vjp` recorded, under anomaly mode, or on floats (with the IEEE fallback)."""
         self._mode = _GRAPH if graph else _RAW
         try:
-            if state.anomaly:
+            if this_thread.switches.anomaly:
                 return self._checked_backward(grad)
             return self.backward(grad)
         except FloatingPointError:  # anomaly mode's own error
@@ -364,7 +376,7 @@ class Op(GraphOp, metaclass=_OpType):
             if graph or not out.holds_float:
                 raise
             grads = self._ieee_backward(grad)  # a Value at a singular point
-            if state.anomaly:
+            if this_thread.switches.anomaly:
                 check_finite(f"the backward of {self.name}", grads)
             return grads
         finally:

@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..engine import Node, enable_grad, no_grad
-from ..engine import state as engine_state
+from ..engine import Node, enable_grad, no_grad, this_thread
 
 ParamsT = Iterable[Node] | Iterable[dict[str, Any]]
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -137,8 +136,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear gradients: None for a Tensor (zeros if not ``set_to_none``), 0.0 for a Value."""
-        if engine_state.tracer is not None:
-            return engine_state.tracer.call(self.zero_grad, set_to_none)  # type: ignore[no-any-return]
+        if this_thread.switches.tracer is not None:
+            return this_thread.switches.tracer.call(self.zero_grad, set_to_none)  # type: ignore[no-any-return]
         for group in self.param_groups:
             for p in group["params"]:
                 if p.holds_float:
@@ -157,8 +156,8 @@ class Optimizer:
             Recomputes the loss (with its backward pass) before the update; its result is
             returned.
         """
-        if engine_state.tracer is not None:
-            return engine_state.tracer.call(self.step, closure)
+        if this_thread.switches.tracer is not None:
+            return this_thread.switches.tracer.call(self.step, closure)
         loss = None
         if closure is not None:
             with enable_grad():
