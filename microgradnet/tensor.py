@@ -126,33 +126,14 @@ _Method = Callable[["Tensor", Any], "Tensor"]
 def _operators(
     fn: Callable[[Any, Any], Any] | type[Op], op: str | None = None
 ) -> tuple[_Method, _Method]:
-    """``self <op> other`` and ``other <op> self`` computed by ``fn`` (an op class is applied
-    directly, the quickest path for the four arithmetic operators). With ``op``, an operand
-    that is not a Tensor goes through `_operand` (numbers stay numbers, arrays become tensors)
-    first; without, it is passed as it is."""
+    """``self <op> other`` and ``other <op> self`` computed by ``fn`` (an op class is called
+    directly, the quickest path for the arithmetic operators). With ``op``, an operand that is
+    not a Tensor goes through `_operand` (numbers stay numbers, arrays become tensors) first;
+    without, it is passed as it is."""
     if isinstance(fn, type):
         cls: type[Op] = fn
         name = op or cls.name
-
-        # `Op.__call__` records, or is watched by anomaly mode or a `microgradnet.compile` trace;
-        # an operator that does neither computes the op's forward directly (`_unrecorded`).
-        def fast(self: Tensor, other: Any) -> Tensor:
-            if type(other) is not Tensor:
-                other = _operand(other, name, self)
-            if self.requires_grad or _through_apply(other):
-                out: Tensor = cls()(self, other)
-                return out
-            return _unrecorded(cls(), self, self.data, _raw(other))
-
-        def fast_reflected(self: Tensor, other: Any) -> Tensor:
-            if type(other) is not float:
-                other = _operand(other, name, self)
-            if self.requires_grad or _through_apply(other):
-                out: Tensor = cls()(other, self)
-                return out
-            return _unrecorded(cls(), self, _raw(other), self.data)
-
-        return fast, fast_reflected
+        return _op_operator(cls, name, False), _op_operator(cls, name, True)
 
     def method(self: Tensor, other: Any) -> Tensor:
         if op is not None and type(other) is not Tensor:
@@ -169,31 +150,38 @@ def _operators(
     return method, reflected
 
 
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+def _op_operator(cls: type[Op], name: str, flip: bool) -> _Method:
+    """``self <op> other`` (``other <op> self`` when ``flip``) for an op class without
+    parameters. The op's call records it, or lets anomaly mode or a `microgradnet.compile` trace
+    watch it; an operator that needs neither (``lr * w.grad`` in an update, arithmetic under
+    `no_grad`) computes the forward itself, in one frame."""
+    forward = cls().forward
 
+    def method(self: Tensor, other: Any) -> Tensor:
+        if type(other) is not Tensor:
+            other = _operand(other, name, self)
+        st = this_thread.switches
+        if (
+            self.requires_grad
+            or st.tracer is not None
+            or st.anomaly
+            or (isinstance(other, Tensor) and other.requires_grad)
+        ):
+            out: Tensor = cls()(other, self) if flip else cls()(self, other)
+            return out
+        a, b = self.data, other.data if isinstance(other, Tensor) else other
+        if flip:
+            a, b = b, a
+        try:
+            result = forward(a, b)
+        except ValueError as err:
+            better = cls().misfit((a, b), err)
+            if better is None:
+                raise
+            raise better from err
+        return Tensor._wrap(result, None, self)
 
-def _through_apply(other: Any) -> bool:
-    """Whether ``tensor <op> other``, for a tensor that does not require grad, goes through the
-    op's call: ``other`` requires grad (recorded unless grad mode is off), or anomaly mode or a
-    `microgradnet.compile` trace watches every op."""
-    st = this_thread.switches
-    return (
-        st.tracer is not None or st.anomaly or (isinstance(other, Tensor) and other.requires_grad)
-    )
-
-
-def _unrecorded(op: Op, like: Tensor, a: Any, b: Any) -> Tensor:
-    """What `Op.__call__` makes of a binary operator that records nothing: the forward's result as a
-    constant tensor (``lr * w.grad`` in an update, arithmetic under `no_grad`)."""
-    try:
-        out = op.forward(a, b)
-    except ValueError as err:
-        better = op.misfit((a, b), err)
-        if better is None:
-            raise
-        raise better from err
-    return Tensor._wrap(out, None, like)
+    return method
 
 
 def _comparison(ufunc: np.ufunc) -> _Method:
@@ -207,10 +195,21 @@ def _comparison(ufunc: np.ufunc) -> _Method:
 
 
 def _augmentation(fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> _Method:
-    """``self += other`` (and the like): see ``Tensor._augmented``."""
+    """``self += other`` (and the like). Where a graph is being recorded, it rebinds ``self`` to
+    the new tensor ``fn(self, other)`` (exact gradients); elsewhere it updates the array in place
+    by ``ufunc``, as numpy does, without a temporary copy, and moves the version counter."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        return self._augmented(other, fn, ufunc)
+        if self.requires_grad and this_thread.switches.grad_enabled:
+            out: Tensor = fn(self, other)
+            return out
+        ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
+        vc = self._vc
+        if type(vc) is list:
+            vc[0] += 1
+        else:  # `_UNCHANGED`: the first change
+            self._vc = [1]
+        return self
 
     return method
 
@@ -583,20 +582,6 @@ class Tensor(Node):
     def zero_(self) -> Tensor:
         """Set every element to 0, in place."""
         return self._inplace("zero_", 0)
-
-    def _augmented(self, other: Any, op: Any, ufunc: np.ufunc) -> Tensor:
-        # Where a graph is being recorded, `a += b` rebinds `a` to a new tensor (exact gradients);
-        # elsewhere it updates the array in place, as numpy does, without a temporary copy.
-        if self.requires_grad and this_thread.switches.grad_enabled:
-            out: Tensor = op(self, other)
-            return out
-        ufunc(self.data, other.data if isinstance(other, Node) else other, out=self.data)
-        vc = self._vc
-        if type(vc) is list:
-            vc[0] += 1
-        else:  # `_UNCHANGED`: the first change
-            self._vc = [1]
-        return self
 
     __iadd__ = _augmentation(ops.add, np.add)
     __isub__ = _augmentation(ops.sub, np.subtract)
