@@ -442,7 +442,7 @@ def _seed(root: Node, grad: Any, graph: bool) -> Any:
         grad = float(grad)
     else:
         grad = np.asarray(grad)
-        if grad.shape != root.shape:
+        if grad.shape != root.data.shape:
             raise ValueError(
                 f"backward: a gradient of shape {grad.shape} does not match the output's shape "
                 f"{root.shape}"

@@ -7,6 +7,7 @@ table of operations (`microgradnet.ops.registry`), where each op's forward and r
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -385,20 +386,16 @@ class Tensor(Node):
         self._grad = value if isinstance(value, Tensor) else Tensor._wrap(value)
 
     # -- attributes ---------------------------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The array's shape."""
-        return self.data.shape  # type: ignore[no-any-return]
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return self.data.ndim  # type: ignore[no-any-return]
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The numpy dtype of the data (and of the gradient)."""
-        return self.data.dtype  # type: ignore[no-any-return]
+    # Read by every rule: getters made of `operator.attrgetter`, which run without a Python frame.
+    shape: tuple[int, ...] = property(  # type: ignore[assignment]
+        operator.attrgetter("data.shape"), doc="The array's shape."
+    )
+    ndim: int = property(  # type: ignore[assignment]
+        operator.attrgetter("data.ndim"), doc="The number of dimensions."
+    )
+    dtype: np.dtype = property(  # type: ignore[assignment]
+        operator.attrgetter("data.dtype"), doc="The numpy dtype of the data (and of the gradient)."
+    )
 
     def size(self, dim: int | None = None) -> Any:
         """The shape as a `Size` (a tuple), or the length of dim ``dim``, as in PyTorch.

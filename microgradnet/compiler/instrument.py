@@ -219,12 +219,24 @@ def _seeded(orig: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _metadata(name: str) -> property:
+    """``Tensor.shape`` (``ndim``, ``dtype``) read through a Python getter of this module: the
+    front end's own getter runs without a frame of its own, so that the read of ``.data`` would
+    be blamed on its caller."""
+
+    def get(self: Tensor) -> Any:
+        return getattr(self.data, name)
+
+    return property(get, doc=getattr(Tensor, name).__doc__)
+
+
 def _patches() -> list[tuple[Any, str, Any]]:
     found: list[tuple[Any, str, Any]] = []
     for cls, names in _ESCAPES.items():
         found += [(cls, n, _escape(cls, n, cls.__dict__[n])) for n in names if n in cls.__dict__]
         found += [(cls, n, _slot_property(cls, n)) for n in ("data", "grad")]
     found += [(Tensor, n, _inplace(n, Tensor.__dict__[n])) for n in _INPLACE]
+    found += [(Tensor, n, _metadata(n)) for n in ("shape", "ndim", "dtype")]
     found.append((Tensor, "_compare", _compare(Tensor.__dict__["_compare"])))
     found.append((Tensor, "__invert__", _invert(Tensor.__dict__["__invert__"])))
     found.append((reduce, "_index_of", _index_of(reduce._index_of)))
