@@ -472,6 +472,9 @@ _SOLE = (
 )
 
 
+_refcount = sys.getrefcount
+
+
 def into_grad(node: Node, grad: Any) -> None:
     """Where a plain backward pass leaves gradients: ``.grad`` of leaves and of the nodes that
     retain theirs.
@@ -480,7 +483,7 @@ def into_grad(node: Node, grad: Any) -> None:
     paths, not a view) is handed over to ``.grad`` as it is; any other is copied first.
     """
     if node._ctx is None or node._retains_grad:
-        if type(grad) is np.ndarray and grad.base is None and sys.getrefcount(grad) <= _SOLE:
+        if type(grad) is np.ndarray and grad.base is None and _refcount(grad) <= _SOLE:
             node._take(grad)
         else:
             node._accumulate(grad)

@@ -159,28 +159,29 @@ def _op_operator(cls: type[Op], name: str, flip: bool) -> _Method:
     forward = cls().forward
 
     def method(self: Tensor, other: Any) -> Tensor:
-        if type(other) is not Tensor:
+        kind = type(other)
+        if kind is not Tensor and kind is not float:
             other = _operand(other, name, self)
-        st = this_thread.switches
-        if (
-            self.requires_grad
-            or st.tracer is not None
-            or st.anomaly
-            or (isinstance(other, Tensor) and other.requires_grad)
-        ):
-            out: Tensor = cls()(other, self) if flip else cls()(self, other)
-            return out
-        a, b = self.data, other.data if isinstance(other, Tensor) else other
-        if flip:
-            a, b = b, a
-        try:
-            result = forward(a, b)
-        except ValueError as err:
-            better = cls().misfit((a, b), err)
-            if better is None:
-                raise
-            raise better from err
-        return Tensor._wrap(result, None, self)
+        if not self.requires_grad:
+            st = this_thread.switches
+            if not (
+                st.tracer is not None
+                or st.anomaly
+                or (isinstance(other, Tensor) and other.requires_grad)
+            ):
+                a, b = self.data, other.data if isinstance(other, Tensor) else other
+                if flip:
+                    a, b = b, a
+                try:
+                    result = forward(a, b)
+                except ValueError as err:
+                    better = cls().misfit((a, b), err)
+                    if better is None:
+                        raise
+                    raise better from err
+                return Tensor._wrap(result, None, self)
+        out: Tensor = cls()(other, self) if flip else cls()(self, other)
+        return out
 
     return method
 

@@ -73,10 +73,12 @@ def _promoted(compute: Callable[[Any, Any], Any], floating: bool = False) -> Cal
     ``floating``, integers become floats too). ``compute`` is an `operator` function,
     ``operator.add`` for ``+``: Python's operator itself, so the forward gains no Python call."""
 
+    ndarray = np.ndarray
+
     def forward(a: Any, b: Any) -> Any:
         # Where numpy and PyTorch compute alike, without `promote`: two arrays of one dtype
         # (floating, if need be), or a floating array and a Python float (``lr * grad``).
-        ta, tb, ndarray = type(a), type(b), np.ndarray
+        ta, tb = type(a), type(b)
         if ta is ndarray:
             if tb is ndarray:
                 if a.dtype is b.dtype and (not floating or a.dtype.kind == "f"):
