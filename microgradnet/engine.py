@@ -159,6 +159,45 @@ class Node:
         )
 
 
+def node_maker(
+    plain: type, convert: Callable[[Any, Node | None], Any], **fresh: Any
+) -> tuple[Any, Any]:
+    """A front end's ``_wrap`` and ``_fill``, declared by what differs between front ends: the
+    type of ``data`` kept as it is (``plain``; any other goes through ``convert(data, like)``)
+    and the values ``fresh`` of its own slots in a new node. The shared part (the data, ``_ctx``,
+    and ``requires_grad``, which a node made by an op has) is written once, here.
+
+    ``_wrap(cls, data, ctx=None, like=None)`` makes a node (a classmethod); ``_fill(node, data)``
+    sets every slot of a node being constructed as a constant. Both are written out for the
+    front end, with no loop over the slots: a node is made for every result of every operation.
+    """
+    names = list(fresh)
+    if not all(n.isidentifier() for n in names):
+        raise TypeError(f"node_maker: slot names must be identifiers, not {names!r}")
+    stores = "".join(f"\n    node.{n} = fresh_{n}" for n in names)
+    source = (
+        "def _wrap(cls, data, ctx=None, like=None):\n"
+        "    node = new(cls)\n"
+        "    node.data = (\n"
+        "        data if type(data) is plain else convert(data, like if ctx is None else None)\n"
+        "    )\n"
+        "    node.requires_grad = ctx is not None\n"
+        f"    node._ctx = ctx{stores}\n"
+        "    return node\n"
+        "def _fill(node, data):\n"
+        "    node.data = data\n"
+        "    node.requires_grad = False\n"
+        f"    node._ctx = None{stores}\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "plain": plain, "convert": convert}
+    namespace.update({f"fresh_{n}": v for n, v in fresh.items()}, __name__=__name__)
+    exec(source, namespace)
+    wrap, fill = namespace["_wrap"], namespace["_fill"]
+    wrap.__doc__ = Node._wrap.__doc__
+    fill.__doc__ = "Set every slot of ``node``, a constant holding ``data``."
+    return classmethod(wrap), fill
+
+
 # ----------------------------------------------------------------------------------- grad mode
 
 

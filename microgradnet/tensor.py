@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import numpy_functions, ops
-from .engine import GraphOp, Node, this_thread
+from .engine import GraphOp, Node, node_maker, this_thread
 from .ops.arithmetic import Add, Div, Mul, Sub
 from .ops.base import Op
 from .ops.indexing import normalize_index
@@ -216,6 +216,14 @@ def _augmentation(fn: Callable[[Any, Any], Any], ufunc: np.ufunc) -> _Method:
     return method
 
 
+def _array_of(data: Any, like: Node | None) -> np.ndarray:
+    """Raw data that is not an array as an array: a Python number as one of the dtype of
+    ``like`` (the node a constant is combined with), anything else as numpy makes it."""
+    if like is not None and type(data) in _PYTHON_NUMBERS:
+        return np.asarray(data, dtype=like.data.dtype)
+    return np.asarray(data)
+
+
 #: The version counter of a tensor that no in-place change or view has needed yet (version 0).
 _UNCHANGED = (0,)
 
@@ -264,31 +272,23 @@ class Tensor(Node):
         arr = _as_array(data, dtype)
         if requires_grad:
             _check_grad_dtype(arr.dtype, "Tensor")
-        self.data = arr
-        self._grad = None
+        self._fill(arr)
         self.requires_grad = requires_grad
-        self._ctx = None
-        self._vc = _UNCHANGED
-        self._retains_grad = False
-        self.label = None
 
     # -- engine hooks -------------------------------------------------------------------------
-    @classmethod
-    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Tensor:
-        t = object.__new__(cls)
-        if type(data) is not np.ndarray:
-            if type(data) in _PYTHON_NUMBERS and like is not None:
-                data = np.asarray(data, dtype=like.data.dtype if ctx is None else None)
-            else:
-                data = np.asarray(data)
-        t.data = data
-        t._grad = None
-        t.requires_grad = ctx is not None
-        t._ctx = ctx
-        t._vc = _UNCHANGED
-        t._retains_grad = False
-        t.label = None
-        return t
+    if TYPE_CHECKING:
+
+        @classmethod
+        def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Tensor:
+            """A tensor around ``data``, made by ``ctx`` (None: a constant)."""
+
+        def _fill(self, data: np.ndarray) -> None:
+            """Set every slot: a constant holding ``data``."""
+
+    else:  # `engine.node_maker` writes them
+        _wrap, _fill = node_maker(
+            np.ndarray, _array_of, _grad=None, _vc=_UNCHANGED, _retains_grad=False, label=None
+        )
 
     def _view_of(self, args: Any, out: Any) -> Tensor:
         """Share the version counter of the input whose memory ``out`` views, if any."""

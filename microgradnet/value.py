@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import engine, value_fast
-from .engine import GraphOp, Node
+from .engine import GraphOp, Node, node_maker
 from .ops.arithmetic import Add, Div, Mul, Neg, Pow, PowConst, Sub
 from .ops.base import Op
 from .ops.registry import TABLE, Entry, install
@@ -69,23 +69,23 @@ class Value(Node):
     def __init__(self, data: float, label: str = "", requires_grad: bool = True) -> None:
         if isinstance(data, Node):
             raise TypeError(f"Value: expected a number, got a {type(data).__name__}")
-        self.data = float(data)
-        self.grad = 0.0
+        self._fill(float(data))
         self.requires_grad = requires_grad
-        self._ctx = None
-        self._retains_grad = True
         self.label = label
 
-    @classmethod
-    def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Value:
-        v = object.__new__(cls)
-        v.data = data if type(data) is float else float(data)
-        v.grad = 0.0
-        v.requires_grad = ctx is not None
-        v._ctx = ctx
-        v._retains_grad = True
-        v.label = ""
-        return v
+    if TYPE_CHECKING:
+
+        @classmethod
+        def _wrap(cls, data: Any, ctx: GraphOp | None = None, like: Node | None = None) -> Value:
+            """A value around ``data``, made by ``ctx`` (None: a constant)."""
+
+        def _fill(self, data: float) -> None:
+            """Set every slot: a constant holding ``data``."""
+
+    else:  # `engine.node_maker` writes them
+        _wrap, _fill = node_maker(
+            float, lambda data, like: float(data), grad=0.0, _retains_grad=True, label=""
+        )
 
     def _raw_grad(self, g: Any) -> float:
         return float(g)
