@@ -106,10 +106,10 @@ def _update(stat: Any, value: np.ndarray) -> None:
 
 def batch_norm(
     input: Any,  # noqa: A002 - PyTorch's name
-    running_mean: Any,
-    running_var: Any,
-    weight: Any = None,
-    bias: Any = None,
+    running_mean: Node | np.ndarray | None,
+    running_var: Node | np.ndarray | None,
+    weight: Node | np.ndarray | None = None,
+    bias: Node | np.ndarray | None = None,
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
