@@ -154,9 +154,12 @@ class Node:
             Accumulate only into these (leaves or not) instead of into every leaf.
         """
         retain = create_graph if retain_graph is None else retain_graph
-        accumulate(
-            [self], [gradient], retain_graph=retain, create_graph=create_graph, inputs=inputs
-        )
+        if inputs is None and not create_graph:  # the everyday pass, without `accumulate`'s options
+            propagate([self], [_seed(self, gradient, False)], into_grad, retain, False)
+        else:
+            accumulate(
+                [self], [gradient], retain_graph=retain, create_graph=create_graph, inputs=inputs
+            )
 
 
 def node_maker(

@@ -52,10 +52,17 @@ def broadcasting(
     def backward(self: Op, g: Any) -> tuple[Any, ...]:
         pa, pb = self.parents
         a, b = (None, None) if read is None else read(self)
-        return (
-            sum_to(g if da is None else da(g, a, b), pa.shape) if pa.requires_grad else None,
-            sum_to(g if db is None else db(g, a, b), pb.shape) if pb.requires_grad else None,
-        )
+        ga = gb = None
+        # `sum_to` is called only where broadcasting made the gradient larger than the input.
+        if pa.requires_grad:
+            ga = g if da is None else da(g, a, b)
+            if getattr(ga, "shape", ()) != pa.shape:
+                ga = sum_to(ga, pa.shape)
+        if pb.requires_grad:
+            gb = g if db is None else db(g, a, b)
+            if getattr(gb, "shape", ()) != pb.shape:
+                gb = sum_to(gb, pb.shape)
+        return ga, gb
 
     body = {
         "__slots__": (),
