@@ -211,19 +211,17 @@ class _GradMode:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        #: For each block entered and not left: the thread's switches and the mode it had.
-        self._prev: list[tuple[Switches, bool]] = []
+        self._prev: list[bool] = []
 
     # Both switch with one plain assignment as their last (or first) step, where no signal
     # handler can run in between: a Ctrl-C never leaves the switch changed.
     def __enter__(self) -> None:
         st = this_thread.switches
-        self._prev.append((st, st.grad_enabled))
+        self._prev.append(st.grad_enabled)
         st.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        st, prev = self._prev[-1]
-        st.grad_enabled = prev
+        this_thread.switches.grad_enabled = self._prev[-1]
         del self._prev[-1]
 
     def __call__(self, fn: F) -> F:
@@ -284,7 +282,7 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
         super().__init__(bool(mode))
         # Like PyTorch, the call itself switches; leaving a ``with`` block switches back.
         st = this_thread.switches
-        self._prev.append((st, st.grad_enabled))
+        self._prev.append(st.grad_enabled)
         st.grad_enabled = self.enabled
 
     def __enter__(self) -> None:
@@ -292,8 +290,7 @@ class set_grad_enabled(_GradMode):  # noqa: N801 - PyTorch's name
 
     def __call__(self, fn: F) -> F:
         # As a decorator it switches only while the function runs: undo the constructor's switch.
-        st, prev = self._prev[-1]
-        st.grad_enabled = prev
+        this_thread.switches.grad_enabled = self._prev[-1]
         del self._prev[-1]
         return super().__call__(fn)
 

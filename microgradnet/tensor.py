@@ -156,7 +156,7 @@ def _op_operator(cls: type[Op], name: str, flip: bool) -> _Method:
     parameters. The op's call records it, or lets anomaly mode or a `microgradnet.compile` trace
     watch it; an operator that needs neither (``lr * w.grad`` in an update, arithmetic under
     `no_grad`) computes the forward itself, in one frame."""
-    forward = cls().forward
+    forward = cls().forward  # one instance serves every call: these forwards keep nothing
 
     def method(self: Tensor, other: Any) -> Tensor:
         kind = type(other)
