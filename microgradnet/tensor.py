@@ -162,13 +162,9 @@ def _op_operator(cls: type[Op], name: str, flip: bool) -> _Method:
         kind = type(other)
         if kind is not Tensor and kind is not float:
             other = _operand(other, name, self)
-        if not self.requires_grad:
+        if not (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
             st = this_thread.switches
-            if not (
-                st.tracer is not None
-                or st.anomaly
-                or (isinstance(other, Tensor) and other.requires_grad)
-            ):
+            if st.tracer is None and not st.anomaly:
                 a, b = self.data, other.data if isinstance(other, Tensor) else other
                 if flip:
                     a, b = b, a
