@@ -210,7 +210,7 @@ class Op(GraphOp, metaclass=_OpType):
         """The output: raw data, or (when recorded) the op replayed on its inputs."""
         out = getattr(self, "_out", None)
         assert out is not None, "output is only available inside backward"
-        if self._versions is not None and out._vc[0] != getattr(self, "_out_version", 0):
+        if self._versions is not None and out._vc[0] != self._out_version:
             raise RuntimeError(
                 f"{self.name} backward: its output (shape {out.shape}) was modified in place; "
                 "backward needs its original value"
@@ -326,20 +326,21 @@ class Op(GraphOp, metaclass=_OpType):
             fresh = True
         if fresh:
             op = self
-        else:  # a copy, without what the first recording noted of its output
+        else:  # a copy: one instance may be recorded many times
             op = copy.copy(self)
-            op._out_version = 0
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
-        # is 0, unless it views an input's memory (`apply` sets ``_out_version`` then).
+        # is 0, unless it views an input's memory (`__call__` sets ``_out_version`` then).
         if floats:
             op._versions = None
-        elif len(parents) == 2:  # most ops: spelled out, where a call would cost more
-            op._versions = (parents[0]._vc[0], parents[1]._vc[0])
-        elif len(parents) == 1:
-            op._versions = (parents[0]._vc[0],)
         else:
-            op._versions = _versions_of(parents)
+            op._out_version = 0
+            if len(parents) == 2:  # most ops: spelled out, where a call would cost more
+                op._versions = (parents[0]._vc[0], parents[1]._vc[0])
+            elif len(parents) == 1:
+                op._versions = (parents[0]._vc[0],)
+            else:
+                op._versions = _versions_of(parents)
         op._released = False
         op._seq = next(creation_counter)
         op._mode = _RAW
