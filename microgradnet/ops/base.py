@@ -324,10 +324,7 @@ class Op(GraphOp, metaclass=_OpType):
             fresh = self.parents is None  # set by the constructor
         except AttributeError:  # a subclass's own constructor that does not set it
             fresh = True
-        if fresh:
-            op = self
-        else:  # a copy: one instance may be recorded many times
-            op = copy.copy(self)
+        op = self if fresh else copy.copy(self)  # one instance may be recorded many times
         op.parents = parents
         # A Value has no in-place operations, so its version never moves. The output's version
         # is 0, unless it views an input's memory (`__call__` sets ``_out_version`` then).
