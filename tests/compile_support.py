@@ -92,6 +92,17 @@ def seed_step() -> tuple[nn.Module, Any, Callable[[Any, Any], Any]]:
     return model, opt, train_step(model, opt, lambda out, y: ((out - y) ** 2).mean())
 
 
+def compiled_predictions(count: int) -> tuple[nn.Module, Any, list[Any], list[Any]]:
+    """`seed_step`'s model, compiled as an inference function, the inputs it was called on
+    (``count`` of shape (2, 3), the i-th filled with i) and its outputs, under `no_grad`."""
+    model, _, _ = seed_step()
+    predict = mg.compile(model)
+    xs = [mg.tensor(np.full((2, 3), float(i))) for i in range(count)]
+    with mg.no_grad():
+        outs = [predict(x) for x in xs]
+    return model, predict, xs, outs
+
+
 def moons_mlp() -> tuple[nn.Module, list[Any], Callable[[Any, Any], Any]]:
     """Workload B: micrograd's moons MLP, its parameters and its loss (a mean hinge loss plus
     1e-4 times the squared parameters)."""

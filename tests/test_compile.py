@@ -10,6 +10,7 @@ import tracemalloc
 import numpy as np
 import pytest
 from compile_support import (
+    compiled_predictions,
     mnist_mlp,
     moons_labels,
     moons_mlp,
@@ -242,11 +243,8 @@ def test_a_compiled_forward_under_no_grad():
 
 
 def test_returned_tensors_hold_their_own_call_s_data():
-    model, _, _ = seed_step()
-    predict = mg.compile(model)
-    xs = [mg.tensor(np.full((2, 3), float(i))) for i in range(5)]
+    model, _, xs, outs = compiled_predictions(5)
     with mg.no_grad():
-        outs = [predict(x) for x in xs]
         for x, out in zip(xs, outs):
             assert same_bits(out.data, model(x).data)
 

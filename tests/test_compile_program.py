@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import pytest
 from compile_support import (
+    compiled_predictions,
     mnist_mlp,
     moons_labels,
     moons_mlp,
@@ -322,11 +323,8 @@ def test_returned_tensors_gradients_and_momentum_buffers_keep_their_own_call_s_d
 
 
 def test_an_inference_function_returns_new_arrays_at_every_call():
-    model, _, _ = seed_step()
-    predict = mg.compile(model)
-    xs = [mg.tensor(np.full((2, 3), float(i))) for i in range(6)]
+    model, predict, xs, outs = compiled_predictions(6)
     with mg.no_grad():
-        outs = [predict(x) for x in xs]
         assert is_program(predict)
         assert len({id(o.data) for o in outs}) == len(outs)
         for x, out in zip(xs, outs):
