@@ -144,3 +144,16 @@ def test_mlp_and_value_losses_gradients() -> None:
         return functional.mse_loss([score], [0.5]) + functional.hinge_loss([score], [-1.0])
 
     check_gradients(fn, strategies.values(), strategies.values(), max_examples=EXAMPLES)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", [functional.mse_loss, functional.l1_loss, functional.huber_loss])
+def test_weighted_loss_gradients_to_second_order(loss: Any, reduction: str) -> None:
+    target = mg.tensor(np.zeros((2, 3)))  # the kinks of l1 and huber at 0 and (huber) at +-1
+    check_gradients(
+        lambda x, w: loss(x, target, reduction=reduction, weight=w),
+        strategies.tensors(shape=(2, 3), away_from=(-1.0, 0.0, 1.0)),
+        strategies.tensors(shape=(2, 3), domain=(0.5, 2.0)),
+        order=2,
+        max_examples=EXAMPLES,
+    )

@@ -170,3 +170,38 @@ def test_value_list_losses_take_numpy_targets_and_refuse_non_sequences() -> None
     assert loss.data == pytest.approx(0.25)
     with pytest.raises(TypeError, match="hinge_loss: the predictions are a list, so the target"):
         functional.hinge_loss(scores, 1.0)
+
+
+def test_loss_calls_that_bind_wrongly_name_the_loss() -> None:
+    x, t = mg.tensor(np.zeros((2, 3))), mg.tensor([0, 1])
+    with pytest.raises(TypeError, match="nll_loss: got an unexpected keyword argument 'wieght'"):
+        functional.nll_loss(x, t, wieght=None)
+    with pytest.raises(TypeError, match="mse_loss: too many positional arguments"):
+        functional.mse_loss(x, x, None, None, "mean", None, 1.0)
+    with pytest.raises(
+        TypeError, match="huber_loss: got an unexpected keyword argument 'size_average'"
+    ):
+        functional.huber_loss(x, x, size_average=False)  # PyTorch's huber_loss has none either
+    with pytest.raises(ValueError, match="hinge_loss: reduction must be 'mean', 'sum' or 'none'"):
+        functional.hinge_loss([Value(1.0)], [1.0], reduction="avg")
+    with pytest.raises(
+        ValueError, match="kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', not 'x'"
+    ):
+        functional.kl_div(x, x, reduction="x")
+
+
+def test_per_element_weight_values_and_errors() -> None:
+    x, t = mg.tensor([[1.0, 2.0], [3.0, 4.0]]), mg.tensor(np.zeros((2, 2)))
+    w = np.array([[1.0, 3.0], [0.5, 2.0]])
+    squares = np.array([[1.0, 4.0], [9.0, 16.0]])
+    assert functional.mse_loss(x, t, weight=w).item() == pytest.approx((w * squares).sum() / 6.5)
+    assert functional.l1_loss(x, t, weight=w, reduction="sum").item() == pytest.approx(16.5)
+    np.testing.assert_allclose(
+        functional.mse_loss(x, t, weight=w, reduction="none").data, w * squares
+    )
+    with pytest.raises(
+        ValueError, match=r"mse_loss: weight of shape \(2,\) must have the input's shape \(2, 2\)"
+    ):
+        functional.mse_loss(x, t, weight=np.ones(2))
+    with pytest.raises(ValueError, match="l1_loss: weight needs a Tensor input, not a list"):
+        functional.l1_loss([Value(1.0)], [0.0], weight=[2.0])

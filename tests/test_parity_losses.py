@@ -4,6 +4,7 @@ beta, delta, log_target; and the nn modules with the same arguments."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -210,3 +211,64 @@ def test_every_target_ignored_gives_nan_as_pytorch() -> None:
         out = F.cross_entropy(x, mg.tensor([-100, -100]))
     ref = TF.cross_entropy(torch.tensor(logits(19, (2, 3))), torch.tensor([-100, -100]))
     assert np.isnan(out.item()) and np.isnan(ref.item())
+
+
+LOSSES = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "nll_loss",
+    "cross_entropy",
+]
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_signatures_are_pytorchs(name: str) -> None:
+    """Names, order, kinds and defaults, the deprecated size_average and reduce included."""
+
+    def described(fn: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.default, p.kind) for p in inspect.signature(fn).parameters.values()]
+
+    assert described(getattr(F, name)) == described(getattr(TF, name))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_per_element_weight(name: str, reduction: str) -> None:
+    """The weight's gradient too; 'mean' divides by the total weight for mse and l1 and by the
+    element count for huber, as PyTorch does."""
+    rng = np.random.default_rng(20)
+    x, t, w = logits(21, (3, 4)), logits(22, (3, 4)), rng.random((3, 4)) + 0.5
+    compare(
+        lambda a, b: getattr(F, name)(a, mg.tensor(t), reduction=reduction, weight=b),
+        lambda a, b: getattr(TF, name)(a, torch.tensor(t), reduction=reduction, weight=b),
+        x,
+        w,
+    )
+
+
+def test_positional_options_and_deprecated_arguments_bind_as_in_pytorch() -> None:
+    x, t = logits(23, (4, 3)), np.array([0, 2, 1, 1])
+    w = np.array([1.0, 2.0, 0.5])
+    with warnings.catch_warnings():  # PyTorch warns that size_average and reduce are deprecated
+        warnings.simplefilter("ignore", UserWarning)
+        compare(
+            lambda a: F.nll_loss(a, mg.tensor(t), mg.tensor(w), None, 1, None, "sum"),
+            lambda a: TF.nll_loss(a, torch.tensor(t), torch.tensor(w), None, 1, None, "sum"),
+            x,
+        )
+        compare(
+            lambda a: F.cross_entropy(a, mg.tensor(t), None, False, -100, None, "mean", 0.2),
+            lambda a: TF.cross_entropy(a, torch.tensor(t), None, False, -100, None, "mean", 0.2),
+            x,
+        )
+        y = logits(24, (4, 3))
+        compare(
+            lambda a: F.mse_loss(a, mg.tensor(y), None, False),
+            lambda a: TF.mse_loss(a, torch.tensor(y), None, False),
+            x,
+        )

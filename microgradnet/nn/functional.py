@@ -9,6 +9,7 @@ the prediction and the target agree in shape and reduce with ``reduction='mean'|
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -102,63 +103,94 @@ def _check_reduction(name: str, reduction: str, extra: tuple[str, ...] = ()) -> 
         raise OpError(f"{name}: reduction must be {allowed}, not {reduction!r}")
 
 
-def _reduction(name: str, size_average: Any, reduce: Any, reduction: str) -> str:
-    """``reduction``, or the one PyTorch's deprecated ``size_average``/``reduce`` give."""
+def _fold_reduction(
+    name: str, size_average: Any, reduce: Any, reduction: str, own: tuple[str, ...] = ()
+) -> str:
+    """``reduction``, or the one PyTorch's deprecated ``size_average``/``reduce`` give where
+    either is set; checked: PyTorch's three, or one of the loss's ``own``."""
     if size_average is not None or reduce is not None:
         if reduce is not None and not reduce:
             reduction = "none"
         else:
             reduction = "sum" if size_average is not None and not size_average else "mean"
-    _check_reduction(name, reduction)
+    _check_reduction(name, reduction, own)
     return reduction
 
 
-def _fold_reduction(
-    name: str, size_average: Any, reduce: Any, reduction: str, own: tuple[str, ...] = ()
-) -> str:
-    """`_reduction`, except that a reduction of the loss's ``own`` stands when the deprecated
-    arguments are not given."""
-    if reduction in own and size_average is None and reduce is None:
-        return reduction
-    return _reduction(name, size_average, reduce, reduction)
+@dataclasses.dataclass(slots=True)
+class _Options:
+    """The options of one loss call. PyTorch gives an option the same default in every loss
+    that takes it, so each default is written once, here; a loss declares which options it
+    takes (`_loss`) and reads them from this record."""
+
+    weight: Any = None
+    ignore_index: int = -100
+    reduction: str = "mean"
+    beta: float = 1.0
+    delta: float = 1.0
+    log_target: bool = False
+    pos_weight: Any = None
+    label_smoothing: float = 0.0
 
 
-def _legacy_reduction(*own: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A loss function with PyTorch's deprecated ``size_average`` and ``reduce`` put back in its
-    signature where PyTorch has them (before ``reduction``; ``size_average`` before
-    ``ignore_index`` where there is one), folded into a checked ``reduction`` before the call
-    (see `_fold_reduction`)."""
+_OPTION_FIELDS = {f.name: f for f in dataclasses.fields(_Options)}
+
+
+def _loss(
+    *options: str, own: tuple[str, ...] = (), legacy: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a loss written ``fn(input, target, o: _Options)`` that takes ``options``.
+
+    The public function takes ``(input, target, *options)``, by keyword or by position, each
+    option with its default from `_Options`. With ``legacy``, PyTorch's deprecated
+    ``size_average`` and ``reduce`` are put back where PyTorch has them (``reduce`` before
+    ``reduction``; ``size_average`` before ``ignore_index`` where there is one, else before
+    ``reduction``) and folded into ``reduction`` (see `_fold_reduction`). The ``reduction`` that
+    reaches ``fn`` is checked: PyTorch's three, or one of the loss's ``own``.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        name = fn.__name__
         signature = inspect.signature(fn)
-        parameters = list(signature.parameters.values())
-        names = [p.name for p in parameters]
+        inputs = list(signature.parameters.values())[:2]
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        legacy = inspect.Parameter("size_average", kind, default=None, annotation="bool | None")
-        parameters.insert(names.index("reduction"), legacy.replace(name="reduce"))
-        parameters.insert(
-            names.index("ignore_index" if "ignore_index" in names else "reduction"), legacy
-        )
-        public = signature.replace(parameters=parameters)
-        # Calls that pass neither legacy argument (all of today's code) skip the binding.
-        plain = names.index("ignore_index" if "ignore_index" in names else "reduction")
-        default = signature.parameters["reduction"].default
+        parameters = [
+            inspect.Parameter(
+                option,
+                kind,
+                default=_OPTION_FIELDS[option].default,
+                annotation=_OPTION_FIELDS[option].type,
+            )
+            for option in options
+        ]
+        if legacy:
+            flag = inspect.Parameter("size_average", kind, default=None, annotation="bool | None")
+            parameters.insert(options.index("reduction"), flag.replace(name="reduce"))
+            first = "ignore_index" if "ignore_index" in options else "reduction"
+            parameters.insert(options.index(first), flag)
+        public = signature.replace(parameters=[*inputs, *parameters])
+        known = frozenset(options)
 
         @functools.wraps(fn)
         def loss(*args: Any, **kwargs: Any) -> Any:
-            if len(args) <= plain and "size_average" not in kwargs and "reduce" not in kwargs:
-                reduction = kwargs.get("reduction", default)
-                kwargs["reduction"] = _fold_reduction(fn.__name__, None, None, reduction, own)
-                return fn(*args, **kwargs)
-            try:
-                bound = public.bind(*args, **kwargs)
-            except TypeError as error:
-                raise TypeError(f"{fn.__name__}: {error}") from None
-            bound.apply_defaults()
-            given = bound.arguments
-            size_average, reduce = given.pop("size_average"), given.pop("reduce")
-            reduction = _fold_reduction(fn.__name__, size_average, reduce, given["reduction"], own)
-            return fn(**{**given, "reduction": reduction})
+            if len(args) == 2 and "size_average" not in kwargs and "reduce" not in kwargs:
+                given = kwargs
+            else:
+                try:
+                    given = dict(public.bind(*args, **kwargs).arguments)
+                except TypeError as error:
+                    raise TypeError(f"{name}: {error}") from None
+                args = (given.pop(inputs[0].name), given.pop(inputs[1].name))
+            if legacy:
+                size_average, reduce = given.pop("size_average", None), given.pop("reduce", None)
+                reduction = given.get("reduction", "mean")
+                given["reduction"] = _fold_reduction(name, size_average, reduce, reduction, own)
+            else:
+                _check_reduction(name, given.get("reduction", "mean"), own)
+            if not known.issuperset(given):
+                unknown = ", ".join(repr(k) for k in sorted(set(given) - known))
+                raise TypeError(f"{name}: got an unexpected keyword argument {unknown}")
+            return fn(*args, _Options(**given))
 
         setattr(loss, "__signature__", public)  # noqa: B010
         return loss
@@ -203,9 +235,14 @@ def _elementwise(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
     reduction: str,
+    weight: Any = None,
 ) -> Any:
-    """``fn(prediction, target)`` per element (Tensor, Value or lists of Values), reduced."""
+    """``fn(prediction, target)`` per element (Tensor, Value or lists of Values), reduced; with
+    a ``weight`` of the input's shape, each element's loss is weighed and the mean divides by
+    the total weight, as PyTorch's weighted `mse_loss` and `l1_loss` do."""
     _check_reduction(name, reduction)
+    if weight is not None and not isinstance(input, Tensor):
+        raise OpError(f"{name}: weight needs a Tensor input, not a {type(input).__name__}")
     if isinstance(input, Sequence):
         if isinstance(target, np.ndarray):
             target = target.tolist()
@@ -229,20 +266,28 @@ def _elementwise(
         return fn(input, target)
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
-    return _reduce(name, fn(input, target), reduction)
+    loss = fn(input, target)
+    if weight is None:
+        return _reduce(name, loss, reduction)
+    if _shape_of(weight) != input.shape:
+        raise OpError(
+            f"{name}: weight of shape {_shape_of(weight)} must have the input's shape {input.shape}"
+        )
+    w = weight if isinstance(weight, Tensor) else _as_target(weight, input)
+    loss = loss * w
+    return loss.sum() / w.sum() if reduction == "mean" else _reduce(name, loss, reduction)
 
 
 def _pointwise_loss(name: str, formula: Callable[[Any, Any], Any], doc: str) -> Callable[..., Any]:
-    """Declare the loss ``name(input, target, reduction='mean')`` (PyTorch's legacy arguments
-    added by `_legacy_reduction`) of ``formula(prediction, target)`` per element, reduced (see
-    `_elementwise`)."""
+    """Declare the loss ``name(input, target, reduction='mean', weight=None)`` (see `_loss`) of
+    ``formula(prediction, target)`` per element, weighed and reduced (see `_elementwise`)."""
 
-    def loss(input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
-        return _elementwise(name, formula, input, target, reduction)
+    def loss(input: Any, target: Any, o: _Options) -> Any:  # noqa: A002
+        return _elementwise(name, formula, input, target, o.reduction, o.weight)
 
     loss.__name__ = loss.__qualname__ = name
     loss.__doc__ = doc
-    return _legacy_reduction()(loss)
+    return _loss("reduction", "weight")(loss)
 
 
 mse_loss = _pointwise_loss(
@@ -287,13 +332,8 @@ def _smooth_l1(d: Tensor, beta: float) -> Tensor:
     return ops.where(inside, quadratic, ops.abs(d) - 0.5 * beta)  # type: ignore[no-any-return]
 
 
-@_legacy_reduction()
-def smooth_l1_loss(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    reduction: str = "mean",
-    beta: float = 1.0,
-) -> Tensor:
+@_loss("reduction", "beta")
+def smooth_l1_loss(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """``0.5 d² / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target``
     (the L1 loss when ``beta`` is 0).
 
@@ -304,24 +344,19 @@ def smooth_l1_loss(
     >>> F.smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]), reduction="none")
     tensor([0.125, 2.5  ])
     """
-    if beta < 0:
-        raise OpError(f"smooth_l1_loss: beta must be non-negative, not {beta}")
+    if o.beta < 0:
+        raise OpError(f"smooth_l1_loss: beta must be non-negative, not {o.beta}")
     return _elementwise(  # type: ignore[no-any-return]
         "smooth_l1_loss",
-        lambda p, t: _smooth_l1(p - t, beta),
+        lambda p, t: _smooth_l1(p - t, o.beta),
         input,
         target,
-        reduction,
+        o.reduction,
     )
 
 
-def huber_loss(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    reduction: str = "mean",
-    delta: float = 1.0,
-    weight: Any = None,
-) -> Tensor:
+@_loss("reduction", "delta", "weight", legacy=False)
+def huber_loss(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """``0.5 d²`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for
     ``d = input - target``; ``weight`` scales each element's loss.
 
@@ -332,17 +367,18 @@ def huber_loss(
     >>> F.huber_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]), reduction="none", delta=2.0)
     tensor([0.125, 4.   ])
     """
-    if delta <= 0:
-        raise OpError(f"huber_loss: delta must be positive, not {delta}")
+    if o.delta <= 0:
+        raise OpError(f"huber_loss: delta must be positive, not {o.delta}")
 
     def loss(p: Any, t: Any) -> Any:
-        out = _smooth_l1(p - t, delta) * delta
-        return out if weight is None else out * weight
+        out = _smooth_l1(p - t, o.delta) * o.delta
+        return out if o.weight is None else out * o.weight
 
-    return _elementwise("huber_loss", loss, input, target, reduction)  # type: ignore[no-any-return]
+    return _elementwise("huber_loss", loss, input, target, o.reduction)  # type: ignore[no-any-return]
 
 
-def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
+@_loss("reduction", legacy=False)
+def hinge_loss(scores: Any, targets: Any, o: _Options) -> Any:
     """micrograd's demo loss, the max-margin loss ``relu(1 - y * score)`` with labels ``y`` in
     {-1, 1}, averaged by default.
 
@@ -356,7 +392,7 @@ def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Any:
     0.75
     """
     return _elementwise(
-        "hinge_loss", lambda s, y: ops.relu(1.0 - y * s), scores, targets, reduction
+        "hinge_loss", lambda s, y: ops.relu(1.0 - y * s), scores, targets, o.reduction
     )
 
 
@@ -386,13 +422,8 @@ def _weighted(loss: Tensor, weight: Any, name: str) -> Tensor:
     return loss * (weight if isinstance(weight, Tensor) else _as_target(weight, loss))
 
 
-@_legacy_reduction()
-def binary_cross_entropy(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    weight: Any = None,
-    reduction: str = "mean",
-) -> Tensor:
+@_loss("weight", "reduction")
+def binary_cross_entropy(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """``-weight (t log p + (1 - t) log(1 - p))`` for probabilities ``p`` in [0, 1]; each log is
     clamped at -100, as PyTorch does, so a probability of exactly 0 or 1 gives a finite loss.
 
@@ -400,7 +431,8 @@ def binary_cross_entropy(
     --------
     >>> import microgradnet as mg
     >>> from microgradnet.nn import functional as F
-    >>> F.binary_cross_entropy(mg.tensor([1.0, 0.5]), mg.tensor([0.0, 1.0]), reduction="none")
+    >>> p = mg.tensor([1.0, 0.5])  # a probability of exactly 1 against a target of 0: loss 100
+    >>> F.binary_cross_entropy(p, mg.tensor([0.0, 1.0]), reduction="none")
     tensor([100.        ,   0.69314718])
     """
     name = "binary_cross_entropy"
@@ -413,17 +445,11 @@ def binary_cross_entropy(
     log_p = ops.log(ops.clamp(input, floor, 1.0))
     log_q = ops.log(ops.clamp(1.0 - input, floor, 1.0))
     loss = -(target * log_p + (1.0 - target) * log_q)
-    return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
+    return _reduce(name, _weighted(loss, o.weight, name), o.reduction)  # type: ignore[no-any-return]
 
 
-@_legacy_reduction()
-def binary_cross_entropy_with_logits(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    weight: Any = None,
-    reduction: str = "mean",
-    pos_weight: Any = None,
-) -> Tensor:
+@_loss("weight", "reduction", "pos_weight")
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """`binary_cross_entropy` of ``sigmoid(input)``, computed from the logits as
     ``(1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)``: finite for logits of any size.
     ``pos_weight`` (broadcast along the last dim, one per class) weighs the positive targets.
@@ -440,26 +466,21 @@ def binary_cross_entropy_with_logits(
     name = "binary_cross_entropy_with_logits"
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
-    if pos_weight is None:
+    if o.pos_weight is None:
         loss = _softplus(input) - target * input
     else:
-        pw = _as_target(pos_weight, input)
+        pw = _as_target(o.pos_weight, input)
         if pw.shape and (not input.shape or pw.shape[-1:] != input.shape[-1:]):
             raise OpError(
                 f"{name}: pos_weight of shape {pw.shape} must match the input's last dim "
                 f"(input shape {input.shape})"
             )
         loss = (1.0 - target) * input + (1.0 + (pw - 1.0) * target) * _softplus(-input)
-    return _reduce(name, _weighted(loss, weight, name), reduction)  # type: ignore[no-any-return]
+    return _reduce(name, _weighted(loss, o.weight, name), o.reduction)  # type: ignore[no-any-return]
 
 
-@_legacy_reduction("batchmean")
-def kl_div(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    reduction: str = "mean",
-    log_target: bool = False,
-) -> Tensor:
+@_loss("reduction", "log_target", own=("batchmean",))
+def kl_div(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """The Kullback-Leibler divergence of ``target`` from log-probabilities ``input``, per
     element ``t (log t - input)`` (0 where ``t`` is 0), or ``exp(t) (t - input)`` with
     ``log_target``. ``reduction='batchmean'`` divides the sum by the batch size (the true KL
@@ -477,16 +498,16 @@ def kl_div(
     name = "kl_div"
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
-    if log_target:
+    if o.log_target:
         loss = ops.exp(target) * (target - input)
     else:
         positive = target.data > 0
         safe = ops.where(positive, target, 1.0)
         loss = ops.where(positive, target * ops.log(safe), 0.0) - target * input
-    if reduction == "batchmean":
+    if o.reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
         return loss.sum() / batch  # type: ignore[no-any-return]
-    return _reduce(name, loss, reduction)  # type: ignore[no-any-return]
+    return _reduce(name, loss, o.reduction)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------------ losses over classes
@@ -561,14 +582,8 @@ def _nll(
     return loss, total
 
 
-@_legacy_reduction()
-def nll_loss(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    weight: Any = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> Tensor:
+@_loss("weight", "ignore_index", "reduction")
+def nll_loss(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """The negative log likelihood ``-weight[c] * input[n, c]`` with ``c = target[n]``, of
     log-probabilities ``input`` of shape ``(N, C, ...)`` (or ``(C,)``) and integer classes
     ``target`` of shape ``(N, ...)``.
@@ -583,19 +598,12 @@ def nll_loss(
     >>> F.nll_loss(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), mg.tensor([1, 0]))
     tensor(2.5)
     """
-    loss, total = _nll("nll_loss", input, target, weight, ignore_index, reduction)
-    return _over_targets(loss, total, reduction)
+    loss, total = _nll("nll_loss", input, target, o.weight, o.ignore_index, o.reduction)
+    return _over_targets(loss, total, o.reduction)
 
 
-@_legacy_reduction()
-def cross_entropy(
-    input: Tensor,  # noqa: A002 - PyTorch's name
-    target: Any,
-    weight: Any = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-    label_smoothing: float = 0.0,
-) -> Tensor:
+@_loss("weight", "ignore_index", "reduction", "label_smoothing")
+def cross_entropy(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002 - PyTorch's name
     """The cross entropy of logits ``input`` (shape ``(N, C, ...)`` or ``(C,)``) against integer
     classes (shape ``(N, ...)``), through `log_softmax`, so it is finite for logits of any size;
     or against class probabilities of the input's own shape.
@@ -612,32 +620,32 @@ def cross_entropy(
     tensor(0.34657359)
     """
     name = "cross_entropy"
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise OpError(f"{name}: label_smoothing must be in [0, 1], not {label_smoothing}")
+    if not 0.0 <= o.label_smoothing <= 1.0:
+        raise OpError(f"{name}: label_smoothing must be in [0, 1], not {o.label_smoothing}")
     if input.ndim == 0:
         raise OpError(f"{name}: input must have a class dimension, not shape ()")
     axis = _class_axis(input)
     classes = input.shape[axis]
     log_p = ops.log_softmax(input, axis)
-    w = _class_weight(name, weight, input)
+    w = _class_weight(name, o.weight, input)
     t = target.data if isinstance(target, Node) else np.asarray(target)
     if np.issubdtype(t.dtype, np.floating):
         _check_same_shape(name, input, target)
         probs = _as_target(target, input)
-        if label_smoothing:
-            probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
+        if o.label_smoothing:
+            probs = probs * (1.0 - o.label_smoothing) + o.label_smoothing / classes
         picked = probs if w is None else probs * w
         soft = -(log_p * picked).sum(dim=axis)
-        return _reduce(name, soft, reduction)  # type: ignore[no-any-return]
-    loss, total = _nll(name, log_p, target, weight, ignore_index, reduction)
-    if not label_smoothing:
-        return _over_targets(loss, total, reduction)
-    _, valid = _one_hot(name, input, target, ignore_index)
+        return _reduce(name, soft, o.reduction)  # type: ignore[no-any-return]
+    loss, total = _nll(name, log_p, target, o.weight, o.ignore_index, o.reduction)
+    if not o.label_smoothing:
+        return _over_targets(loss, total, o.reduction)
+    _, valid = _one_hot(name, input, target, o.ignore_index)
     kept = np.expand_dims(valid, axis).astype(input.dtype)
     smooth = -(log_p * (kept if w is None else w * kept)).sum(dim=axis)
-    return _over_targets(loss, total, reduction) * (1.0 - label_smoothing) + _over_targets(
-        smooth, total, reduction
-    ) * (label_smoothing / classes)
+    return _over_targets(loss, total, o.reduction) * (1.0 - o.label_smoothing) + _over_targets(
+        smooth, total, o.reduction
+    ) * (o.label_smoothing / classes)
 
 
 # ---------------------------------------------------------------------------------------- layers

@@ -38,7 +38,8 @@ class _Loss(Wrapping):
 
 
 class MSELoss(_Loss):
-    """`functional.mse_loss`; ``reduction='sum'`` is the seed article's sum of squared errors.
+    """`functional.mse_loss`; ``reduction='sum'`` is the seed article's sum of squared errors
+    (no per-element ``weight``, as in PyTorch's module).
 
     Examples
     --------
@@ -49,12 +50,15 @@ class MSELoss(_Loss):
     """
 
     function = "mse_loss"
+    omit = ("weight",)
 
 
 class L1Loss(_Loss):
-    """`functional.l1_loss`, the absolute error."""
+    """`functional.l1_loss`, the absolute error (no per-element ``weight``, as in PyTorch's
+    module)."""
 
     function = "l1_loss"
+    omit = ("weight",)
 
 
 class SmoothL1Loss(_Loss):
