@@ -7,6 +7,7 @@ ops with their own rules, so gradients of every order are exact; no dedicated ru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -148,7 +149,7 @@ def batch_norm(
     view = (channels,) + (1,) * (len(shape) - 2)
     axes = (0, *range(2, len(shape)))
     if training or running_mean is None or running_var is None:
-        count = int(np.prod([shape[a] for a in axes]))
+        count = math.prod(shape[a] for a in axes)
         if training and count <= 1:
             raise OpError(
                 f"batch_norm: expected more than 1 value per channel when "

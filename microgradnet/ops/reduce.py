@@ -15,6 +15,7 @@ differentiate again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
@@ -139,7 +140,7 @@ def mean(x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
     """The mean over ``dim``: the sum divided by the count (NaN over an empty dim, as in
     PyTorch); with ``dtype``, of the input converted to it first."""
     shape = shape_of(x)
-    count = int(np.prod([shape[d] for d in dims])) if dims else 1
+    count = math.prod([shape[d] for d in dims])
     total = Sum(dims, keepdim)(x)
     return total / count if count else total * np.nan
 

@@ -15,6 +15,7 @@ ties, as in PyTorch).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -165,7 +166,7 @@ class Prod(Reduction):
         shape = self.parents[0].shape
         g = broadcast_to(reshape(g, kept_shape(shape, self.axes)), shape)
         rest = tuple(d for d in range(len(shape)) if d not in self.axes)
-        count = int(np.prod([shape[d] for d in self.axes]))
+        count = math.prod(shape[d] for d in self.axes)
         if count == 0 or not shape:
             return (g if count == 0 else g * 1.0,)
         # The reduced dims, last and merged into one, hold the elements whose product is taken.

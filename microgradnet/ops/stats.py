@@ -9,6 +9,7 @@ picked, as PyTorch does.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +40,7 @@ def _var_mean(
         dim, unbiased = None, dim
     shape = shape_of(x)
     axes = reduced_dims(dim, len(shape), op)
-    count = int(np.prod([shape[d] for d in axes]))
+    count = math.prod(shape[d] for d in axes)
     dof = count - _correction(unbiased, correction, op)
     mu = mean(x, axes, keepdim=True)
     d = x - mu
