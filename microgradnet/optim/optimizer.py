@@ -297,7 +297,10 @@ def _constructor(cls: type[Optimizer]) -> Callable[..., None]:
         )
 
     names = [parameter("self"), parameter("params")]
-    signature = inspect.Signature(names + [parameter(k, s.default) for k, s in specs.items()])
+    try:
+        signature = inspect.Signature(names + [parameter(k, s.default) for k, s in specs.items()])
+    except ValueError as error:  # a required hyperparameter after one with a default
+        raise TypeError(f"{cls.__name__}: {error}") from None
 
     def __init__(self: Optimizer, *args: Any, **kwargs: Any) -> None:  # noqa: N807
         try:
