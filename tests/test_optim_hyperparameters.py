@@ -203,6 +203,17 @@ def test_an_optimizer_written_pytorchs_way_keeps_its_constructor(cls) -> None:
         cls([mg.Value(1.0)], lr=-1)
 
 
+def test_init_false_declares_ranges_and_keeps_the_inherited_constructor() -> None:
+    class Checked(Scaled, init=False):
+        scale: float = hyperparameter(default=2.0, minimum=0.0)
+
+    assert params_and_defaults(Checked) == params_and_defaults(Scaled)
+    assert Checked([mg.Value(1.0)], scale=0.5).defaults == {"lr": 0.1, "scale": 0.5}
+    with pytest.raises(ValueError, match=r"^Checked: invalid scale -1$"):
+        Checked([mg.Value(1.0)], scale=-1)
+    Scaled([mg.Value(1.0)], scale=-1)  # the parent declares no range
+
+
 def test_a_subclass_that_defines_init_keeps_it() -> None:
     class HalfStep(Adam):
         def __init__(self, params: ParamsT) -> None:
