@@ -112,7 +112,7 @@ class Optimizer(_Declared):
             delattr(cls, name)  # the live values are in ``param_groups``, as in PyTorch
         cls._hyperparameters = {**cls._hyperparameters, **declared}
         if declared and init and "__init__" not in vars(cls):
-            type.__setattr__(cls, "__init__", _constructor(cls))  # mypy: no method-assign
+            type.__setattr__(cls, "__init__", _constructor(cls))  # mypy refuses cls.__init__ = ...
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -316,7 +316,7 @@ def _constructor(cls: type[Optimizer]) -> Callable[..., None]:
         Optimizer.__init__(self, values["params"], defaults)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__dict__["__signature__"] = signature
+    __init__.__dict__["__signature__"] = signature  # what inspect.signature, help and Sphinx show
     return __init__
 
 
