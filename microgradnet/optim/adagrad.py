@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, hyperparameter
 
 
 class Adagrad(Optimizer):
@@ -40,20 +40,11 @@ class Adagrad(Optimizer):
     (tensor([ 2.5, -0.5], requires_grad=True), array([36.,  4.]))
     """
 
-    _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-2,
-        lr_decay: float = 0.0,
-        weight_decay: float = 0.0,
-        initial_accumulator_value: float = 0.0,
-        eps: float = 1e-10,
-    ) -> None:
-        defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay}
-        defaults.update(initial_accumulator_value=initial_accumulator_value, eps=eps)
-        super().__init__(params, defaults)
+    lr: float = hyperparameter(default=1e-2, minimum=0.0)
+    lr_decay: float = hyperparameter(default=0.0, minimum=0.0)
+    weight_decay: float = hyperparameter(default=0.0, minimum=0.0)
+    initial_accumulator_value: float = hyperparameter(default=0.0, minimum=0.0)
+    eps: float = hyperparameter(default=1e-10, minimum=0.0)
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         grad = self._decayed(grad, param, group)

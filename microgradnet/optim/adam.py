@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .optimizer import Optimizer, ParamsT, with_defaults
+from .optimizer import Optimizer, hyperparameter
 
 
 class Adam(Optimizer):
@@ -42,18 +42,10 @@ class Adam(Optimizer):
     #: Weight decay shrinks the parameter directly (AdamW) instead of adding to the gradient.
     _decoupled = False
 
-    _nonnegative = ("eps", "weight_decay")
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-    ) -> None:
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
-        super().__init__(params, defaults)
+    lr: float = hyperparameter(default=1e-3, minimum=0.0)
+    betas: tuple[float, float] = hyperparameter(default=(0.9, 0.999), convert=tuple)
+    eps: float = hyperparameter(default=1e-8, minimum=0.0)
+    weight_decay: float = hyperparameter(default=0.0, minimum=0.0)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         for i, beta in enumerate(group["betas"]):
@@ -97,4 +89,4 @@ class AdamW(Adam):
     """
 
     _decoupled = True
-    __init__ = with_defaults(Adam.__init__, weight_decay=1e-2)
+    weight_decay: float = hyperparameter(default=1e-2, minimum=0.0)

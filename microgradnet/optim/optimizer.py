@@ -7,45 +7,67 @@ so the same rule updates a `Tensor` (numpy arrays) and a `Value` (Python floats)
 from __future__ import annotations
 
 import copy
-import types
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+import inspect
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import InitVar, dataclass
+from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 
 import numpy as np
 
 from ..engine import Node, enable_grad, no_grad, this_thread
 
 ParamsT = Iterable[Node] | Iterable[dict[str, Any]]
-_F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
-def with_defaults(function: _F, **defaults: Any) -> _F:
-    """``function`` (a subclass's ``__init__``) with other default values for some arguments.
+@dataclass(frozen=True)
+class Hyperparameter:
+    """What a hyperparameter field of an `Optimizer` subclass declares (see `hyperparameter`)."""
 
-    One constructor then serves a subclass that differs only in its defaults (`AdamW`'s
-    ``weight_decay``), its signature showing the subclass's own defaults.
+    default: Any = inspect.Parameter.empty
+    minimum: float | None = None
+    convert: Callable[[Any], Any] | None = None
+
+
+@overload
+def hyperparameter(
+    *, default: _T, minimum: float | None = None, convert: Callable[[Any], _T] | None = None
+) -> _T: ...
+@overload
+def hyperparameter(
+    *, minimum: float | None = None, convert: Callable[[Any], Any] | None = None
+) -> Any: ...
+def hyperparameter(
+    *,
+    default: Any = inspect.Parameter.empty,
+    minimum: float | None = None,
+    convert: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Declare a hyperparameter of an `Optimizer` subclass: ``lr: float = hyperparameter(...)``.
+
+    The class's constructor then takes it, after ``params`` and in the order of declaration
+    (a subclass's redeclaration keeps the place of the original), into ``defaults``.
+
+    Parameters
+    ----------
+    default : optional
+        Its value when the constructor is not given one; without it the argument is required.
+    minimum : float, optional
+        The least value a parameter group may have (checked for every group).
+    convert : callable, optional
+        Applied to the constructor's argument (``tuple`` for `Adam`'s ``betas``).
     """
-    code = function.__code__
-    names = code.co_varnames[: code.co_argcount]
-    values = dict(
-        zip(names[len(names) - len(function.__defaults__ or ()) :], function.__defaults__ or ())
-    )
-    unknown = set(defaults) - set(values)
-    if unknown:
-        raise TypeError(
-            f"with_defaults: {function.__qualname__} has no defaulted {sorted(unknown)}"
-        )
-    values.update(defaults)
-    copied = types.FunctionType(
-        code, function.__globals__, function.__name__, tuple(values.values()), function.__closure__
-    )
-    copied.__kwdefaults__ = function.__kwdefaults__
-    copied.__annotations__ = dict(function.__annotations__)
-    copied.__doc__, copied.__qualname__ = function.__doc__, function.__qualname__
-    return copied  # type: ignore[return-value]
+    return Hyperparameter(default, minimum, convert)
 
 
-class Optimizer:
+@dataclass_transform(field_specifiers=(hyperparameter,))
+class _Declared:
+    """Tells type checkers that a subclass's ``name: type = hyperparameter(...)`` fields make its
+    constructor (`Optimizer.__init_subclass__` makes it at run time)."""
+
+
+class Optimizer(_Declared):
     """Base class of optimizers: holds parameter groups and the state of each parameter.
 
     Parameters
@@ -63,10 +85,34 @@ class Optimizer:
         ``"lr"`` here.
     state : dict
         For each parameter that has been updated, its state (``"step"``, moment buffers ...).
+
+    Notes
+    -----
+    A subclass declares each hyperparameter once, as a field with its default and least value,
+    ``lr: float = hyperparameter(default=1e-3, minimum=0.0)``, and gets the constructor
+    ``(params, lr=0.001, ...)``; the fields are not attributes (the values live in
+    `param_groups`). A subclass may instead define ``__init__`` and call
+    ``super().__init__(params, defaults)``, as in PyTorch. A subclass of such a class that
+    declares nothing keeps its ``__init__``; ``class Mine(Base, init=False)`` says so to type
+    checkers, which otherwise take its constructor to be ``(params)``.
     """
 
-    #: Hyperparameters that must not be negative (besides ``lr``).
-    _nonnegative: tuple[str, ...] = ()
+    # The first argument of every constructor, for type checkers; not an attribute.
+    params: InitVar[ParamsT]
+    # The declared hyperparameters, the inherited ones included, in the constructor's order.
+    _hyperparameters: ClassVar[Mapping[str, Hyperparameter]] = {}
+
+    def __init_subclass__(cls, *, init: bool = True, **kwargs: Any) -> None:
+        """Collect the hyperparameters a subclass declares; unless it defines ``__init__`` or
+        says ``init=False``, give it the constructor ``(params, <hyperparameters>)`` when it
+        declares any."""
+        super().__init_subclass__(**kwargs)
+        declared = {k: v for k, v in vars(cls).items() if isinstance(v, Hyperparameter)}
+        for name in declared:
+            delattr(cls, name)  # the live values are in ``param_groups``, as in PyTorch
+        cls._hyperparameters = {**cls._hyperparameters, **declared}
+        if declared and init and "__init__" not in vars(cls):
+            type.__setattr__(cls, "__init__", _constructor(cls))  # mypy refuses cls.__init__ = ...
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -125,8 +171,8 @@ class Optimizer:
         name = type(self).__name__
         if group["lr"] < 0:
             raise ValueError(f"{name}: invalid learning rate {group['lr']}")
-        for key in self._nonnegative:
-            if group[key] < 0:
+        for key, spec in self._hyperparameters.items():
+            if spec.minimum is not None and group[key] < spec.minimum:
                 raise ValueError(f"{name}: invalid {key} {group[key]}")
 
     @staticmethod
@@ -232,6 +278,46 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
         self.state = state
+
+
+def _constructor(cls: type[Optimizer]) -> Callable[..., None]:
+    """``__init__(self, params, <cls's hyperparameters>)``, passing them to `Optimizer.__init__`
+    as ``defaults``."""
+    specs = cls._hyperparameters
+    hints = ChainMap(
+        {"params": "ParamsT"}, *(vars(c).get("__annotations__", {}) for c in cls.__mro__)
+    )
+
+    def parameter(name: str, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+        return inspect.Parameter(
+            name,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=default,
+            annotation=hints.get(name, inspect.Parameter.empty),
+        )
+
+    names = [parameter("self"), parameter("params")]
+    try:
+        signature = inspect.Signature(names + [parameter(k, s.default) for k, s in specs.items()])
+    except ValueError as error:  # a required hyperparameter after one with a default
+        raise TypeError(f"{cls.__name__}: {error}") from None
+
+    def __init__(self: Optimizer, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{type(self).__name__}: {error}") from None
+        bound.apply_defaults()
+        values = bound.arguments
+        defaults = {
+            name: spec.convert(values[name]) if spec.convert else values[name]
+            for name, spec in specs.items()
+        }
+        Optimizer.__init__(self, values["params"], defaults)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__dict__["__signature__"] = signature  # what inspect.signature, help and Sphinx show
+    return __init__
 
 
 def _restore(value: Any, param: Node, where: str, key: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, hyperparameter
 
 
 class RMSprop(Optimizer):
@@ -43,21 +43,12 @@ class RMSprop(Optimizer):
     2.99
     """
 
-    _nonnegative = ("alpha", "eps", "weight_decay", "momentum")
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-2,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        momentum: float = 0.0,
-        centered: bool = False,
-    ) -> None:
-        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay}
-        defaults.update(momentum=momentum, centered=centered)
-        super().__init__(params, defaults)
+    lr: float = hyperparameter(default=1e-2, minimum=0.0)
+    alpha: float = hyperparameter(default=0.99, minimum=0.0)
+    eps: float = hyperparameter(default=1e-8, minimum=0.0)
+    weight_decay: float = hyperparameter(default=0.0, minimum=0.0)
+    momentum: float = hyperparameter(default=0.0, minimum=0.0)
+    centered: bool = hyperparameter(default=False)
 
     def _update(self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         grad = self._decayed(grad, param, group)

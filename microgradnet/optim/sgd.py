@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, hyperparameter
 
 
 class SGD(Optimizer):
@@ -44,20 +44,11 @@ class SGD(Optimizer):
     (tensor([ 0.46, -0.92], requires_grad=True), array([ 3.4, -6.8]))
     """
 
-    _nonnegative = ("momentum", "weight_decay")
-
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float,
-        momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
-        nesterov: bool = False,
-    ) -> None:
-        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening}
-        defaults.update(weight_decay=weight_decay, nesterov=nesterov)
-        super().__init__(params, defaults)
+    lr: float = hyperparameter(minimum=0.0)
+    momentum: float = hyperparameter(default=0.0, minimum=0.0)
+    dampening: float = hyperparameter(default=0.0)
+    weight_decay: float = hyperparameter(default=0.0, minimum=0.0)
+    nesterov: bool = hyperparameter(default=False)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         super()._check_hyperparameters(group)
