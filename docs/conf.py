@@ -11,6 +11,7 @@ import contextlib
 import re
 import sys
 from pathlib import Path
+from typing import Any, Generic
 
 from sphinx.application import Sphinx
 
@@ -67,6 +68,20 @@ def _unglue(app: Sphinx, what: str, name: str, obj: object, opts: object, lines:
     lines[:] = [_QUOTED.sub(_unglued, line) for line in lines]
 
 
+def _public(base: Any) -> list[Any]:
+    """``base``, or where it is private (``_Loss``, ``_Declared``), its own public bases."""
+    origin = getattr(base, "__origin__", base)
+    if not getattr(origin, "__name__", "").startswith("_"):
+        return [base]
+    return [b for parent in origin.__bases__ if parent is not Generic for b in _public(parent)]
+
+
+def _public_bases(app: Sphinx, name: str, obj: type, opts: object, bases: list[Any]) -> None:
+    """Show a class's public bases: a private one gives way to its own public bases."""
+    shown = [b for base in bases for b in _public(base)]
+    bases[:] = list(dict.fromkeys(shown)) or [object]
+
+
 def _generate(app: Sphinx) -> None:
     """Draw the pictures and run every page's code, which writes the tutorial's figures."""
     make_images.main()
@@ -80,4 +95,5 @@ def _generate(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, bool]:
     app.connect("builder-inited", _generate)
     app.connect("autodoc-process-docstring", _unglue)
+    app.connect("autodoc-process-bases", _public_bases)
     return {"parallel_read_safe": True}

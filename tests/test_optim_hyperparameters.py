@@ -18,7 +18,7 @@ REQUIRED = inspect.Parameter.empty
 # Each optimizer's hyperparameters after ``params``, in order, with their defaults: PyTorch's.
 SIGNATURES: dict[type[Optimizer], list[tuple[str, Any]]] = {
     SGD: [
-        ("lr", REQUIRED),
+        ("lr", 1e-3),
         ("momentum", 0.0),
         ("dampening", 0.0),
         ("weight_decay", 0.0),
@@ -53,11 +53,6 @@ NONNEGATIVE = {
 }
 
 
-def required(cls: type[Optimizer]) -> dict[str, Any]:
-    """The keyword arguments a constructor cannot do without (SGD's ``lr``)."""
-    return {"lr": 0.1} if cls is SGD else {}
-
-
 def params_and_defaults(cls: Any) -> list[tuple[str, Any]]:
     return [(p.name, p.default) for p in inspect.signature(cls).parameters.values()]
 
@@ -70,8 +65,7 @@ def test_signature_is_params_then_the_hyperparameters_in_pytorchs_order(cls) -> 
         inspect.Parameter.POSITIONAL_OR_KEYWORD
     }
     w = mg.tensor([1.0], requires_grad=True)
-    defaults = {k: v for k, v in SIGNATURES[cls] if v is not REQUIRED}
-    assert cls([w], **required(cls)).defaults == {**defaults, **required(cls)}
+    assert cls([w]).defaults == dict(SIGNATURES[cls])
 
 
 @pytest.mark.parametrize("cls", SIGNATURES, ids=lambda c: c.__name__)
@@ -80,12 +74,7 @@ def test_signature_matches_torchs_leading_parameters(cls) -> None:
     ours = params_and_defaults(cls)
     theirs = params_and_defaults(getattr(torch.optim, cls.__name__))[: len(ours)]
     assert [name for name, _ in ours] == [name for name, _ in theirs]
-    for (name, default), (_, torch_default) in zip(ours, theirs):
-        if default is REQUIRED and name != "params":
-            # Ours keeps SGD's lr required; PyTorch 2 gave it a default.
-            assert (cls, name) == (SGD, "lr")
-        else:
-            assert default == torch_default, name
+    assert ours == theirs
 
 
 def test_help_shows_the_hyperparameters() -> None:
@@ -112,18 +101,24 @@ def test_bad_calls_are_type_errors_naming_the_optimizer(cls) -> None:
     w = mg.Value(1.0)
     name = cls.__name__
     with pytest.raises(TypeError, match=rf"^{name}: got an unexpected keyword argument 'lrr'$"):
-        cls([w], lrr=0.1, **required(cls))
+        cls([w], lrr=0.1)
     with pytest.raises(TypeError, match=rf"^{name}: too many positional arguments$"):
         cls([w], *range(len(SIGNATURES[cls]) + 1))
     with pytest.raises(TypeError, match=rf"^{name}: missing a required argument: 'params'$"):
-        cls(**required(cls))
+        cls()
     with pytest.raises(TypeError, match=rf"^{name}: multiple values for argument 'lr'$"):
         cls([w], 0.1, lr=0.2)
 
 
-def test_sgd_requires_lr() -> None:
-    with pytest.raises(TypeError, match=r"^SGD: missing a required argument: 'lr'$"):
-        SGD([mg.Value(1.0)])
+def test_a_hyperparameter_without_a_default_is_required() -> None:
+    class Scaled(Optimizer):
+        scale: float = hyperparameter(minimum=0.0)
+        lr: float = hyperparameter(default=0.1)
+
+    assert params_and_defaults(Scaled) == [("params", REQUIRED), ("scale", REQUIRED), ("lr", 0.1)]
+    assert Scaled([mg.Value(1.0)], 2.0).defaults == {"scale": 2.0, "lr": 0.1}
+    with pytest.raises(TypeError, match=r"^Scaled: missing a required argument: 'scale'$"):
+        Scaled([mg.Value(1.0)])
 
 
 @pytest.mark.parametrize(
@@ -138,13 +133,13 @@ def test_a_negative_hyperparameter_is_refused_by_name(cls, key, where) -> None:
     w = mg.Value(1.0)
     if where == "constructor":
         with pytest.raises(ValueError, match=message):
-            cls([w], **{**required(cls), key: -0.5})
+            cls([w], **{key: -0.5})
     else:
-        opt = cls([mg.Value(1.0)], **required(cls))
+        opt = cls([mg.Value(1.0)])
         with pytest.raises(ValueError, match=message):
             opt.add_param_group({"params": [w], key: -0.5})
         assert len(opt.param_groups) == 1
-    cls([mg.Value(1.0)], **{**required(cls), key: 0.0})  # zero is allowed
+    cls([mg.Value(1.0)], **{key: 0.0})  # zero is allowed
 
 
 def test_dampening_may_be_negative_as_in_pytorch() -> None:
@@ -153,7 +148,7 @@ def test_dampening_may_be_negative_as_in_pytorch() -> None:
 
 @pytest.mark.parametrize("cls", SIGNATURES, ids=lambda c: c.__name__)
 def test_hyperparameters_are_not_attributes(cls) -> None:
-    opt = cls([mg.Value(1.0)], **required(cls))
+    opt = cls([mg.Value(1.0)])
     for key, _ in SIGNATURES[cls]:
         with pytest.raises(AttributeError, match=f"no attribute '{key}'"):
             getattr(opt, key)

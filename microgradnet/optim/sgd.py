@@ -21,7 +21,7 @@ class SGD(Optimizer):
     params : iterable
         As for `Adam`.
     lr : float
-        The step size (required, as in PyTorch).
+        The step size (PyTorch's default, 0.001, since its version 2).
     momentum : float
         The momentum factor (0: none).
     dampening : float
@@ -44,7 +44,7 @@ class SGD(Optimizer):
     (tensor([ 0.46, -0.92], requires_grad=True), array([ 3.4, -6.8]))
     """
 
-    lr: float = hyperparameter(minimum=0.0)
+    lr: float = hyperparameter(default=1e-3, minimum=0.0)
     momentum: float = hyperparameter(default=0.0, minimum=0.0)
     dampening: float = hyperparameter(default=0.0)
     weight_decay: float = hyperparameter(default=0.0, minimum=0.0)
