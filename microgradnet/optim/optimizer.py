@@ -57,6 +57,22 @@ def hyperparameter(
         The least value a parameter group may have (checked for every group).
     convert : callable, optional
         Applied to the constructor's argument (``tuple`` for `Adam`'s ``betas``).
+
+    Examples
+    --------
+    >>> import microgradnet as mg
+    >>> from microgradnet.optim import Optimizer, hyperparameter
+    >>> class SignSGD(Optimizer):
+    ...     lr: float = hyperparameter(default=0.1, minimum=0.0)
+    ...
+    ...     def _update(self, param, grad, state, group):
+    ...         return param - group["lr"] * (1.0 if grad > 0 else -1.0)
+    >>> w = mg.Value(2.0)
+    >>> opt = SignSGD([w])
+    >>> (w * w).backward()
+    >>> opt.step()
+    >>> w.data, opt.defaults
+    (1.9, {'lr': 0.1})
     """
     return Hyperparameter(default, minimum, convert)
 
