@@ -205,3 +205,13 @@ def test_per_element_weight_values_and_errors() -> None:
         functional.mse_loss(x, t, weight=np.ones(2))
     with pytest.raises(ValueError, match="l1_loss: weight needs a Tensor input, not a list"):
         functional.l1_loss([Value(1.0)], [0.0], weight=[2.0])
+
+
+def test_huber_weight_must_have_the_inputs_shape() -> None:
+    x, t = mg.tensor(np.ones((2, 3))), mg.tensor(np.zeros((2, 3)))
+    with pytest.raises(
+        ValueError, match=r"huber_loss: weight of shape \(3,\) must have the input's shape \(2, 3\)"
+    ):
+        functional.huber_loss(x, t, weight=np.ones(3))  # PyTorch refuses a broadcast weight too
+    with pytest.raises(ValueError, match="huber_loss: weight needs a Tensor input, not a list"):
+        functional.huber_loss([Value(1.0)], [0.0], weight=[2.0])

@@ -241,8 +241,7 @@ def _elementwise(
     a ``weight`` of the input's shape, each element's loss is weighed and the mean divides by
     the total weight, as PyTorch's weighted `mse_loss` and `l1_loss` do."""
     _check_reduction(name, reduction)
-    if weight is not None and not isinstance(input, Tensor):
-        raise OpError(f"{name}: weight needs a Tensor input, not a {type(input).__name__}")
+    w = None if weight is None else _element_weight(name, weight, input)
     if isinstance(input, Sequence):
         if isinstance(target, np.ndarray):
             target = target.tolist()
@@ -267,15 +266,21 @@ def _elementwise(
     target = _as_target(target, input)
     _check_same_shape(name, input, target)
     loss = fn(input, target)
-    if weight is None:
+    if w is None:
         return _reduce(name, loss, reduction)
+    loss = loss * w
+    return loss.sum() / w.sum() if reduction == "mean" else _reduce(name, loss, reduction)
+
+
+def _element_weight(name: str, weight: Any, input: Tensor) -> Tensor:  # noqa: A002
+    """A per-element ``weight`` as a Tensor, which must have the input's shape (as in PyTorch)."""
+    if not isinstance(input, Tensor):
+        raise OpError(f"{name}: weight needs a Tensor input, not a {type(input).__name__}")
     if _shape_of(weight) != input.shape:
         raise OpError(
             f"{name}: weight of shape {_shape_of(weight)} must have the input's shape {input.shape}"
         )
-    w = weight if isinstance(weight, Tensor) else _as_target(weight, input)
-    loss = loss * w
-    return loss.sum() / w.sum() if reduction == "mean" else _reduce(name, loss, reduction)
+    return weight if isinstance(weight, Tensor) else _as_target(weight, input)
 
 
 def _pointwise_loss(name: str, formula: Callable[[Any, Any], Any], doc: str) -> Callable[..., Any]:
@@ -370,9 +375,11 @@ def huber_loss(input: Tensor, target: Any, o: _Options) -> Tensor:  # noqa: A002
     if o.delta <= 0:
         raise OpError(f"huber_loss: delta must be positive, not {o.delta}")
 
+    w = None if o.weight is None else _element_weight("huber_loss", o.weight, input)
+
     def loss(p: Any, t: Any) -> Any:
         out = _smooth_l1(p - t, o.delta) * o.delta
-        return out if o.weight is None else out * o.weight
+        return out if w is None else out * w
 
     return _elementwise("huber_loss", loss, input, target, o.reduction)  # type: ignore[no-any-return]
 
