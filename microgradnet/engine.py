@@ -346,17 +346,34 @@ def check_finite(where: str, values: Sequence[Any]) -> None:
 _EMIT = object()  # on the traversal's stack: "the node below me is done, emit it"
 
 
-def topological_order(roots: Sequence[Node], every: bool = False) -> list[Node]:
+class _Reached(set[Node]):
+    """A set of nodes that also lists them in the order they were added."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[Node] = []
+
+    def add(self, node: Node) -> None:
+        super().add(node)
+        self.order.append(node)
+
+
+def topological_order(
+    roots: Sequence[Node], every: bool = False, preorder: bool = False
+) -> list[Node]:
     """The nodes ``roots`` depend on, each after all of its inputs (roots included).
 
     Only nodes that require grad are followed unless ``every`` is true (drawings want constants
     too). Iterative, so graphs of millions of nodes need no recursion: a node made by an op is
     pushed back under a marker while its inputs are expanded above it, and emitted when the
     marker comes off the stack. Deterministic: inputs are visited in the order the op reads them.
-    Nodes hash by identity, so they are their own keys.
+    Nodes hash by identity, so they are their own keys. With ``preorder``, the same nodes come
+    in the order the walk first reaches them instead: each root before its inputs, depth first
+    (the order `microgradnet.viz.draw_dot` lists them in).
     """
     order: list[Node] = []
-    seen: set[Node] = set()
+    reached = _Reached() if preorder else None
+    seen: set[Node] = set() if reached is None else reached
     stack: list[Any] = list(reversed(roots))
     push, pop, emit = stack.append, stack.pop, order.append
     while stack:
@@ -376,7 +393,7 @@ def topological_order(roots: Sequence[Node], every: bool = False) -> list[Node]:
         for parent in reversed(ctx.parents):
             if (every or parent.requires_grad) and parent not in seen:
                 push(parent)
-    return order
+    return order if reached is None else reached.order
 
 
 # ------------------------------------------------------------------------------ the backward pass

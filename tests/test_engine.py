@@ -398,3 +398,27 @@ def test_detect_anomaly_names_the_backward_op_of_a_value_at_a_singular_point() -
     y = x.log()
     with mg.autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="backward of log"):
         y.backward()
+
+
+def test_topological_order_and_its_preorder() -> None:
+    a = mg.tensor([2.0], requires_grad=True)
+    b = mg.tensor([-3.0], requires_grad=True)
+    c = mg.tensor([5.0])  # a constant: followed only with every=True
+    p = a * b
+    s = p + a
+    t = s * c
+    y = t.relu()
+
+    # Compared by identity: == on Tensors is elementwise.
+    def order(roots: list[Tensor], **kw: bool) -> list[int]:
+        return [id(n) for n in mg.engine.topological_order(roots, **kw)]
+
+    def ids(*nodes: Tensor) -> list[int]:
+        return [id(n) for n in nodes]
+
+    # Each node after its inputs, inputs in the order the op reads them.
+    assert order([y]) == ids(a, b, p, s, t, y)
+    assert order([y], every=True) == ids(a, b, p, s, c, t, y)
+    # The same nodes in the order first reached: the root first, depth first.
+    assert order([y], preorder=True) == ids(y, t, s, p, a, b)
+    assert order([y], every=True, preorder=True) == ids(y, t, s, p, a, b, c)

@@ -7,8 +7,11 @@ are.
 
 from __future__ import annotations
 
+from typing import cast
+
 import graphviz
 
+from ..engine import topological_order
 from ..value import Value
 
 
@@ -20,7 +23,9 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.
     has a small node before it holding the operation's label, its ``_op`` (``+``, ``*``,
     ``ReLU``, ...), with an edge from each input's record to it and one from it to the result.
     Numbers show four decimals. The nodes are named as micrograd names them: ``str(id(value))``
-    for a record and that name followed by ``_op`` for its operation.
+    for a record and that name followed by ``_op`` for its operation. The records come root
+    first, then depth first (the engine's one traversal, `topological_order`, in preorder), so
+    the same graph gives the same DOT text.
 
     Parameters
     ----------
@@ -57,7 +62,10 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.
         )
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"draw_dot: rankdir must be 'LR' or 'TB', not {rankdir!r}")
-    nodes, edges = _trace(root)
+    # The root first, depth first; a Value's graph holds only Values.
+    nodes = cast("list[Value]", topological_order([root], every=True, preorder=True))
+    # x * x reads x twice: one edge, as in micrograd
+    edges = [(x, v) for v in nodes if v._ctx is not None for x in dict.fromkeys(v._ctx.parents)]
     labelled = any(v.label for v in nodes)
     dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
     for v in nodes:
@@ -71,28 +79,6 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.
     for child, v in edges:
         dot.edge(str(id(child)), str(id(v)) + v._op)
     return dot
-
-
-def _trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
-    """Every value ``root`` depends on (``root`` first) and each (input, result) pair once.
-
-    Iterative, so graphs of any depth draw, and in the order of each operation's inputs, so the
-    same graph gives the same DOT text.
-    """
-    nodes, edges = [root], []
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        v = stack.pop()
-        inputs = () if v._ctx is None else v._ctx.parents
-        for child in dict.fromkeys(inputs):  # x * x reads x twice: one edge, as in micrograd
-            assert isinstance(child, Value)  # a Value's graph holds only Values
-            edges.append((child, v))
-            if id(child) not in seen:
-                seen.add(id(child))
-                nodes.append(child)
-                stack.append(child)
-    return nodes, edges
 
 
 def _escape(text: str) -> str:
