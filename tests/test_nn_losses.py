@@ -215,3 +215,11 @@ def test_huber_weight_must_have_the_inputs_shape() -> None:
         functional.huber_loss(x, t, weight=np.ones(3))  # PyTorch refuses a broadcast weight too
     with pytest.raises(ValueError, match="huber_loss: weight needs a Tensor input, not a list"):
         functional.huber_loss([Value(1.0)], [0.0], weight=[2.0])
+
+
+def test_input_and_target_by_keyword_as_in_pytorch() -> None:
+    x, t = mg.tensor([[1.0, 2.0], [0.0, 1.0]]), mg.tensor([1, 0])
+    by_position = functional.cross_entropy(x, t, reduction="sum").item()
+    assert functional.cross_entropy(input=x, target=t, reduction="sum").item() == by_position
+    assert functional.cross_entropy(x, target=t, reduction="sum").item() == by_position
+    assert functional.mse_loss(input=x, target=x * 2, reduction="sum").item() == 6.0
